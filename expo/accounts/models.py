@@ -1,0 +1,108 @@
+"""Users, their per-event roles, one-time tokens, login throttling and the mail outbox."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from expo.i18n import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    COMMITTEE = "committee"
+    CURATOR = "curator"
+    GATE = "gate"
+    EXHIBITOR = "exhibitor"
+
+
+ROLE_LABELS = {
+    Role.COMMITTEE: _l("Committee"),
+    Role.CURATOR: _l("Curator"),
+    Role.GATE: _l("Gate staff"),
+    Role.EXHIBITOR: _l("Exhibitor"),
+}
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=120)
+    password_hash = fields.CharField(max_length=255, default="")
+    is_superuser = fields.BooleanField(default=False, db_default=False)
+    is_active = fields.BooleanField(default=True, db_default=True)
+    locale = fields.CharField(max_length=5, default="id", db_default="id")
+    # Bumped on password change and "sign out everywhere": older sessions stop working.
+    session_epoch = fields.IntField(default=0, db_default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    roles: fields.ReverseRelation[EventRole]
+
+    class Meta:
+        table = "users"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventRole(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="roles", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="roles", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "event_roles"
+        unique_together = (("event", "user", "role"),)
+
+
+class PasswordToken(Model):
+    """A one-time link to set a password (reset or invitation). Only the digest is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="password_tokens", on_delete=fields.CASCADE
+    )
+    digest = fields.CharField(max_length=64, unique=True)
+    purpose = fields.CharField(max_length=16, default="reset")
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "password_tokens"
+
+
+class LoginThrottle(Model):
+    """Failed sign-ins per key (an email or a client address) within a window."""
+
+    key = fields.CharField(max_length=300, primary_key=True)
+    failures = fields.IntField(default=0)
+    window_start = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"
+
+
+class OutboxMessage(Model):
+    """Every email expo sends. Without SMTP settings this is where it can be read."""
+
+    id = fields.IntField(primary_key=True)
+    to = fields.CharField(max_length=254)
+    subject = fields.CharField(max_length=255)
+    body = fields.TextField()
+    sent = fields.BooleanField(default=False)
+    error = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox"
+        ordering = ["-id"]

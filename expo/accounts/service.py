@@ -1,0 +1,250 @@
+"""Accounts: sign-in with throttling, passwords, one-time links and per-event roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from expo import mail
+from expo.accounts.models import EventRole, LoginThrottle, PasswordToken, Role, User
+from expo.audit.service import log_action
+from expo.errors import DomainError, NotFound
+from expo.events.models import Event
+from expo.forms import EMAIL_RE
+from expo.i18n import gettext as _
+from expo.security import (
+    DUMMY_HASH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from expo.settings import Settings
+
+MAX_FAILURES = 5
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+LOCK_TIME = dt.timedelta(minutes=15)
+RESET_TTL = dt.timedelta(hours=2)
+INVITE_TTL = dt.timedelta(days=14)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def check_password_strength(password: str, *, email: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("The password needs at least %(n)s characters.",
+                            n=MIN_PASSWORD_LENGTH), "weak_password")
+    if email and password.lower() == email.lower():
+        raise DomainError(_("The password must not be your email address."), "weak_password")
+
+
+async def create_user(*, email: str, name: str, password: str | None = None,
+                      is_superuser: bool = False, locale: str = "id") -> User:
+    email = email.strip().lower()
+    if not EMAIL_RE.match(email):
+        raise DomainError(_("Enter a valid email address."), "invalid_email")
+    if not name.strip():
+        raise DomainError(_("A name is required."), "name_required")
+    if password is not None:
+        check_password_strength(password, email=email)
+    try:
+        return await User.create(
+            email=email, name=name.strip(), is_superuser=is_superuser, locale=locale,
+            password_hash=hash_password(password) if password else "",
+        )
+    except IntegrityError:
+        raise DomainError(_("An account with this email already exists."), "email_taken") from None
+
+
+# ---- sign-in ------------------------------------------------------------------------------
+
+async def _locked_until(keys: list[str]) -> dt.datetime | None:
+    now = _now()
+    rows = await LoginThrottle.filter(key__in=keys, locked_until__gt=now)
+    return max((r.locked_until for r in rows if r.locked_until), default=None)
+
+
+async def _record_failure(key: str) -> None:
+    now = _now()
+    async with in_transaction():
+        row = await LoginThrottle.get_or_none(key=key)
+        if row is None:
+            try:
+                await LoginThrottle.create(key=key, failures=1, window_start=now)
+            except IntegrityError:  # another request created it first
+                await LoginThrottle.filter(key=key).update(failures=F("failures") + 1)
+            return
+        if row.window_start < now - THROTTLE_WINDOW:
+            row.failures, row.window_start, row.locked_until = 1, now, None
+        else:
+            row.failures += 1
+            if row.failures >= MAX_FAILURES:
+                row.locked_until = now + LOCK_TIME
+        await row.save()
+
+
+async def authenticate(*, email: str, password: str, client_ip: str) -> User:
+    """Return the user or raise ``login_failed`` / ``login_throttled`` (429)."""
+    email = email.strip().lower()
+    keys = [f"email:{email}", f"ip:{client_ip}"]
+    locked = await _locked_until(keys)
+    if locked is not None:
+        minutes = max(1, int((locked - _now()).total_seconds() // 60) + 1)
+        raise DomainError(
+            _("Too many failed sign-ins. Try again in %(n)s minutes or reset your password.",
+              n=minutes), "login_throttled", status_code=429)
+    user = await User.get_or_none(email=email)
+    ok = verify_password(user.password_hash if user and user.password_hash else DUMMY_HASH,
+                         password)
+    if not ok or user is None or not user.is_active:
+        for key in keys:
+            await _record_failure(key)
+        raise DomainError(_("Wrong email or password."), "login_failed", status_code=400)
+    await LoginThrottle.filter(key=keys[0]).delete()
+    user.last_login_at = _now()
+    fields = ["last_login_at"]
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        fields.append("password_hash")
+    await user.save(update_fields=fields)
+    return user
+
+
+async def change_password(*, user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise DomainError(_("The current password is wrong."), "wrong_password", status_code=400)
+    check_password_strength(new, email=user.email)
+    user.password_hash = hash_password(new)
+    user.session_epoch += 1
+    await user.save(update_fields=["password_hash", "session_epoch"])
+    await log_action(action="expo.user.password_changed", actor=user, obj=user)
+
+
+# ---- one-time links -----------------------------------------------------------------------
+
+async def create_password_token(*, user: User, purpose: str = "reset",
+                                ttl: dt.timedelta = RESET_TTL) -> str:
+    token = new_token()
+    await PasswordToken.create(user=user, digest=token_digest(token), purpose=purpose,
+                               expires_at=_now() + ttl)
+    return token
+
+
+async def request_password_reset(*, settings: Settings, email: str, link_base: str) -> None:
+    """Send a reset link if the account exists; say nothing either way (no account probing)."""
+    user = await User.get_or_none(email=email.strip().lower(), is_active=True)
+    if user is None:
+        return
+    token = await create_password_token(user=user)
+    link = f"{link_base}?token={token}"
+    await mail.send_mail(
+        settings, to=user.email, subject=_("Reset your expo password"),
+        body=_("Hello %(name)s,\n\nOpen this link within 2 hours to choose a new password:\n"
+               "%(link)s\n\nIf you did not ask for this, ignore this message.",
+               name=user.name, link=link))
+
+
+async def token_user(token: str) -> User:
+    row = await PasswordToken.get_or_none(digest=token_digest(token)).select_related("user")
+    if row is None or row.used_at is not None or row.expires_at < _now():
+        raise DomainError(_("This link is invalid or has expired. Ask for a new one."),
+                          "token_invalid", status_code=400)
+    return row.user  # type: ignore[no-any-return]
+
+
+async def set_password_with_token(*, token: str, password: str) -> User:
+    async with in_transaction():
+        user = await token_user(token)
+        check_password_strength(password, email=user.email)
+        used = await PasswordToken.filter(digest=token_digest(token), used_at=None).update(
+            used_at=_now())
+        if used != 1:
+            raise DomainError(_("This link is invalid or has expired. Ask for a new one."),
+                              "token_invalid", status_code=400)
+        user.password_hash = hash_password(password)
+        user.session_epoch += 1
+        await user.save(update_fields=["password_hash", "session_epoch"])
+    await log_action(action="expo.user.password_reset", actor=user, obj=user)
+    return user
+
+
+# ---- roles --------------------------------------------------------------------------------
+
+async def roles_for(user: User | None, event: Event) -> set[Role]:
+    if user is None:
+        return set()
+    if user.is_superuser:
+        return set(Role)
+    rows = await EventRole.filter(user=user, event=event).values_list("role", flat=True)
+    return {Role(r) for r in rows}
+
+
+async def can_create_events(user: User) -> bool:
+    return user.is_superuser or await EventRole.exists(user=user, role=Role.COMMITTEE)
+
+
+@dataclass
+class Membership:
+    event: Event
+    roles: list[Role]
+
+
+async def memberships(user: User) -> list[Membership]:
+    if user.is_superuser:
+        return [Membership(e, list(Role)) for e in await Event.all()]
+    by_event: dict[int, Membership] = {}
+    for row in await EventRole.filter(user=user).select_related("event"):
+        by_event.setdefault(row.event.id, Membership(row.event, [])).roles.append(Role(row.role))
+    return sorted(by_event.values(), key=lambda m: m.event.starts_on, reverse=True)
+
+
+async def grant_role(*, event: Event, user: User, role: Role, by: User | None) -> EventRole:
+    row, created = await EventRole.get_or_create(event=event, user=user, role=role)
+    if created:
+        await log_action(action="expo.role.granted", actor=by, event=event, obj=user,
+                         summary=f"{user.email}: {role.value}", data={"role": role.value})
+    return row
+
+
+async def revoke_role(*, event: Event, user_id: int, role: Role, by: User) -> None:
+    user = await User.get_or_none(id=user_id)
+    if user is None or not await EventRole.exists(event=event, user=user):
+        raise NotFound()
+    if role == Role.COMMITTEE and user.id == by.id:
+        raise DomainError(_("You cannot remove your own committee role."), "own_role")
+    deleted = await EventRole.filter(event=event, user=user, role=role).delete()
+    if deleted:
+        await log_action(action="expo.role.revoked", actor=by, event=event, obj=user,
+                         summary=f"{user.email}: {role.value}", data={"role": role.value})
+
+
+async def team(event: Event) -> list[EventRole]:
+    return await EventRole.filter(event=event).select_related("user").order_by("role", "user__name")
+
+
+async def invite(*, settings: Settings, event: Event, email: str, name: str, role: Role,
+                 by: User, link_base: str) -> User:
+    """Give someone a role on an event, creating their account with a set-password link."""
+    async with in_transaction():
+        user = await User.get_or_none(email=email.strip().lower())
+        created = user is None
+        if user is None:
+            user = await create_user(email=email, name=name or email.split("@")[0])
+        await grant_role(event=event, user=user, role=role, by=by)
+    if created:
+        token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
+        await mail.send_mail(
+            settings, to=user.email, subject=_("You are invited to %(event)s", event=event.name),
+            body=_("Hello %(name)s,\n\n%(by)s added you to %(event)s on expo.\n"
+                   "Choose your password here (valid 14 days):\n%(link)s\n",
+                   name=user.name, by=by.name, event=event.name,
+                   link=f"{link_base}?token={token}"))
+    return user

@@ -1,0 +1,79 @@
+"""Events and their days. Every other domain row belongs to an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from expo.i18n import lazy_gettext as _l
+
+DEFAULT_TIMEZONE = "Asia/Makassar"  # WITA, Kalimantan Timur
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+STATUS_LABELS = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CLOSED: _l("Closed"),
+}
+
+
+class Event(Model):
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=60, unique=True)
+    name = fields.CharField(max_length=160)
+    description = fields.TextField(default="")
+    venue = fields.CharField(max_length=160)
+    address = fields.CharField(max_length=300, default="")
+    city = fields.CharField(max_length=80, default="")
+    timezone = fields.CharField(max_length=64, default=DEFAULT_TIMEZONE)
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    exhibitor_reg_opens = fields.DatetimeField(null=True)
+    exhibitor_reg_closes = fields.DatetimeField(null=True)
+    visitor_reg_opens = fields.DatetimeField(null=True)
+    visitor_reg_closes = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(EventStatus, max_length=12, default=EventStatus.DRAFT)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    days: fields.ReverseRelation[EventDay]
+
+    class Meta:
+        table = "events"
+        ordering = ["-starts_on", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventDay(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="days", on_delete=fields.CASCADE
+    )
+    date = fields.DateField()
+    # Local wall-clock times "HH:MM" in the event's time zone (portable across databases).
+    opens_at = fields.CharField(max_length=5)
+    closes_at = fields.CharField(max_length=5)
+
+    @property
+    def opens(self) -> dt.time:
+        return dt.time.fromisoformat(self.opens_at)
+
+    @property
+    def closes(self) -> dt.time:
+        return dt.time.fromisoformat(self.closes_at)
+
+    class Meta:
+        table = "event_days"
+        unique_together = (("event", "date"),)
+        ordering = ["date"]

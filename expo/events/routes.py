@@ -1,0 +1,158 @@
+"""Public event pages and the committee's event management."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from expo.accounts.models import ROLE_LABELS, Role
+from expo.accounts.permissions import (
+    current_user,
+    event_role,
+    login_required,
+    public,
+    require_user,
+)
+from expo.accounts.service import can_create_events, memberships
+from expo.errors import DomainError, Forbidden
+from expo.events import service
+from expo.events.forms import (
+    DEFAULT_CLOSES,
+    DEFAULT_OPENS,
+    INDONESIAN_ZONES,
+    dates_between,
+    form_from_event,
+    parse_event_form,
+)
+from expo.events.models import DEFAULT_TIMEZONE, STATUS_LABELS, EventStatus
+from expo.forms import Form, FormInvalid
+from expo.i18n import gettext as _
+from expo.templating import flash
+from expo.web import read_form, redirect, render
+
+
+@public
+async def index(request: Request) -> Response:
+    events = await service.public_events()
+    return render(request, "events/index.html", {"events": events, "today": dt.date.today()})
+
+
+@public
+async def public_page(request: Request) -> Response:
+    event, roles = await service.viewable_event(slug=request.path_params["slug"],
+                                                user=current_user(request))
+    days = await service.event_days(event)
+    return render(request, "events/public.html", {
+        "event": event, "days": days, "is_staff": bool(roles),
+        "exhibitor_window": service.window_state(event.exhibitor_reg_opens,
+                                                 event.exhibitor_reg_closes),
+        "visitor_window": service.window_state(event.visitor_reg_opens,
+                                               event.visitor_reg_closes),
+    })
+
+
+@login_required
+async def manage(request: Request) -> Response:
+    user = require_user(request)
+    return render(request, "events/manage.html", {
+        "memberships": await memberships(user),
+        "can_create": await can_create_events(user),
+        "role_labels": ROLE_LABELS, "status_labels": STATUS_LABELS,
+    })
+
+
+def _form_context(form: Form) -> dict[str, object]:
+    days: list[dt.date] = []
+    try:
+        start = dt.date.fromisoformat(form.raw("starts_on"))
+        end = dt.date.fromisoformat(form.raw("ends_on"))
+        if start <= end and (end - start).days < 31:
+            days = dates_between(start, end)
+    except ValueError:
+        pass
+    return {"form": form, "days": days,
+            "timezone_options": list(INDONESIAN_ZONES.items()),
+            "status_options": [(s.value, STATUS_LABELS[s]) for s in EventStatus], "default_opens": DEFAULT_OPENS.strftime("%H:%M"),
+            "default_closes": DEFAULT_CLOSES.strftime("%H:%M")}
+
+
+async def _save(request: Request, form: Form, event=None) -> Response | None:  # type: ignore[no-untyped-def]
+    user = require_user(request)
+    try:
+        data = parse_event_form(form)
+        if event is None:
+            event = await service.create_event(data=data, by=user)
+        else:
+            event = await service.update_event(event=event, data=data, by=user)
+    except FormInvalid:
+        return None
+    except DomainError as exc:
+        form.error(exc.data.get("field", "__all__"), exc.message)
+        return None
+    flash(request, _("Event saved."))
+    return redirect(str(request.url_for("events.overview", slug=event.slug)))
+
+
+@login_required
+async def create(request: Request) -> Response:
+    if not await can_create_events(require_user(request)):
+        raise Forbidden(_("Only committee members can create events."))
+    if request.method == "POST":
+        form = await read_form(request)
+        done = await _save(request, form)
+        if done is not None:
+            return done
+        return render(request, "events/form.html", _form_context(form) | {"event": None}, 422)
+    start = dt.date.today() + dt.timedelta(days=60)
+    form = Form({"timezone": DEFAULT_TIMEZONE, "status": EventStatus.DRAFT.value,
+                 "starts_on": start.isoformat(),
+                 "ends_on": (start + dt.timedelta(days=2)).isoformat()})
+    return render(request, "events/form.html", _form_context(form) | {"event": None})
+
+
+@event_role(Role.COMMITTEE)
+async def edit(request: Request) -> Response:
+    event = request.state.event
+    if request.method == "POST":
+        form = await read_form(request)
+        done = await _save(request, form, event)
+        if done is not None:
+            return done
+        return render(request, "events/form.html", _form_context(form) | {"event": event}, 422)
+    form = form_from_event(event, await service.event_days(event))
+    return render(request, "events/form.html", _form_context(form) | {"event": event})
+
+
+@event_role(Role.COMMITTEE)
+async def set_status(request: Request) -> Response:
+    event = request.state.event
+    form = await read_form(request)
+    status = form.choice("status", [s.value for s in EventStatus])
+    if not form.valid:
+        raise DomainError(_("Unknown status."), "form_invalid")
+    await service.set_status(event=event, status=EventStatus(status), by=require_user(request))
+    flash(request, _("Status changed to %(status)s.", status=str(STATUS_LABELS[EventStatus(status)])))
+    return redirect(str(request.url_for("events.overview", slug=event.slug)))
+
+
+@event_role(Role.COMMITTEE, Role.CURATOR, Role.GATE, Role.EXHIBITOR)
+async def overview(request: Request) -> Response:
+    event = request.state.event
+    return render(request, "events/overview.html", {
+        "event": event, "days": await service.event_days(event), "roles": request.state.roles,
+        "Role": Role, "status_labels": STATUS_LABELS, "role_labels": ROLE_LABELS,
+    })
+
+
+routes = [
+    Route("/", index, name="events.index"),
+    Route("/e/{slug}", public_page, name="events.public"),
+    Route("/manage", manage, name="events.manage"),
+    Route("/manage/events/new", create, methods=["GET", "POST"], name="events.create"),
+    Route("/manage/e/{slug}", overview, name="events.overview"),
+    Route("/manage/e/{slug}/edit", edit, methods=["GET", "POST"], name="events.edit"),
+    Route("/manage/e/{slug}/status", set_status, methods=["POST"], name="events.status"),
+]

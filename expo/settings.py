@@ -1,0 +1,160 @@
+"""Settings read from the environment (EXPO_*), validated once at start-up.
+
+A bad value raises ``SettingsError`` with a one-line explanation; ``main.py`` prints it and
+exits. The secret key is never part of ``repr()`` and never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SQLITE_PRAGMAS = "journal_mode=WAL&busy_timeout=10000&synchronous=NORMAL&foreign_keys=ON"
+DEFAULT_MAX_BODY = 12 * 1024 * 1024
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line meant for a person."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = "expo@localhost"
+    starttls: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str = field(repr=False)
+    base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = ROOT / "data"
+    https_only: bool = False
+    smtp: SmtpSettings | None = None
+    max_body_size: int = DEFAULT_MAX_BODY
+    debug: bool = False
+    default_locale: str = "id"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("EXPO_DATA_DIR") or ROOT / "data").resolve()
+        database_url = _database_url(env.get("EXPO_DATABASE_URL", ""), data_dir)
+        return cls(
+            database_url=database_url,
+            secret_key=_secret_key(env.get("EXPO_SECRET_KEY", ""), data_dir),
+            base_url=_base_url(env.get("EXPO_BASE_URL", "http://127.0.0.1:8000")),
+            data_dir=data_dir,
+            https_only=_flag(env, "EXPO_HTTPS_ONLY"),
+            smtp=_smtp(env),
+            max_body_size=_int(env, "EXPO_MAX_BODY_MB", DEFAULT_MAX_BODY // 2**20, 1, 512) * 2**20,
+            debug=_flag(env, "EXPO_DEBUG"),
+        )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _database_url(raw: str, data_dir: Path) -> str:
+    raw = raw.strip()
+    if not raw:
+        return f"sqlite://{data_dir / 'expo.sqlite3'}?{SQLITE_PRAGMAS}"
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme == "sqlite":
+        if "?" in raw or raw == "sqlite://:memory:":
+            return raw
+        return f"{raw}?{SQLITE_PRAGMAS}"
+    if scheme in ("postgres", "postgresql", "asyncpg"):
+        parts = urlsplit(raw)
+        if not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError(
+                "EXPO_DATABASE_URL must name a host and a database, "
+                "e.g. postgres://user:pass@127.0.0.1:5432/expo"
+            )
+        return "postgres://" + raw.split("://", 1)[1]
+    raise SettingsError(
+        "EXPO_DATABASE_URL must start with sqlite:// or postgres://, got "
+        f"{scheme + '://' if scheme else 'no scheme'}"
+    )
+
+
+def _secret_key(raw: str, data_dir: Path) -> str:
+    raw = raw.strip()
+    if raw:
+        if len(raw) < 32:
+            raise SettingsError("EXPO_SECRET_KEY must be at least 32 characters long")
+        return raw
+    path = data_dir / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if len(key) < 32:
+            raise SettingsError(f"{path} holds a secret key shorter than 32 characters")
+        return key
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+    except FileExistsError:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(f"cannot write the secret key to {path}: {exc.strerror}") from None
+    return key
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"EXPO_BASE_URL must be an http(s) URL, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = env.get("EXPO_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=_int(env, "EXPO_SMTP_PORT", 587, 1, 65535),
+        user=env.get("EXPO_SMTP_USER", ""),
+        password=env.get("EXPO_SMTP_PASSWORD", ""),
+        sender=env.get("EXPO_SMTP_FROM", "") or "expo@" + host,
+        starttls=not env.get("EXPO_SMTP_STARTTLS", "true").lower() in ("0", "false", "no"),
+    )

@@ -1,0 +1,74 @@
+"""The Jinja2 environment: translations, formatting filters, CSRF and flash helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from expo import i18n
+from expo.security import csrf_token
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {
+        "current_user": getattr(request.state, "user", None),
+        "locale": i18n.get_locale(),
+        "locales": i18n.LOCALE_NAMES,
+    }
+
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    extensions=["jinja2.ext.i18n"],
+    autoescape=True,
+)
+templates = Jinja2Templates(env=env, context_processors=[_context])
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=lambda message, **kw: i18n.gettext(message, **kw),
+    ngettext=lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
+    newstyle=True,
+)
+env.filters["date"] = i18n.format_date
+env.filters["datetime"] = i18n.format_datetime
+env.filters["time"] = i18n.format_time
+env.filters["idr"] = i18n.format_idr
+env.filters["number"] = i18n.format_number
+
+
+def _csrf_token(request: Request) -> str:
+    # Pages rendered outside the session middleware (e.g. a 413 refused early) have no token.
+    return csrf_token(request.session) if "session" in request.scope else ""
+
+
+def csrf_input(request: Request) -> Markup:
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % _csrf_token(request)
+
+
+def _pop_flashes(request: Request) -> list[tuple[str, str]]:
+    if "session" not in request.scope:
+        return []
+    return [tuple(item) for item in request.session.pop("_flashes", [])]  # type: ignore[misc]
+
+
+def _event_tabs(request: Request) -> list:  # type: ignore[type-arg]
+    from expo.nav import tabs_for
+
+    return tabs_for(getattr(request.state, "roles", set()))
+
+
+env.globals["event_tabs"] = _event_tabs
+env.globals["csrf_input"] = csrf_input
+env.globals["csrf_token"] = _csrf_token
+env.globals["pop_flashes"] = _pop_flashes
+
+
+def flash(request: Request, message: str, level: str = "success") -> None:
+    """Queue a message for the next page the user sees (levels: success, info, warning, error)."""
+    request.session.setdefault("_flashes", []).append([level, str(message)])

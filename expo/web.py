@@ -1,0 +1,52 @@
+"""Helpers shared by the thin route handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from expo.forms import Form
+from expo.templating import templates
+
+MAX_FIELDS = 2000
+MAX_PART = 64 * 1024
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> Response:
+    return templates.TemplateResponse(request, template, context or {}, status_code=status_code)
+
+
+def redirect(url: str, status_code: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status_code)
+
+
+async def read_form(request: Request) -> Form:
+    data = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_PART)
+    return Form({k: v for k, v in data.items() if isinstance(v, str)})
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths are accepted as a place to go back to."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def settings_of(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.settings
+
+
+def absolute_url(request: Request, name: str, **params: Any) -> str:
+    """A URL for emails and QR codes, built on EXPO_BASE_URL rather than the Host header."""
+    return settings_of(request).base_url + str(request.app.url_path_for(name, **params))

@@ -1,0 +1,111 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when
+EXPO_TEST_DATABASE_URL is set: every database test then runs on both), the ASGI app and
+an HTTP client that knows about CSRF tokens."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.contrib.test import tortoise_test_context
+
+from expo import i18n
+from expo.app import create_app
+from expo.db import MODEL_MODULES
+from expo.settings import Settings
+
+PG_URL = os.environ.get("EXPO_TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def pg_database_url(name: str) -> str:
+    """EXPO_TEST_DATABASE_URL with another database name."""
+    parts = urlsplit(PG_URL.replace("postgresql://", "postgres://"))
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def backend_url(backend: str) -> str:
+    if backend == "sqlite":
+        return "sqlite://:memory:"
+    return pg_database_url(f"expo_t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest_asyncio.fixture
+async def db(backend: str) -> AsyncIterator[str]:
+    """An empty database with the schema of the current models, dropped afterwards."""
+    # Tortoise caches INSERT statements per connection name, not per dialect: clear it so
+    # that a PostgreSQL test never reuses SQLite's placeholders (and vice versa).
+    EXECUTOR_CACHE.clear()
+    async with tortoise_test_context(MODEL_MODULES, db_url=backend_url(backend)):
+        yield backend
+
+
+@pytest.fixture(autouse=True)
+def _locale() -> object:
+    """Service tests run in the default locale; each test starts clean."""
+    token = i18n.set_locale(i18n.DEFAULT_LOCALE)
+    yield
+    i18n.reset_locale(token)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url="sqlite://:memory:", secret_key=TEST_SECRET,
+                    base_url="http://testserver", data_dir=tmp_path, max_body_size=2 * 2**20)
+
+
+@pytest.fixture
+def app(settings: Settings, db: str):  # type: ignore[no-untyped-def]
+    return create_app(settings, manage_db=False)
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class Client(httpx.AsyncClient):
+    """An httpx client for the ASGI app that fetches and sends the CSRF token."""
+
+    csrf: str = ""
+
+    async def fetch_csrf(self, path: str = "/login") -> str:
+        response = await self.get(path)
+        match = CSRF_RE.search(response.text)
+        assert match, f"no CSRF token on {path}"
+        self.csrf = match.group(1)
+        return self.csrf
+
+    async def submit(self, url: str, data: dict[str, object] | None = None,
+                     files: dict[str, object] | None = None, **kw: object) -> httpx.Response:
+        """POST a form the way a browser would: with the page's CSRF token."""
+        if not self.csrf:
+            await self.fetch_csrf()
+        payload = {"csrf_token": self.csrf, **(data or {})}
+        return await self.post(url, data=payload, files=files, **kw)  # type: ignore[arg-type]
+
+    async def login(self, email: str, password: str) -> httpx.Response:
+        await self.fetch_csrf()
+        response = await self.submit("/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.text[:500]
+        await self.fetch_csrf("/")  # the session was renewed at sign-in: new token
+        return response
+
+
+@pytest_asyncio.fixture
+async def client(app) -> AsyncIterator[Client]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with Client(transport=transport, base_url="http://testserver") as c:
+        yield c
