@@ -2,7 +2,9 @@
 
 Extracts every translatable string from ``expo/`` and ``templates/`` (Babel's extractors)
 and compares with the Indonesian catalogs in ``expo/locale/id/*.po``.
-``add DOMAIN`` appends the missing strings to ``expo/locale/id/DOMAIN.po`` for translation.
+``add DOMAIN [PATH_PREFIX ...]`` appends the missing strings (only those used in files whose
+path starts with a prefix, e.g. ``expo/exhibitors templates/exhibitors``) to
+``expo/locale/id/DOMAIN.po``, to be translated there.
 """
 
 from __future__ import annotations
@@ -54,14 +56,16 @@ def missing(locale: str = "id") -> dict[str, list[str]]:
     return {k: v for k, v in extracted().items() if not have.get(k)}
 
 
-def add(domain: str, locale: str = "id") -> int:
+def add(domain: str, prefixes: list[str] | None = None, locale: str = "id") -> int:
+    """Append untranslated strings used under ``prefixes`` (all when empty) to DOMAIN.po."""
     path = LOCALE_DIR / locale / f"{domain}.po"
     if path.exists():
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=locale)
     else:
         catalog = Catalog(locale=locale, project="expo", domain=domain)
-    todo = missing(locale)
+    todo = {k: v for k, v in missing(locale).items()
+            if not prefixes or any(w.startswith(tuple(prefixes)) for w in v)}
     known = translated(locale)
     for msgid, where in sorted(todo.items()):
         if msgid not in known:
@@ -80,8 +84,8 @@ def main(argv: list[str]) -> int:
             print(f"{where[0]}: {msgid!r}")
         print(f"{len(todo)} strings without an Indonesian translation")
         return 1 if todo else 0
-    if len(argv) == 2 and argv[0] == "add":
-        print(f"{add(argv[1])} strings added to {argv[1]}.po")
+    if len(argv) >= 2 and argv[0] == "add":
+        print(f"{add(argv[1], argv[2:])} strings added to {argv[1]}.po")
         return 0
     print(__doc__)
     return 2

@@ -1,13 +1,14 @@
 """The demo: a Hari Konsumen Nasional fair in Samarinda with Kaltim producers.
 
-Each domain adds its own step (``expo/<domain>/demo.py``) to ``STEPS``; steps run in order
-inside one transaction so a failed load leaves nothing half-written.
+Each domain has a module ``expo/<domain>/demo.py`` with ``async def load(ctx: DemoContext)``,
+listed in ``DEMO_MODULES``; they run in order inside one transaction, so a failed load leaves
+nothing half-written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+import importlib
 from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
@@ -26,9 +27,6 @@ class DemoContext:
     event: Event
     users: dict[str, User] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, password)
-
-
-Step = Callable[[DemoContext], Awaitable[None]]
 
 
 async def _foundation() -> DemoContext:
@@ -79,7 +77,9 @@ async def _foundation() -> DemoContext:
     return ctx
 
 
-STEPS: list[Step] = []
+DEMO_MODULES: list[str] = [
+    # "expo.exhibitors.demo", ... one line per domain, in dependency order
+]
 
 
 async def is_empty() -> bool:
@@ -89,8 +89,9 @@ async def is_empty() -> bool:
 async def load_demo() -> DemoContext:
     async with in_transaction():
         ctx = await _foundation()
-        for step in STEPS:
-            await step(ctx)
+        for name in DEMO_MODULES:
+            module = importlib.import_module(name)
+            await module.load(ctx)
     return ctx
 
 
