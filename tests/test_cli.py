@@ -41,7 +41,8 @@ def test_createuser_with_role_and_bad_input(tmp_path):
     assert "Created user baru@x.id" in out.stdout
     dup = run(tmp_path, "createuser", "--email", "baru@x.id", "--name", "Baru",
               env={"EXPO_PASSWORD": "long-password-1"}, check=False)
-    assert dup.returncode == 2 and "already exists" in dup.stderr or "sudah" in dup.stderr
+    assert dup.returncode == 2
+    assert "already exists" in dup.stderr or "sudah" in dup.stderr
 
 
 def test_bad_settings_stop_with_one_line(tmp_path):
