@@ -274,7 +274,7 @@ def _decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str
         body = _("We are sorry: your application to %(event)s was not accepted.",
                  event=event.name)
     if message:
-        body += "\n\n" + _("Message from the committee: %(message)s", message=message)
+        body += "\n\n" + _("Message from the committee: %(text)s", text=message)
     return subject, body
 
 
@@ -395,8 +395,8 @@ def now_max() -> dt.datetime:
 
 
 async def staff_application(*, event: Event, application_id: int) -> Application:
-    application = await Application.get_or_none(id=application_id, event=event).exclude(
-        status=AppStatus.DRAFT).prefetch_related("producer", "event")
+    application = await Application.filter(id=application_id, event=event).exclude(
+        status=AppStatus.DRAFT).prefetch_related("producer", "event").first()
     if application is None:
         raise NotFound()
     return application
