@@ -84,7 +84,8 @@ async def update_profile(*, producer: Producer, values: dict[str, Any], by: User
 
 
 async def cluster_suggestions() -> list[str]:
-    rows = await Producer.exclude(cluster="").distinct().values_list("cluster", flat=True)
+    rows = await Producer.exclude(cluster="").order_by("cluster").distinct().values_list(
+        "cluster", flat=True)
     return sorted({str(r) for r in rows})
 
 
