@@ -34,19 +34,20 @@ from expo.exhibitors.models import (
 )
 from expo.exhibitors.service import notify
 from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
 from expo.settings import Settings
 
 MAX_SCORE = 5
 SCORABLE = (AppStatus.SUBMITTED, AppStatus.ACCEPTED, AppStatus.WAITLISTED, AppStatus.REJECTED)
 DECIDABLE_FROM = SCORABLE
 SUGGESTED_RUBRIC = [
-    ("Originality", 3, CriterionSource.MANUAL),
-    ("Packaging", 2, CriterionSource.MANUAL),
-    ("Product quality", 3, CriterionSource.MANUAL),
-    ("Legality completeness", 2, CriterionSource.LEGALITY),
-    ("SMK workforce", 2, CriterionSource.SMK),
-    ("First-time exhibitor", 1, CriterionSource.FIRST_TIME),
-    ("Micro business", 1, CriterionSource.MICRO),
+    (_l("Originality"), 3, CriterionSource.MANUAL),
+    (_l("Packaging"), 2, CriterionSource.MANUAL),
+    (_l("Product quality"), 3, CriterionSource.MANUAL),
+    (_l("Legality completeness"), 2, CriterionSource.LEGALITY),
+    (_l("SMK workforce"), 2, CriterionSource.SMK),
+    (_l("First-time exhibitor"), 1, CriterionSource.FIRST_TIME),
+    (_l("Micro business"), 1, CriterionSource.MICRO),
 ]
 
 
@@ -90,7 +91,7 @@ async def add_criterion(*, event: Event, name: str, weight: int, source: Criteri
 
 async def add_suggested_rubric(*, event: Event, by: User) -> None:
     for name, weight, source in SUGGESTED_RUBRIC:
-        await add_criterion(event=event, name=_(name), weight=weight, source=source, by=by)
+        await add_criterion(event=event, name=str(name), weight=weight, source=source, by=by)
 
 
 async def update_weights(*, event: Event, weights: dict[int, int], by: User) -> None:
