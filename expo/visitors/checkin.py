@@ -1,0 +1,234 @@
+"""The hot path: one scan at a gate, checked and recorded in a few statements.
+
+``record_scan`` verifies the signed code in memory (a forged, altered or foreign code is
+refused with no query), then, in one transaction: looks up the nonce (a repeated nonce gets
+the first answer), changes the visitor's presence with one conditional UPDATE (two gates
+scanning the same ticket at once: exactly one UPDATE matches), and inserts the scan row,
+whose unique (event, nonce) settles a nonce sent twice at the same moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from expo.events.models import Event, EventDay
+from expo.visitors import codes
+from expo.visitors.models import Direction, GateRules
+
+CACHE_SECONDS = 10.0
+MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
+REASONS = ("invalid", "revoked", "wrong_event", "already_inside", "not_inside", "closed")
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """What the scan path needs to know about an event (cached for a few seconds)."""
+
+    event_id: int
+    slug: str
+    name: str
+    tz: ZoneInfo
+    reentry: bool
+    track_exit: bool
+    enforce_hours: bool
+    early_minutes: int
+    hours: dict[dt.date, tuple[dt.time, dt.time]] = field(default_factory=dict)
+
+    def is_open(self, local: dt.datetime) -> bool:
+        if not self.enforce_hours:
+            return True
+        span = self.hours.get(local.date())
+        if span is None:
+            return False
+        opens = dt.datetime.combine(local.date(), span[0]) - dt.timedelta(
+            minutes=self.early_minutes)
+        closes = dt.datetime.combine(local.date(), span[1])
+        return opens <= local.replace(tzinfo=None) <= closes
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    code: str
+    direction: Direction = Direction.IN
+    nonce: str | None = None
+    scanned_at: dt.datetime | None = None
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    ok: bool
+    reason: str | None
+    name: str | None = None
+    type: str | None = None
+    at: dt.datetime | None = None
+    forced: bool = False
+    direction: str = "in"
+    entered_at: dt.datetime | None = None  # first entry that day, for "already inside since"
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "rejected"
+
+
+_contexts: dict[int | str, tuple[float, GateContext]] = {}
+
+
+def forget_event(event_id: int | None = None) -> None:
+    """Drop cached gate contexts (after rules or opening hours change)."""
+    if event_id is None:
+        _contexts.clear()
+        return
+    for key, (_, ctx) in list(_contexts.items()):
+        if ctx.event_id == event_id:
+            _contexts.pop(key, None)
+
+
+async def gate_context(*, slug: str | None = None, event: Event | None = None) -> GateContext | None:
+    key: int | str = event.id if event is not None else str(slug)
+    hit = _contexts.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    if event is None:
+        event = await Event.get_or_none(slug=slug)
+        if event is None:
+            return None
+    rules = await GateRules.get_or_none(event_id=event.id) or GateRules(event_id=event.id)
+    days = await EventDay.filter(event_id=event.id)
+    ctx = GateContext(event_id=event.id, slug=event.slug, name=event.name,
+                      tz=ZoneInfo(event.timezone), reentry=rules.reentry,
+                      track_exit=rules.track_exit, enforce_hours=rules.enforce_hours,
+                      early_minutes=rules.early_minutes,
+                      hours={d.date: (d.opens, d.closes) for d in days})
+    expires = time.monotonic() + CACHE_SECONDS
+    _contexts[event.id] = _contexts[event.slug] = (expires, ctx)
+    return ctx
+
+
+# ---- SQL helpers --------------------------------------------------------------------------
+
+def _is_pg(conn: Any) -> bool:
+    return "postgres" in type(conn).__module__ or "asyncpg" in type(conn).__module__
+
+
+def _sql(conn: Any, text: str) -> str:
+    if not _is_pg(conn):
+        return text
+    parts = text.split("?")
+    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+async def _one(conn: Any, sql: str, values: list[Any]) -> dict[str, Any] | None:
+    rows = await conn.execute_query_dict(_sql(conn, sql), values)
+    return rows[0] if rows else None
+
+
+_STORED = ("SELECT s.ok, s.reason, s.forced, s.direction, s.scanned_at, v.name, v.type, "
+           "v.last_in_at FROM visitor_scans s LEFT JOIN visitors v ON v.id = s.visitor_id "
+           "WHERE s.event_id = ? AND s.nonce = ?")
+_ENTER = ("UPDATE visitors SET inside = ?, last_in_day = ?, last_in_at = ?, entries = entries + 1 "
+          "WHERE ticket_key = ? AND event_id = ? AND revoked_at IS NULL AND "
+          "(last_in_day IS NULL OR last_in_day <> ? OR (inside = ? AND ?)) "
+          "RETURNING id, name, type")
+_LEAVE = ("UPDATE visitors SET inside = ?, last_out_at = ? WHERE ticket_key = ? AND event_id = ? "
+          "AND revoked_at IS NULL AND inside = ? AND last_in_day = ? RETURNING id, name, type")
+_LOOKUP = ("SELECT id, name, type, revoked_at, inside, last_in_day, last_in_at FROM visitors "
+           "WHERE ticket_key = ? AND event_id = ?")
+_INSERT = ("INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, direction, "
+           "ok, reason, forced, day, scanned_at, recorded_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _stored(row: dict[str, Any]) -> ScanResult:
+    return ScanResult(ok=bool(row["ok"]), reason=row["reason"], name=row["name"], type=row["type"],
+                      at=as_datetime(row["scanned_at"]), forced=bool(row["forced"]),
+                      direction=row["direction"], entered_at=as_datetime(row["last_in_at"]))
+
+
+def scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """The device's clock for offline scans, unless it claims the future."""
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=dt.UTC)
+    return now if scanned_at > now + MAX_CLOCK_SKEW else scanned_at.astimezone(dt.UTC)
+
+
+async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer,
+                      gate_id: int | None = None, device_id: int | None = None,
+                      now: dt.datetime | None = None) -> ScanResult:
+    now = now or dt.datetime.now(dt.UTC)
+    at = scan_time(scan.scanned_at, now)
+    direction = str(scan.direction)
+    try:
+        ticket = codes.read_code(signer=signer, code=scan.code)
+    except codes.CodeInvalid:
+        return ScanResult(ok=False, reason="invalid", at=at, direction=direction)
+    if ticket.event_id != ctx.event_id:
+        return ScanResult(ok=False, reason="wrong_event", at=at, direction=direction)
+    try:
+        async with in_transaction() as conn:
+            if scan.nonce:
+                row = await _one(conn, _STORED, [ctx.event_id, scan.nonce])
+                if row is not None:
+                    return _stored(row)
+            result, visitor_id = await _decide(conn, ctx, ticket.key, scan, at)
+            day = at.astimezone(ctx.tz).date()
+            await conn.execute_query(_sql(conn, _INSERT), [
+                ctx.event_id, visitor_id, gate_id, device_id, scan.nonce or None, direction,
+                result.ok, result.reason, result.forced, day, at, now])
+            return result
+    except IntegrityError:
+        if not scan.nonce:
+            raise
+    # The same nonce arrived twice at the same moment: the first one's answer stands.
+    row = await _one(connections.get("default"), _STORED, [ctx.event_id, scan.nonce])
+    assert row is not None
+    return _stored(row)
+
+
+async def _decide(conn: Any, ctx: GateContext, key: str, scan: ScanInput,
+                  at: dt.datetime) -> tuple[ScanResult, int | None]:
+    local = at.astimezone(ctx.tz)
+    day = local.date()
+    direction = str(scan.direction)
+    if ctx.is_open(local):
+        if scan.direction == Direction.OUT:
+            row = await _one(conn, _LEAVE, [False, at, key, ctx.event_id, True, day])
+        else:
+            row = await _one(conn, _ENTER, [True, day, at, key, ctx.event_id, day, False,
+                                             ctx.reentry])
+        if row is not None:
+            return ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
+                              direction=direction), int(row["id"])
+    row = await _one(conn, _LOOKUP, [key, ctx.event_id])
+    if row is None:
+        return ScanResult(ok=False, reason="invalid", at=at, direction=direction), None
+    if row["revoked_at"] is not None:
+        reason = "revoked"
+    elif not ctx.is_open(local):
+        reason = "closed"
+    elif scan.direction == Direction.OUT:
+        reason = "not_inside"
+    else:
+        reason = "already_inside"
+    entered = as_datetime(row["last_in_at"]) if reason == "already_inside" else None
+    # A scanner that admitted someone while offline reports it: the entry happened anyway.
+    forced = scan.offline and scan.direction == Direction.IN
+    return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
+                      forced=forced, direction=direction, entered_at=entered), int(row["id"])
