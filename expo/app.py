@@ -35,6 +35,8 @@ from expo.events.routes import routes as event_routes
 from expo.i18n import gettext as _
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
+from expo.visitors.api import routes as visitor_api_routes
+from expo.visitors.routes import routes as visitor_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 SESSION_COOKIE = "expo_session"
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *event_routes,
         *account_routes,
         *audit_routes,
+        *visitor_routes,
+        *visitor_api_routes,
     ]
     middleware = [
         Middleware(LocaleMiddleware),

@@ -232,3 +232,44 @@ async def _decide(conn: Any, ctx: GateContext, key: str, scan: ScanInput,
     forced = scan.offline and scan.direction == Direction.IN
     return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
                       forced=forced, direction=direction, entered_at=entered), int(row["id"])
+
+
+def message_for(result: ScanResult, tz: ZoneInfo | str) -> str:
+    """The scanner's answer in the request's language ("Selamat datang, NAME")."""
+    from expo.i18n import format_time
+    from expo.i18n import gettext as _
+
+    if result.ok:
+        if result.direction == "out":
+            return _("Goodbye, %(name)s", name=result.name or "")
+        return _("Welcome, %(name)s", name=result.name or "")
+    if result.reason == "already_inside" and result.entered_at is not None:
+        return _("already entered at %(time)s", time=format_time(result.entered_at, str(tz)))
+    messages = {
+        "invalid": _("invalid ticket"),
+        "wrong_event": _("ticket for another event"),
+        "revoked": _("ticket revoked"),
+        "already_inside": _("already entered"),
+        "not_inside": _("not checked in"),
+        "closed": _("gate closed: outside opening hours"),
+    }
+    return messages.get(result.reason or "", _("invalid ticket"))
+
+
+def scanner_messages() -> dict[str, str]:
+    """The same answers for the offline scanner (``{name}`` and ``{time}`` filled in there)."""
+    from expo.i18n import gettext as _
+
+    return {
+        "welcome": _("Welcome, %(name)s", name="{name}"),
+        "goodbye": _("Goodbye, %(name)s", name="{name}"),
+        "already_inside_at": _("already entered at %(time)s", time="{time}"),
+        "already_inside": _("already entered"),
+        "invalid": _("invalid ticket"),
+        "wrong_event": _("ticket for another event"),
+        "revoked": _("ticket revoked"),
+        "not_inside": _("not checked in"),
+        "closed": _("gate closed: outside opening hours"),
+        "offline_ok": _("Accepted offline"),
+        "queued": _("queued, will sync"),
+    }

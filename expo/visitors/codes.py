@@ -28,7 +28,7 @@ KEY_BYTES = 7
 PAYLOAD_BYTES = 1 + 3 + KEY_BYTES
 SIG_BYTES = 64
 CODE_LENGTH = 120  # base32 of 75 bytes, without padding
-QR_MASK = None  # let segno choose; rendered codes are cached
+FAST_MASK = 2  # mask pattern for bulk rendering; single tickets let segno choose
 
 
 class CodeInvalid(ValueError):
@@ -114,13 +114,14 @@ def _read_code(public_raw: bytes, code: str) -> Ticket:
 # ---- images -----------------------------------------------------------------------------
 
 @lru_cache(maxsize=8192)
-def qr(code: str) -> segno.QRCode:
-    return segno.make(code, error="m", boost_error=False)
+def qr(code: str, fast: bool = False) -> segno.QRCode:
+    """``fast`` fixes the mask (about 4x quicker, for sheets of thousands of badges)."""
+    return segno.make(code, error="m", boost_error=False, mask=FAST_MASK if fast else None)
 
 
 @lru_cache(maxsize=8192)
-def qr_svg(code: str, scale: int = 4) -> str:
-    return qr(code).svg_inline(scale=scale, border=2, dark="#111", omitsize=True)
+def qr_svg(code: str, scale: int = 4, fast: bool = False) -> str:
+    return qr(code, fast).svg_inline(scale=scale, border=2, dark="#111", omitsize=True)
 
 
 @lru_cache(maxsize=512)

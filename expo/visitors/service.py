@@ -316,3 +316,10 @@ async def offline_bundle(*, event: Event, signer: codes.Signer) -> dict[str, Any
             "early_minutes": ctx.early_minutes, "revoked": sorted(revoked),  # type: ignore[type-var]
             "hours": {d.isoformat(): [o.strftime("%H:%M"), c.strftime("%H:%M")]
                       for d, (o, c) in sorted(ctx.hours.items())}}
+
+
+async def badge_people(*, event: Event, type: VisitorType | None) -> list[Visitor]:
+    query = Visitor.filter(event=event, revoked_at=None)
+    if type is not None:
+        query = query.filter(type=type)
+    return await query.order_by("type", "name")
