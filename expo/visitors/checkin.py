@@ -157,7 +157,9 @@ _INSERT = ("INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id,
 def _stored(row: dict[str, Any]) -> ScanResult:
     return ScanResult(ok=bool(row["ok"]), reason=row["reason"], name=row["name"], type=row["type"],
                       at=as_datetime(row["scanned_at"]), forced=bool(row["forced"]),
-                      direction=row["direction"], entered_at=as_datetime(row["last_in_at"]))
+                      direction=row["direction"],
+                      entered_at=as_datetime(row["last_in_at"])
+                      if row["reason"] == "already_inside" else None)
 
 
 def scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
