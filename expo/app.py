@@ -135,12 +135,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     routes = [
         Route("/healthz", healthz, name="healthz"),
+        *visitor_api_routes,  # first: the gate's hot path should not walk the page routes
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *event_routes,
         *account_routes,
         *audit_routes,
         *visitor_routes,
-        *visitor_api_routes,
     ]
     middleware = [
         Middleware(LocaleMiddleware),

@@ -1,21 +1,24 @@
 """The hot path: one scan at a gate, checked and recorded in a few statements.
 
 ``record_scan`` verifies the signed code in memory (a forged, altered or foreign code is
-refused with no query), then, in one transaction: looks up the nonce (a repeated nonce gets
-the first answer), changes the visitor's presence with one conditional UPDATE (two gates
-scanning the same ticket at once: exactly one UPDATE matches), and inserts the scan row,
-whose unique (event, nonce) settles a nonce sent twice at the same moment.
+refused with no query), then, in one transaction, changes the visitor's presence with one
+conditional UPDATE (two gates scanning the same ticket at once: exactly one UPDATE matches)
+and inserts the scan row, whose unique (event, nonce) index refuses a nonce seen before: the
+transaction is rolled back and the first answer returned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise import connections
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -183,44 +186,99 @@ async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer
         return ScanResult(ok=False, reason="invalid", at=at, direction=direction)
     if ticket.event_id != ctx.event_id:
         return ScanResult(ok=False, reason="wrong_event", at=at, direction=direction)
+    steps = _steps(ctx, ticket.key, scan, at, now, gate_id, device_id)
+    client = connections.get("default")
     try:
+        if isinstance(client, SqliteClient):
+            # One hop to SQLite's thread for the whole transaction: the per-statement
+            # round trips of the async driver cost more than the statements themselves.
+            async with client.acquire_connection() as conn:
+                return await conn._execute(_run_sqlite, conn._conn, steps)  # noqa: SLF001
         async with in_transaction() as conn:
-            if scan.nonce:
-                row = await _one(conn, _STORED, [ctx.event_id, scan.nonce])
-                if row is not None:
-                    return _stored(row)
-            result, visitor_id = await _decide(conn, ctx, ticket.key, scan, at)
-            day = at.astimezone(ctx.tz).date()
-            await conn.execute_query(_sql(conn, _INSERT), [
-                ctx.event_id, visitor_id, gate_id, device_id, scan.nonce or None, direction,
-                result.ok, result.reason, result.forced, day, at, now])
-            return result
-    except IntegrityError:
+            return await _run_async(conn, steps)
+    except (IntegrityError, sqlite3.IntegrityError):
         if not scan.nonce:
             raise
-    # The same nonce arrived twice at the same moment: the first one's answer stands.
-    row = await _one(connections.get("default"), _STORED, [ctx.event_id, scan.nonce])
+    # A nonce seen before (a retry, or the same scan twice at once): the first answer stands.
+    row = await _one(client, _STORED, [ctx.event_id, scan.nonce])
     assert row is not None
     return _stored(row)
 
 
-async def _decide(conn: Any, ctx: GateContext, key: str, scan: ScanInput,
-                  at: dt.datetime) -> tuple[ScanResult, int | None]:
+Steps = Generator[tuple[str, str, list[Any]], Any, ScanResult]
+
+
+def _run_sqlite(raw: sqlite3.Connection, steps: Steps) -> ScanResult:
+    nested = raw.in_transaction
+    raw.execute("SAVEPOINT scan" if nested else "BEGIN IMMEDIATE")
+    try:
+        answer: Any = None
+        while True:
+            try:
+                kind, sql, values = steps.send(answer)
+            except StopIteration as done:
+                raw.execute("RELEASE scan" if nested else "COMMIT")
+                return done.value  # type: ignore[no-any-return]
+            cursor = raw.execute(sql, values)
+            row = cursor.fetchone() if kind == "one" else None
+            answer = dict(row) if row is not None else None
+    except BaseException:
+        raw.execute("ROLLBACK TO scan" if nested else "ROLLBACK")
+        if nested:
+            raw.execute("RELEASE scan")
+        raise
+
+
+async def _run_async(conn: Any, steps: Steps) -> ScanResult:
+    answer: Any = None
+    while True:
+        try:
+            kind, sql, values = steps.send(answer)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if kind == "one":
+            answer = await _one(conn, sql, values)
+        else:
+            await conn.execute_query(_sql(conn, sql), values)
+            answer = None
+
+
+def _steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt.datetime,
+           gate_id: int | None, device_id: int | None) -> Steps:
+    """The statements of one scan, as a generator: the caller runs each and sends back rows.
+
+    A repeated nonce is caught by the unique (event, nonce) index on the final INSERT, which
+    rolls the whole transaction back; the caller then returns the stored first answer. So a
+    fresh scan costs two statements (the conditional UPDATE and the INSERT).
+    """
     local = at.astimezone(ctx.tz)
     day = local.date()
     direction = str(scan.direction)
+    result: ScanResult | None = None
+    visitor_id: int | None = None
     if ctx.is_open(local):
         if scan.direction == Direction.OUT:
-            row = await _one(conn, _LEAVE, [False, at, key, ctx.event_id, True, day])
+            row = yield "one", _LEAVE, [False, at, key, ctx.event_id, True, day]
         else:
-            row = await _one(conn, _ENTER, [True, day, at, key, ctx.event_id, day, False,
-                                             ctx.reentry])
+            row = yield "one", _ENTER, [True, day, at, key, ctx.event_id, day, False, ctx.reentry]
         if row is not None:
-            return ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
-                              direction=direction), int(row["id"])
-    row = await _one(conn, _LOOKUP, [key, ctx.event_id])
+            result = ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
+                                direction=direction)
+            visitor_id = int(row["id"])
+    if result is None:
+        row = yield "one", _LOOKUP, [key, ctx.event_id]
+        result = _refusal(row, ctx, scan, at, local)
+        visitor_id = int(row["id"]) if row is not None else None
+    yield "exec", _INSERT, [ctx.event_id, visitor_id, gate_id, device_id, scan.nonce or None,
+                            direction, result.ok, result.reason, result.forced, day, at, now]
+    return result
+
+
+def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: dt.datetime,
+             local: dt.datetime) -> ScanResult:
+    direction = str(scan.direction)
     if row is None:
-        return ScanResult(ok=False, reason="invalid", at=at, direction=direction), None
+        return ScanResult(ok=False, reason="invalid", at=at, direction=direction)
     if row["revoked_at"] is not None:
         reason = "revoked"
     elif not ctx.is_open(local):
@@ -233,7 +291,7 @@ async def _decide(conn: Any, ctx: GateContext, key: str, scan: ScanInput,
     # A scanner that admitted someone while offline reports it: the entry happened anyway.
     forced = scan.offline and scan.direction == Direction.IN
     return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
-                      forced=forced, direction=direction, entered_at=entered), int(row["id"])
+                      forced=forced, direction=direction, entered_at=entered)
 
 
 def message_for(result: ScanResult, tz: ZoneInfo | str) -> str:

@@ -173,7 +173,7 @@ class Scan(Model):
     reason = fields.CharField(max_length=16, null=True)
     forced = fields.BooleanField(default=False, db_default=False)
     day = fields.DateField(null=True)
-    scanned_at = fields.DatetimeField(db_index=True)
+    scanned_at = fields.DatetimeField()
     recorded_at = fields.DatetimeField()
 
     class Meta:

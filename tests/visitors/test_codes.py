@@ -71,3 +71,14 @@ def test_codes_render_svg_and_png_cached():
     assert codes.qr_svg(CODE).startswith("<svg")
     assert codes.qr_png(CODE).startswith(b"\x89PNG")
     assert codes.qr_svg(CODE) is codes.qr_svg(CODE)
+
+
+def test_codes_verify_with_the_public_key_alone():
+    ticket = codes.verify_with_public_key(public_raw=SIGNER.public_raw, code=CODE)
+    assert ticket.key == KEY
+    other = codes.signer_for("another-secret-key-that-is-long-enough-000")
+    try:
+        codes.verify_with_public_key(public_raw=other.public_raw, code=CODE)
+    except codes.CodeInvalid:
+        return
+    raise AssertionError("a code verified with the wrong public key")
