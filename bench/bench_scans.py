@@ -131,6 +131,28 @@ async def load(port: int, token: str, all_codes: list[str], clients: int,
     return time.perf_counter() - start, latencies, acked, errors
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn workers), from /proc."""
+    total = 0.0
+    try:
+        pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+    return total
+
+
+def run_load(*args: object) -> tuple[float, list[float], set[str], list[str]]:
+    try:
+        import uvloop
+
+        return uvloop.run(load(*args))  # type: ignore[arg-type]
+    except ImportError:
+        return asyncio.run(load(*args))  # type: ignore[arg-type]
+
+
 def badge_sheet_seconds(base: str) -> tuple[float, int]:
     import httpx
 
@@ -202,8 +224,11 @@ def main() -> int:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.1)
         time.sleep(0.5)
-        elapsed, latencies, acked, errors = asyncio.run(
-            load(port, token, all_codes, args.clients, args.seconds))
+        server_cpu0, client_cpu0 = cpu_seconds(server.pid), time.process_time()
+        elapsed, latencies, acked, errors = run_load(port, token, all_codes, args.clients,
+                                                     args.seconds)
+        server_cpu = cpu_seconds(server.pid) - server_cpu0
+        client_cpu = time.process_time() - client_cpu0
         sheet_s, cards = badge_sheet_seconds(f"http://127.0.0.1:{port}")
     finally:
         server.terminate()
@@ -215,6 +240,8 @@ def main() -> int:
     print(f"latency ms: p50 {pct(latencies, .5):.1f}  p95 {pct(latencies, .95):.1f}  "
           f"p99 {pct(latencies, .99):.1f}  max {max(latencies) * 1000:.1f}  "
           f"mean {statistics.fmean(latencies) * 1000:.1f}")
+    print(f"cpu: server {server_cpu / len(latencies) * 1e6:.0f} us/scan, "
+          f"load generator {client_cpu / len(latencies) * 1e6:.0f} us/scan")
     print(f"acknowledged {total}, recorded exactly once {once}, duplicated nonces {dupes}, "
           f"errors {len(errors)}{': ' + errors[0] if errors else ''}")
     print(f"badge sheet: {cards} A6 badges in {sheet_s:.2f} s")

@@ -199,8 +199,11 @@
     var code = (text || "").replace(/\s+/g, "").toUpperCase();
     if (!code) { return; }
     var now = new Date();
-    if (code === lastCode && now - lastAt < 3000) { return; }  // the same code held in view
+    // A ticket held in front of the camera is read many times a second: answer it once, and
+    // again only after it has been out of view for a moment.
+    var repeat = code === lastCode && now - lastAt < 2500;
     lastCode = code; lastAt = now;
+    if (repeat) { return; }
     var item = { slug: cfg.slug, code: code, direction: direction(),
       nonce: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + now.getTime()),
       scanned_at: now.toISOString() };
