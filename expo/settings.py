@@ -156,5 +156,5 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
         user=env.get("EXPO_SMTP_USER", ""),
         password=env.get("EXPO_SMTP_PASSWORD", ""),
         sender=env.get("EXPO_SMTP_FROM", "") or "expo@" + host,
-        starttls=not env.get("EXPO_SMTP_STARTTLS", "true").lower() in ("0", "false", "no"),
+        starttls=env.get("EXPO_SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
     )

@@ -25,8 +25,11 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 
 
 async def read_form(request: Request) -> Form:
+    """The text fields of a form (uploaded files are closed; read uploads with request.form)."""
     data = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_PART)
-    return Form({k: v for k, v in data.items() if isinstance(v, str)})
+    form = Form({k: v for k, v in data.items() if isinstance(v, str)})
+    await data.close()
+    return form
 
 
 def client_ip(request: Request) -> str:

@@ -241,10 +241,10 @@ async def invite(*, settings: Settings, event: Event, email: str, name: str, rol
         await grant_role(event=event, user=user, role=role, by=by)
     if created:
         token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
+        link = f"{link_base}?token={token}"
         await mail.send_mail(
             settings, to=user.email, subject=_("You are invited to %(event)s", event=event.name),
             body=_("Hello %(name)s,\n\n%(by)s added you to %(event)s on expo.\n"
                    "Choose your password here (valid 14 days):\n%(link)s\n",
-                   name=user.name, by=by.name, event=event.name,
-                   link=f"{link_base}?token={token}"))
+                   name=user.name, by=by.name, event=event.name, link=link))
     return user

@@ -30,12 +30,12 @@ def test_committee_creates_event_and_switches_language(page, live_server):
     expect(page.locator("h1")).to_have_text("Gelar UMKM Bontang 2027")
     expect(page.locator("h2").first).to_have_text("Jam buka")
 
-    page.locator("summary").click()  # the phone menu
+    page.click("label.menu-button")  # the phone menu
     page.click("button.lang[value=en]")
     expect(page.locator("h2").first).to_have_text("Opening hours")
     page.reload()  # the choice persists
     expect(page.locator("h2").first).to_have_text("Opening hours")
 
-    page.locator("summary").click()
+    page.click("label.menu-button")
     page.click("button.lang[value=id]")
     expect(page.locator("h2").first).to_have_text("Jam buka")

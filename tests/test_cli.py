@@ -1,0 +1,56 @@
+"""The command line, run as a user would (subprocesses on a temporary data folder)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(tmp_path, *args, env=None, check=True):
+    full_env = {**os.environ, "EXPO_DATA_DIR": str(tmp_path), **(env or {})}
+    full_env.pop("EXPO_DATABASE_URL", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=120, check=check)
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "createuser", "demo"])
+def test_each_command_has_help(tmp_path, command):
+    out = run(tmp_path, command, "--help").stdout
+    assert "usage: main.py " + command in out
+
+
+def test_demo_loads_once_and_prints_logins(tmp_path):
+    out = run(tmp_path, "demo").stdout
+    for email in ["panitia@expo.test", "kurator@expo.test", "gerbang@expo.test", "umkm@expo.test"]:
+        assert email in out
+    again = run(tmp_path, "demo", check=False)
+    assert again.returncode == 2 and "--reset" in again.stderr
+    assert run(tmp_path, "demo", "--if-empty").returncode == 0
+    assert "panitia@expo.test" in run(tmp_path, "demo", "--reset").stdout
+
+
+def test_createuser_with_role_and_bad_input(tmp_path):
+    run(tmp_path, "demo")
+    out = run(tmp_path, "createuser", "--email", "baru@x.id", "--name", "Baru",
+              "--event", "hkn2027", "--role", "gate", env={"EXPO_PASSWORD": "long-password-1"})
+    assert "Created user baru@x.id" in out.stdout
+    dup = run(tmp_path, "createuser", "--email", "baru@x.id", "--name", "Baru",
+              env={"EXPO_PASSWORD": "long-password-1"}, check=False)
+    assert dup.returncode == 2
+    assert "already exists" in dup.stderr or "sudah" in dup.stderr
+
+
+def test_bad_settings_stop_with_one_line(tmp_path):
+    bad = run(tmp_path, "migrate", env={"EXPO_DATABASE_URL": "mysql://x/y"}, check=False)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "EXPO_DATABASE_URL" in bad.stderr
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path):
+    bad = run(tmp_path, "serve", "--workers", "2", check=False)
+    assert bad.returncode == 2 and "PostgreSQL" in bad.stderr

@@ -1,0 +1,108 @@
+"""The migrations in migrations/ build exactly the schema the models declare, on each backend."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+from tortoise.contrib.test import tortoise_test_context
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from expo.db import MODEL_MODULES, tortoise_config
+from tests.conftest import pg_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+Schema = set[tuple[str, ...]]
+
+
+def _sqlite_schema(path: Path) -> Schema:
+    conn = sqlite3.connect(path)
+    try:
+        rows: Schema = set()
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'tortoise_%'")]
+        for table in tables:
+            for _cid, name, type_, notnull, _default, pk in conn.execute(
+                    f'PRAGMA table_info("{table}")'):
+                rows.add(("column", table, name, type_.upper(), str(notnull), str(pk)))
+            for _seq, index, unique, _origin, _partial in conn.execute(
+                    f'PRAGMA index_list("{table}")'):
+                cols = ",".join(r[2] for r in conn.execute(f'PRAGMA index_info("{index}")'))
+                rows.add(("index", table, cols, str(unique)))
+            for row in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
+                rows.add(("fk", table, row[3], row[2], row[4], row[6]))
+        return rows
+    finally:
+        conn.close()
+
+
+async def _pg_schema(url: str) -> Schema:
+    conn = await asyncpg.connect(url)
+    try:
+        rows: Schema = set()
+        for r in await conn.fetch(
+                "SELECT table_name, column_name, data_type, is_nullable, "
+                "coalesce(character_maximum_length, 0) AS len FROM information_schema.columns "
+                "WHERE table_schema='public' AND table_name NOT LIKE 'tortoise_%'"):
+            rows.add(("column", r["table_name"], r["column_name"], r["data_type"],
+                      r["is_nullable"], str(r["len"])))
+        for r in await conn.fetch(
+                "SELECT tablename, regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON') AS d "
+                "FROM pg_indexes WHERE schemaname='public' AND tablename NOT LIKE 'tortoise_%'"):
+            rows.add(("index", r["tablename"], r["d"]))
+        for r in await conn.fetch(
+                "SELECT conrelid::regclass::text AS t, pg_get_constraintdef(oid) AS d "
+                "FROM pg_constraint WHERE contype IN ('f', 'u', 'c') "
+                "AND connamespace = 'public'::regnamespace "
+                "AND conrelid::regclass::text NOT LIKE 'tortoise_%'"):
+            rows.add(("constraint", r["t"], r["d"]))
+        return rows
+    finally:
+        await conn.close()
+
+
+def _migrate(database_url: str, data_dir: Path) -> None:
+    env = {**os.environ, "EXPO_DATABASE_URL": database_url, "EXPO_DATA_DIR": str(data_dir),
+           "EXPO_SECRET_KEY": "migration-test-secret-key-0123456789abcdef"}
+    subprocess.run([sys.executable, "main.py", "migrate"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=120)
+
+
+async def test_migrations_match_models_in_state():
+    """No model change is missing a migration file."""
+    async with tortoise_test_context(MODEL_MODULES) as ctx:
+        apps_config = tortoise_config("sqlite://:memory:")["apps"]
+        writers = await MigrationAutodetector(ctx.apps, apps_config).changes()
+    assert writers == [], "models changed without a migration: run `tortoise makemigrations`"
+
+
+async def test_migrations_build_the_models_schema(backend, tmp_path):
+    if backend == "sqlite":
+        migrated = tmp_path / "migrated.sqlite3"
+        _migrate(f"sqlite://{migrated}", tmp_path)
+        declared = tmp_path / "declared.sqlite3"
+        async with tortoise_test_context(MODEL_MODULES, db_url=f"sqlite://{declared}"):
+            expected = _sqlite_schema(declared)
+        actual = _sqlite_schema(migrated)
+    else:
+        name = f"expo_mig_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(pg_database_url("postgres"))
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            _migrate(pg_database_url(name), tmp_path)
+            actual = await _pg_schema(pg_database_url(name))
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+        declared_url = pg_database_url(f"expo_decl_{uuid.uuid4().hex[:10]}")
+        async with tortoise_test_context(MODEL_MODULES, db_url=declared_url):
+            expected = await _pg_schema(declared_url)
+    assert actual, "the migrations created no tables"
+    assert actual == expected, {"only_in_migrations": sorted(actual - expected),
+                                "only_in_models": sorted(expected - actual)}
