@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "expo.accounts.models",
     "expo.events.models",
     "expo.audit.models",
+    "expo.exhibitors.models",
 ]
 
 

@@ -1,0 +1,259 @@
+"""Parsing and validation of the exhibitor forms, and phone/NIB/kabupaten normalisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from expo.exhibitors.models import BoothType, Category, DocumentKind, Producer
+from expo.forms import Form
+from expo.i18n import gettext as _
+from expo.regions import KALTIM, OUTSIDE
+
+MAX_POWER_WATTS = 20_000
+MAX_BOOTHS = 4
+MAX_PRICE = 1_000_000_000
+
+
+class PhoneInvalid(ValueError):
+    pass
+
+
+def normalize_phone(raw: Any) -> str:
+    """An Indonesian WhatsApp number as E.164 (+62...). Accepts 0812..., 62812..., +62 812-...,
+    and numbers Excel stored as floats (8.1234567e+11)."""
+    if isinstance(raw, bool) or raw is None:
+        raise PhoneInvalid(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw <= 0 or raw != int(raw):
+            raise PhoneInvalid(raw)
+        raw = int(raw)
+    text = str(raw).strip()
+    if isinstance(raw, int) or re.fullmatch(r"\d+", text):
+        digits = text
+        if digits.startswith("62"):
+            text = "+" + digits
+        elif digits.startswith("8"):
+            text = "0" + digits
+    try:
+        number = phonenumbers.parse(text, "ID")
+    except phonenumbers.NumberParseException:
+        raise PhoneInvalid(raw) from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneInvalid(raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def wa_link(phone: str, text: str = "") -> str:
+    """A WhatsApp click-to-chat link (wa.me) for an E.164 number."""
+    from urllib.parse import quote
+
+    link = "https://wa.me/" + phone.lstrip("+")
+    return link + ("?text=" + quote(text) if text else "")
+
+
+def normalize_nib(raw: Any) -> str:
+    """NIB is 13 digits; Excel drops leading zeros from numbers, so pad them back."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, float):
+        if raw != int(raw):
+            raise ValueError(raw)
+        raw = int(raw)
+    text = re.sub(r"[\s.-]", "", str(raw))
+    if not text.isdigit() or len(text) > 13:
+        raise ValueError(raw)
+    return text.zfill(13)
+
+
+_ALIASES = {
+    "kukar": "Kabupaten Kutai Kartanegara", "tenggarong": "Kabupaten Kutai Kartanegara",
+    "kutim": "Kabupaten Kutai Timur", "sangatta": "Kabupaten Kutai Timur",
+    "kubar": "Kabupaten Kutai Barat", "sendawar": "Kabupaten Kutai Barat",
+    "mahulu": "Kabupaten Mahakam Ulu", "ppu": "Kabupaten Penajam Paser Utara",
+    "penajam": "Kabupaten Penajam Paser Utara", "tanahgrogot": "Kabupaten Paser",
+    "bpp": "Kota Balikpapan", "smd": "Kota Samarinda", "tanjungredeb": "Kabupaten Berau",
+}
+
+
+def _key(text: str) -> str:
+    text = text.lower()
+    text = re.sub(r"\b(kabupaten|kab|kota|kota madya|kotamadya)\b\.?", " ", text)
+    return re.sub(r"[^a-z]", "", text)
+
+
+_BY_KEY = {_key(name): name for name in KALTIM}
+
+
+def match_kabupaten(raw: str) -> tuple[str | None, list[str]]:
+    """The canonical kabupaten/kota for a loose spelling, or (None, suggestions)."""
+    text = (raw or "").strip()
+    if text in KALTIM or text == OUTSIDE:
+        return text, []
+    key = _key(text)
+    if not key:
+        return None, []
+    if key in ("luarkaltim", "luarkalimantantimur", "luar"):
+        return OUTSIDE, []
+    if key in _BY_KEY:
+        return _BY_KEY[key], []
+    if key in _ALIASES:
+        return _ALIASES[key], []
+    close = difflib.get_close_matches(key, list(_BY_KEY), n=2, cutoff=0.75)
+    return None, [_BY_KEY[k] for k in close]
+
+
+def kabupaten_choices() -> list[str]:
+    return [*KALTIM, OUTSIDE]
+
+
+# ---- profile --------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("business_name", "owner_name", "phone", "email", "kabupaten", "address",
+                  "category", "cluster", "description", "instagram", "facebook", "tiktok",
+                  "website", "nib", "pirt_number", "halal_number", "halal_expires_on",
+                  "bpom_number", "workers", "smk_workers", "smk_interns", "is_micro")
+
+
+def _phone_field(form: Form, name: str) -> str:
+    raw = form.text(name, max_length=30)
+    if not raw:
+        return ""
+    try:
+        return normalize_phone(raw)
+    except PhoneInvalid:
+        form.error(name, _("Enter a valid Indonesian WhatsApp number, e.g. 0812 3456 7890."))
+        return ""
+
+
+def _nib_field(form: Form) -> str:
+    try:
+        return normalize_nib(form.raw("nib"))
+    except ValueError:
+        form.error("nib", _("The NIB has 13 digits."))
+        return ""
+
+
+def parse_profile(form: Form) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "business_name": form.text("business_name", max_length=160, min_length=2),
+        "owner_name": form.text("owner_name", max_length=120),
+        "phone": _phone_field(form, "phone"),
+        "email": form.email("email"),
+        "kabupaten": form.choice("kabupaten", kabupaten_choices()),
+        "address": form.text("address", required=False, max_length=300),
+        "category": form.choice("category", [c.value for c in Category]),
+        "cluster": form.text("cluster", required=False, max_length=60).lower(),
+        "description": form.text("description", required=False, max_length=3000),
+        "nib": _nib_field(form),
+        "pirt_number": form.text("pirt_number", required=False, max_length=40),
+        "halal_number": form.text("halal_number", required=False, max_length=60),
+        "halal_expires_on": form.date("halal_expires_on", required=False),
+        "bpom_number": form.text("bpom_number", required=False, max_length=40),
+        "workers": form.integer("workers", required=False, low=0, high=100_000) or 0,
+        "smk_workers": form.integer("smk_workers", required=False, low=0, high=10_000) or 0,
+        "smk_interns": form.integer("smk_interns", required=False, low=0, high=10_000) or 0,
+        "is_micro": form.boolean("is_micro"),
+    }
+    for name in ("instagram", "facebook", "tiktok", "website"):
+        values[name] = form.text(name, required=False, max_length=200)
+    if values["halal_number"] and not values["halal_expires_on"] and not form.errors.get(
+            "halal_expires_on"):
+        form.error("halal_expires_on", _("Enter the expiry date of the halal certificate."))
+    form.check()
+    return values
+
+
+def form_from_producer(producer: Producer) -> Form:
+    data: dict[str, Any] = {}
+    for name in PROFILE_FIELDS:
+        value = getattr(producer, name)
+        if isinstance(value, bool):
+            data[name] = "1" if value else ""
+        elif isinstance(value, dt.date):
+            data[name] = value.isoformat()
+        elif value is None:
+            data[name] = ""
+        else:
+            data[name] = str(value)
+    return Form(data)
+
+
+@dataclass
+class SignupData:
+    name: str
+    email: str
+    password: str
+    profile: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_signup(form: Form) -> SignupData:
+    name = form.text("owner_name", max_length=120)
+    email = form.email("email")
+    password = str(form.data.get("password", ""))
+    if len(password) < 10:
+        form.error("password", _("The password needs at least %(n)s characters.", n=10))
+    elif password != form.data.get("password2"):
+        form.error("password2", _("The two passwords differ."))
+    profile = {
+        "business_name": form.text("business_name", max_length=160, min_length=2),
+        "owner_name": name,
+        "phone": _phone_field(form, "phone"),
+        "email": email,
+        "kabupaten": form.choice("kabupaten", kabupaten_choices()),
+        "category": form.choice("category", [c.value for c in Category]),
+    }
+    if not form.boolean("agree"):
+        form.error("agree", _("Please agree to the use of your data for the exhibition."))
+    form.check()
+    return SignupData(name=name, email=email, password=password, profile=profile)
+
+
+# ---- products, documents, applications ----------------------------------------------------
+
+def parse_product(form: Form) -> dict[str, Any]:
+    price_min = form.integer("price_min", low=0, high=MAX_PRICE)
+    price_max = form.integer("price_max", required=False, low=0, high=MAX_PRICE)
+    if price_min is not None and price_max is not None and price_max < price_min:
+        form.error("price_max", _("The highest price cannot be below the lowest price."))
+    values = {
+        "name": form.text("name", max_length=120),
+        "description": form.text("description", required=False, max_length=2000),
+        "price_min": price_min or 0,
+        "price_max": price_max if price_max is not None else (price_min or 0),
+        "capacity_per_week": form.integer("capacity_per_week", required=False, low=0,
+                                          high=10_000_000) or 0,
+        "capacity_unit": form.text("capacity_unit", required=False, max_length=30),
+        "lead_time_days": form.integer("lead_time_days", required=False, low=0, high=365) or 0,
+    }
+    form.check()
+    return values
+
+
+def parse_document(form: Form) -> dict[str, Any]:
+    values = {
+        "kind": form.choice("kind", [k.value for k in DocumentKind]),
+        "title": form.text("title", required=False, max_length=120),
+    }
+    form.check()
+    return values
+
+
+def parse_application(form: Form) -> dict[str, Any]:
+    values = {
+        "booth_type": form.choice("booth_type", [b.value for b in BoothType]),
+        "booths_needed": form.integer("booths_needed", low=1, high=MAX_BOOTHS) or 1,
+        "power_watts": form.integer("power_watts", required=False, low=0,
+                                    high=MAX_POWER_WATTS) or 0,
+        "needs_water": form.boolean("needs_water"),
+        "first_time": form.boolean("first_time"),
+        "note": form.text("note", required=False, max_length=2000),
+        "terms": form.boolean("terms"),
+    }
+    form.check()
+    return values

@@ -1,0 +1,372 @@
+"""Exhibitor rules: producer profiles, products, documents, applications and the inbox.
+
+Every function that takes an id also takes the producer (or the viewing user) and raises
+``NotFound`` for an object that is not theirs: guessing ids reveals nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from expo import mail
+from expo.accounts.models import EventRole, Role, User
+from expo.accounts.service import create_user, grant_role
+from expo.audit.service import log_action
+from expo.errors import DomainError, NotFound
+from expo.events.models import Event, EventStatus
+from expo.events.service import window_state
+from expo.exhibitors import uploads
+from expo.exhibitors.forms import SignupData
+from expo.exhibitors.models import (
+    AppStatus,
+    Application,
+    Document,
+    InboxMessage,
+    Producer,
+    ProducerMember,
+    Product,
+)
+from expo.i18n import gettext as _
+from expo.settings import Settings
+
+STAFF_ROLES = (Role.COMMITTEE, Role.CURATOR)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# ---- producers ----------------------------------------------------------------------------
+
+async def producer_for(user: User) -> Producer | None:
+    member = await ProducerMember.filter(user=user).order_by("id").first().prefetch_related(
+        "producer")
+    return member.producer if member else None
+
+
+async def require_producer(user: User) -> Producer:
+    producer = await producer_for(user)
+    if producer is None:
+        raise NotFound(_("You have no business profile yet."), "no_profile")
+    return producer
+
+
+async def create_producer(*, user: User, values: dict[str, Any]) -> Producer:
+    async with in_transaction():
+        producer = await Producer.create(**values)
+        await ProducerMember.create(producer=producer, user=user)
+    await log_action(action="expo.producer.created", actor=user, obj=producer,
+                     summary=producer.business_name)
+    return producer
+
+
+async def signup(*, data: SignupData) -> tuple[User, Producer]:
+    """A new login with its business profile (one transaction)."""
+    async with in_transaction():
+        user = await create_user(email=data.email, name=data.name, password=data.password)
+        producer = await create_producer(user=user, values=data.profile)
+    return user, producer
+
+
+async def update_profile(*, producer: Producer, values: dict[str, Any], by: User) -> Producer:
+    changed = sorted(k for k, v in values.items() if getattr(producer, k) != v)
+    for key, value in values.items():
+        setattr(producer, key, value)
+    await producer.save()
+    await log_action(action="expo.producer.updated", actor=by, obj=producer,
+                     summary=", ".join(changed)[:300], data={"fields": changed})
+    return producer
+
+
+async def cluster_suggestions() -> list[str]:
+    rows = await Producer.exclude(cluster="").distinct().values_list("cluster", flat=True)
+    return sorted({str(r) for r in rows})
+
+
+async def members_of(producer: Producer) -> list[User]:
+    rows = await ProducerMember.filter(producer=producer).prefetch_related("user")
+    return [r.user for r in rows]
+
+
+async def staff_event_ids(user: User) -> set[int]:
+    rows = await EventRole.filter(user=user, role__in=list(STAFF_ROLES)).values_list(
+        "event_id", flat=True)
+    return {int(r) for r in rows}
+
+
+async def can_view_producer(user: User, producer: Producer) -> bool:
+    """Its own members, superusers, and committee/curators of an event it applied to."""
+    if user.is_superuser or await ProducerMember.exists(producer=producer, user=user):
+        return True
+    events = await staff_event_ids(user)
+    return bool(events) and await Application.filter(
+        producer=producer, event_id__in=list(events)).exclude(status=AppStatus.DRAFT).exists()
+
+
+# ---- products -----------------------------------------------------------------------------
+
+async def products_of(producer: Producer) -> list[Product]:
+    return await Product.filter(producer=producer).order_by("id")
+
+
+async def get_product(*, producer: Producer, product_id: int) -> Product:
+    product = await Product.get_or_none(id=product_id, producer=producer)
+    if product is None:
+        raise NotFound()
+    return product
+
+
+async def save_product(*, producer: Producer, values: dict[str, Any], photo: bytes | None,
+                       uploads_dir: Path, by: User, product: Product | None = None) -> Product:
+    stem = uploads.save_photo(uploads_dir=uploads_dir, data=photo) if photo else None
+    old_photo = product.photo if product is not None and stem else ""
+    if product is None:
+        product = await Product.create(producer=producer, photo=stem or "", **values)
+        action = "expo.product.created"
+    else:
+        for key, value in values.items():
+            setattr(product, key, value)
+        if stem:
+            product.photo = stem
+        await product.save()
+        action = "expo.product.updated"
+    uploads.delete_photo(uploads_dir, old_photo)
+    await log_action(action=action, actor=by, obj=product, summary=product.name)
+    return product
+
+
+async def delete_product(*, producer: Producer, product_id: int, uploads_dir: Path,
+                         by: User) -> None:
+    product = await get_product(producer=producer, product_id=product_id)
+    await product.delete()
+    uploads.delete_photo(uploads_dir, product.photo)
+    await log_action(action="expo.product.deleted", actor=by, obj=product, summary=product.name)
+
+
+async def viewable_product(*, user: User, product_id: int) -> Product:
+    product = await Product.get_or_none(id=product_id).prefetch_related("producer")
+    if product is None or not product.photo or not await can_view_producer(
+            user, product.producer):
+        raise NotFound()
+    return product
+
+
+# ---- documents ----------------------------------------------------------------------------
+
+async def documents_of(producer: Producer) -> list[Document]:
+    return await Document.filter(producer=producer).order_by("-id")
+
+
+async def add_document(*, producer: Producer, values: dict[str, Any], data: bytes,
+                       original_name: str, uploads_dir: Path, by: User) -> Document:
+    stored, mime = uploads.save_document(uploads_dir=uploads_dir, data=data)
+    document = await Document.create(
+        producer=producer, kind=values["kind"], title=values.get("title", ""),
+        original_name=Path(original_name or "").name[:200], stored_name=stored,
+        content_type=mime, size=len(data), uploaded_by=by)
+    await log_action(action="expo.document.uploaded", actor=by, obj=document,
+                     summary=f"{producer.business_name}: {document.kind.value}")
+    return document
+
+
+async def delete_document(*, producer: Producer, document_id: int, uploads_dir: Path,
+                          by: User) -> None:
+    document = await Document.get_or_none(id=document_id, producer=producer)
+    if document is None:
+        raise NotFound()
+    await document.delete()
+    uploads.delete_document(uploads_dir, document.stored_name)
+    await log_action(action="expo.document.deleted", actor=by, obj=document,
+                     summary=document.original_name)
+
+
+async def viewable_document(*, user: User, document_id: int) -> Document:
+    """The document if this user may read it (owner, or staff of an event it applied to)."""
+    document = await Document.get_or_none(id=document_id).prefetch_related("producer")
+    if document is None or not await can_view_producer(user, document.producer):
+        raise NotFound()
+    return document
+
+
+# ---- applications -------------------------------------------------------------------------
+
+async def application_for(*, producer: Producer, event: Event) -> Application | None:
+    return await Application.get_or_none(producer=producer, event=event)
+
+
+async def own_application(*, producer: Producer, application_id: int) -> Application:
+    application = await Application.get_or_none(
+        id=application_id, producer=producer).prefetch_related("event")
+    if application is None:
+        raise NotFound()
+    return application
+
+
+async def open_event(slug: str) -> Event:
+    event = await Event.get_or_none(slug=slug)
+    if event is None or event.status != EventStatus.PUBLISHED:
+        raise NotFound(_("This event does not exist or does not take applications."))
+    return event
+
+
+def registration_state(event: Event, now: dt.datetime | None = None) -> str:
+    return window_state(event.exhibitor_reg_opens, event.exhibitor_reg_closes, now)
+
+
+def _check_window(event: Event) -> None:
+    state = registration_state(event)
+    if state == "not_yet":
+        raise DomainError(_("Applications for this event are not open yet."),
+                          "registration_not_open")
+    if state == "closed":
+        raise DomainError(_("Applications for this event are closed."), "registration_closed")
+
+
+async def save_application(*, producer: Producer, event: Event, values: dict[str, Any],
+                           by: User) -> Application:
+    """Create or edit the producer's draft application to an event."""
+    if event.status != EventStatus.PUBLISHED:
+        raise DomainError(_("This event does not take applications."), "event_not_open")
+    application = await application_for(producer=producer, event=event)
+    if application is not None and application.status != AppStatus.DRAFT:
+        raise DomainError(_("This application was already sent and can no longer be edited."),
+                          "not_editable", status_code=409)
+    if registration_state(event) == "closed":
+        _check_window(event)
+    fields = {k: v for k, v in values.items() if k != "terms"}
+    fields["terms_accepted_at"] = _now() if values.get("terms") else None
+    created = application is None
+    if application is None:
+        application = await Application.create(event=event, producer=producer, **fields)
+        for user in await members_of(producer):
+            await grant_role(event=event, user=user, role=Role.EXHIBITOR, by=by)
+    else:
+        for key, value in fields.items():
+            setattr(application, key, value)
+        await application.save()
+    await log_action(action="expo.application.created" if created else "expo.application.updated",
+                     actor=by, event=event, obj=application, summary=producer.business_name)
+    return application
+
+
+async def missing_for_submit(producer: Producer, application: Application) -> list[str]:
+    """What still prevents sending the application (empty when it can be submitted)."""
+    missing = []
+    if not (producer.phone and producer.kabupaten and producer.owner_name):
+        missing.append(_("Complete your business profile."))
+    if not await Product.exists(producer=producer):
+        missing.append(_("Add at least one product."))
+    if application.terms_accepted_at is None:
+        missing.append(_("Agree to the event terms."))
+    return missing
+
+
+async def submit_application(*, application: Application, by: User,
+                             settings: Settings | None = None) -> Application:
+    from expo.exhibitors.curation import recompute_total
+
+    await application.fetch_related("event", "producer")
+    if application.status != AppStatus.DRAFT:
+        raise DomainError(_("Only a draft can be sent."), "not_draft", status_code=409)
+    _check_window(application.event)
+    missing = await missing_for_submit(application.producer, application)
+    if missing:
+        raise DomainError(" ".join(missing), "incomplete", missing=missing)
+    updated = await Application.filter(id=application.id, status=AppStatus.DRAFT).update(
+        status=AppStatus.SUBMITTED, submitted_at=_now())
+    if updated != 1:
+        raise DomainError(_("Only a draft can be sent."), "not_draft", status_code=409)
+    await application.refresh_from_db()
+    await recompute_total(application)
+    await log_action(action="expo.application.submitted", actor=by, event=application.event,
+                     obj=application, summary=application.producer.business_name)
+    await notify(settings=settings, application=application,
+                 subject=_("Application received: %(event)s", event=application.event.name),
+                 body=_("Thank you. The committee of %(event)s received your application and "
+                        "will review it. You will find its decision here.",
+                        event=application.event.name))
+    return application
+
+
+async def withdraw_application(*, application: Application, by: User) -> Application:
+    await application.fetch_related("event", "producer")
+    if application.status == AppStatus.WITHDRAWN:
+        raise DomainError(_("This application is already withdrawn."), "already_withdrawn",
+                          status_code=409)
+    old = application.status
+    application.status = AppStatus.WITHDRAWN
+    application.withdrawn_at = _now()
+    await application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    await log_action(action="expo.application.withdrawn", actor=by, event=application.event,
+                     obj=application, summary=application.producer.business_name,
+                     data={"from": old.value})
+    return application
+
+
+# ---- inbox and notifications --------------------------------------------------------------
+
+async def notify(*, settings: Settings | None, application: Application, subject: str,
+                 body: str) -> InboxMessage:
+    """Record a message in the producer's inbox and email it to the producer and members."""
+    await application.fetch_related("producer", "event")
+    producer = application.producer
+    message = await InboxMessage.create(producer=producer, event=application.event,
+                                        application=application, subject=subject, body=body)
+    if settings is not None:
+        recipients = {producer.email} | {u.email for u in await members_of(producer)}
+        text = _("Hello %(name)s,\n\n%(body)s\n\n%(event)s", name=producer.owner_name,
+                 body=body, event=application.event.name)
+        for email in sorted(r for r in recipients if r):
+            await mail.send_mail(settings, to=email, subject=subject, body=text)
+    return message
+
+
+async def inbox(producer: Producer, limit: int = 20) -> list[InboxMessage]:
+    return await InboxMessage.filter(producer=producer).prefetch_related("event").limit(limit)
+
+
+async def mark_inbox_read(producer: Producer) -> None:
+    await InboxMessage.filter(producer=producer, read_at=None).update(read_at=_now())
+
+
+@dataclass
+class Dashboard:
+    producer: Producer
+    applications: list[Application]
+    messages: list[InboxMessage]
+    unread: int
+    next_steps: list[str] = field(default_factory=list)
+    open_events: list[Event] = field(default_factory=list)
+
+
+async def dashboard(producer: Producer) -> Dashboard:
+    applications = await Application.filter(producer=producer).prefetch_related(
+        "event").order_by("-id")
+    messages = await inbox(producer)
+    unread = sum(1 for m in messages if m.read_at is None)
+    applied = {a.event_id for a in applications}  # type: ignore[attr-defined]
+    events = [e for e in await Event.filter(status=EventStatus.PUBLISHED).order_by("starts_on")
+              if e.id not in applied and registration_state(e) in ("open", "unset")
+              and e.ends_on >= dt.date.today()]
+    steps: list[str] = []
+    if not producer.description or not producer.address:
+        steps.append(_("Complete your business profile (address and description)."))
+    if not await Product.exists(producer=producer):
+        steps.append(_("Add at least one product with a photo."))
+    if not await Document.exists(producer=producer):
+        steps.append(_("Upload your legality documents (NIB, PIRT, halal)."))
+    for app in applications:
+        if app.status == AppStatus.DRAFT:
+            steps.append(_("Send your application to %(event)s.", event=app.event.name))
+        elif app.status == AppStatus.ACCEPTED:
+            steps.append(_("You are accepted at %(event)s: wait for your booth assignment.",
+                           event=app.event.name))
+    for event in events[:3]:
+        steps.append(_("Apply to %(event)s.", event=event.name))
+    return Dashboard(producer=producer, applications=applications, messages=messages,
+                     unread=unread, next_steps=steps, open_events=events)
