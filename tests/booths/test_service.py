@@ -217,3 +217,43 @@ async def test_rotation_penalty_uses_earlier_events(db: str) -> None:
     await service.claim_booth(booth_id=old_booth.id, application_id=old_app.id)
     assert await allocation.previous_producers(event) == {old_app.producer_id}  # type: ignore[attr-defined]
     assert RunStatus.DRAFT == "draft"
+
+
+async def test_import_creates_halls_and_booths_then_round_trips(db: str) -> None:
+    from expo.booths import importer
+    from expo.xlsx import read_rows
+
+    event = await make_event()
+    report = await importer.import_booths(event=event, data=importer.template_bytes(), by=None)
+    assert report.created == 3 and report.halls_created == ["Hall A", "Hall B"]
+    exported = await importer.export_booths(event)
+    header, rows = read_rows(exported)
+    assert header[:2] == ["Hall", "Code"] and len(rows) == 3
+    again = await importer.import_booths(event=event, data=exported, by=None)
+    assert again.updated == 3 and again.created == 0
+
+
+async def test_import_is_all_or_nothing_with_row_errors(db: str) -> None:
+    from expo.booths import importer
+    from expo.xlsx import Sheet, workbook_bytes
+
+    event = await make_event()
+    cols = importer._columns()
+    bad = workbook_bytes([Sheet("B", cols, [
+        ["Hall A", "A-01", 0, 0, 3, 3, "standard", "", 0, 0, "no", "no"],
+        ["Hall A", "A-02", "kiri", 0, 3, 3, "castle", "", 0, 0, "maybe", "no"],
+        ["Hall A", "A-01", 9, 0, 3, 3, "standard", "", 0, 0, "no", "no"]])])
+    with pytest.raises(DomainError) as err:
+        await importer.import_booths(event=event, data=bad, by=None)
+    rows = err.value.data["rows"]
+    assert any(r.startswith("Row 3") for r in rows) and any(r.startswith("Row 4") for r in rows)
+    overlap = workbook_bytes([Sheet("B", cols, [
+        ["Hall A", "A-01", 0, 0, 3, 3, "standard", "", 0, 0, "no", "no"],
+        ["Hall A", "A-02", 1, 0, 3, 3, "standard", "", 0, 0, "no", "no"]])])
+    with pytest.raises(DomainError) as err:
+        await importer.import_booths(event=event, data=overlap, by=None)
+    assert err.value.code == "import_invalid"
+    with pytest.raises(DomainError) as err:
+        await importer.import_booths(event=event, data=b"not excel", by=None)
+    assert err.value.code == "not_xlsx"
+    assert await Booth.filter(event=event).count() == 0
