@@ -28,8 +28,8 @@ def decimal(form: Form, name: str, *, low: float = 0.0, high: float = MAX_SIDE,
         form.error(name, _("Enter a number in metres, e.g. 3 or 2.5."))
         return 0.0
     if not low <= value <= high:
-        form.error(name, _("Must be between %(low)s and %(high)s.", low=f"{low:g}",
-                           high=f"{high:g}"))
+        form.error(name, _("Must be between %(low)s and %(high)s.", low=format(low, "g"),
+                           high=format(high, "g")))
     return value
 
 

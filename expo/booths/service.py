@@ -63,7 +63,8 @@ def check_layout(hall: Hall, placed: Sequence[Rect | Booth], new: Sequence[Booth
                 or booth.y + booth.h > hall.depth + EPS:
             raise DomainError(
                 _("Booth %(code)s does not fit inside %(hall)s (%(w)s x %(d)s m).",
-                  code=booth.code, hall=hall.name, w=f"{hall.width:g}", d=f"{hall.depth:g}"),
+                  code=booth.code, hall=hall.name, w=format(hall.width, "g"),
+                  d=format(hall.depth, "g")),
                 "outside_hall", field="x")
         for other in [*others, *new[:i]]:
             if overlaps(booth, other):
