@@ -39,6 +39,12 @@ def backend_url(backend: str) -> str:
     return pg_database_url(f"expo_t_{uuid.uuid4().hex[:12]}")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys run last: Playwright's sync API keeps an event loop on the main
+    thread for the rest of the session, which async tests must not meet."""
+    items.sort(key=lambda item: "/browser/" in str(item.fspath))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -43,6 +43,7 @@ async def list_entries(*, event: Event, action_prefix: str = "", page: int = 1) 
     if action_prefix:
         query = query.filter(action__startswith=action_prefix)
     rows = await query.select_related("actor").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    actions = await AuditEntry.filter(event=event).distinct().values_list("action", flat=True)
+    actions = await (AuditEntry.filter(event=event).order_by("action").distinct()
+                     .values_list("action", flat=True))
     return AuditPage(entries=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
                      actions=sorted(set(actions)))  # type: ignore[arg-type]

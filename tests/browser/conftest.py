@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import socket
 import subprocess
@@ -63,16 +64,21 @@ class LiveServer:
         return done.stdout
 
 
-async def _pg(sql: str) -> None:
+def _pg(sql: str) -> None:
+    """Run one statement on the PostgreSQL server (in a thread: Playwright may own the loop)."""
     import asyncpg
 
     from tests.conftest import pg_database_url
 
-    conn = await asyncpg.connect(pg_database_url("postgres"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    async def run() -> None:
+        conn = await asyncpg.connect(pg_database_url("postgres"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +95,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         from tests.conftest import pg_database_url
 
         pg_name = f"expo_live_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_pg(f'CREATE DATABASE "{pg_name}"'))
+        _pg(f'CREATE DATABASE "{pg_name}"')
         env["EXPO_DATABASE_URL"] = pg_database_url(pg_name)
     log = (data_dir / "server.log").open("w")
     proc = subprocess.Popen(
@@ -118,7 +124,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             proc.kill()
         log.close()
         if pg_name:
-            asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+            _pg(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
