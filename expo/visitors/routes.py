@@ -16,6 +16,7 @@ from expo.events.service import viewable_event, window_state
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
+from expo.leads import identity
 from expo.nav import Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
@@ -102,7 +103,11 @@ def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ig
 @public
 async def ticket(request: Request) -> Response:
     visitor = await service.visitor_by_link(token=request.path_params["token"])
-    return render(request, "visitors/ticket.html", _ticket_context(request, visitor))
+    response = render(request, "visitors/ticket.html", _ticket_context(request, visitor))
+    # Stand pages know the visitor from now on (save, contact, inquiry): see expo.leads.
+    identity.remember(response, visitor=visitor, secret_key=settings_of(request).secret_key,
+                      https_only=settings_of(request).https_only)
+    return response
 
 
 @public
