@@ -63,12 +63,11 @@ def parse_inquiry(form: Form, *, product_names: dict[int, str], today: dt.date) 
     if not consent:
         form.error("consent", _("Tick the box to share your contact: the producer needs it "
                                 "to answer you."))
-    data = InquiryData(product_id=product_id, product_name=name, quantity=quantity,
-                       unit=form.text("unit", required=False, max_length=30),
-                       needed_by=needed_by, budget=budget,
-                       note=form.text("note", required=False, max_length=1000), consent=consent)
+    unit = form.text("unit", required=False, max_length=30)
+    note = form.text("note", required=False, max_length=1000)
     form.check()
-    return data
+    return InquiryData(product_id=product_id, product_name=name, quantity=quantity, unit=unit,
+                       needed_by=needed_by, budget=budget, note=note, consent=consent)
 
 
 def parse_lead_update(form: Form) -> LeadUpdate:
@@ -76,12 +75,11 @@ def parse_lead_update(form: Form) -> LeadUpdate:
     status = form.choice("status", [s.value for s in LeadStatus])
     tags = ", ".join(t.strip()[:30] for t in form.text("tags", required=False,
                                                       max_length=200).split(",") if t.strip())
-    data = LeadUpdate(rating=Rating(rating) if rating else None,
-                      status=LeadStatus(status) if status else LeadStatus.NEW,
-                      notes=form.text("notes", required=False, max_length=2000), tags=tags,
-                      value=form.integer("value", required=False, low=0, high=MAX_MONEY) or 0)
+    notes = form.text("notes", required=False, max_length=2000)
+    value = form.integer("value", required=False, low=0, high=MAX_MONEY) or 0
     form.check()
-    return data
+    return LeadUpdate(rating=Rating(rating) if rating else None, status=LeadStatus(status),
+                      notes=notes, tags=tags, value=value)
 
 
 def parse_offer(form: Form, *, candidates: list[int]) -> OfferData:
@@ -97,11 +95,11 @@ def parse_offer(form: Form, *, candidates: list[int]) -> OfferData:
     elif sum(shares.values()) != quantity:
         form.error("__all__", _("The shares add up to %(sum)s, not %(quantity)s.",
                                 sum=sum(shares.values()), quantity=quantity))
-    data = OfferData(title=title, quantity=quantity,
-                     unit=form.text("unit", required=False, max_length=30),
-                     needed_by=form.date("needed_by", required=False), shares=shares)
+    unit = form.text("unit", required=False, max_length=30)
+    needed_by = form.date("needed_by", required=False)
     form.check()
-    return data
+    return OfferData(title=title, quantity=quantity, unit=unit, needed_by=needed_by,
+                     shares=shares)
 
 
 def parse_share_status(form: Form) -> ShareStatus:

@@ -169,9 +169,10 @@ async def create_offer(*, event: Event, inquiry: Inquiry | None, data: OfferData
             cluster=next(iter(apps.values())).producer.cluster)
         for app_id, amount in data.shares.items():
             app = apps[app_id]
-            product = (inquiry.product if inquiry and inquiry.application_id == app_id  # type: ignore[attr-defined]
-                       else None) or best_product(by_producer[app.producer_id], name=name,  # type: ignore[attr-defined]
-                                                 unit=data.unit)
+            own = [p for p in by_producer[app.producer_id]  # type: ignore[attr-defined]
+                   if inquiry is not None and p.id == inquiry.product_id]  # type: ignore[attr-defined]
+            product = own[0] if own else best_product(
+                by_producer[app.producer_id], name=name, unit=data.unit)  # type: ignore[attr-defined]
             await OfferShare.create(offer=offer, application=app, product=product,
                                     quantity=amount)
         if inquiry is not None:

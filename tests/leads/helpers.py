@@ -54,4 +54,5 @@ async def setup() -> tuple[Event, Exhibitor, Exhibitor, User]:
     a = await make_stand(event)
     b = await make_stand(event)
     committee = await make_user(event=event, role=Role.COMMITTEE)
+    await User.filter(id__in=[a.user.id, b.user.id, committee.id]).update(locale="en")
     return event, a, b, committee
