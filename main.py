@@ -5,6 +5,8 @@
     python main.py migrate              apply pending database migrations
     python main.py createuser --email a@b.id --name "Nama" [--superuser]
     python main.py demo [--reset]       load the Hari Konsumen Nasional demo
+    python main.py token --event SLUG --gate NAME [--kiosk]
+                                        a device token for a gate scanner or kiosk
 """
 
 from __future__ import annotations
@@ -103,6 +105,26 @@ def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_db(settings, work)))
 
 
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from expo.events.models import Event
+    from expo.visitors import service
+
+    async def work() -> int:
+        event = await Event.get_or_none(slug=args.event)
+        if event is None:
+            return _fail(f"no event with slug {args.event!r}")
+        gate = await service.create_gate(event=event, name=args.gate, by=None)
+        token, plain = await service.create_device_token(event=event, gate=gate, kiosk=args.kiosk,
+                                                         label=args.label or "", by=None)
+        kind = "kiosk" if token.kiosk else "scanner"
+        print(f"Device token #{token.id} ({kind}) for gate {gate.name!r} of {event.slug}; "
+              "it is shown once: keep it safe. Revoke it on the Gates page.")
+        print(plain)
+        return 0
+
+    return int(asyncio.run(_with_db(settings, work)))
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -170,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true",
                       help="do nothing when the database already has data")
     demo.set_defaults(func=cmd_demo)
+
+    tok = sub.add_parser("token", help="create a device token for a gate scanner or kiosk",
+                         description="Create a bearer token for the scan API; the gate is "
+                                     "created when it does not exist. The token is the last "
+                                     "line printed.")
+    tok.add_argument("--event", required=True, help="the event's slug, e.g. hkn2027")
+    tok.add_argument("--gate", required=True, help="the gate's name, e.g. \"Pintu Utama\"")
+    tok.add_argument("--kiosk", action="store_true", help="may also issue walk-in tickets")
+    tok.add_argument("--label", help="a label to recognise the device by")
+    tok.set_defaults(func=cmd_token)
     return parser
 
 

@@ -36,6 +36,8 @@ from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
+from expo.visitors.api import routes as visitor_api_routes
+from expo.visitors.routes import routes as visitor_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 SESSION_COOKIE = "expo_session"
@@ -134,11 +136,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     routes = [
         Route("/healthz", healthz, name="healthz"),
+        *visitor_api_routes,  # first: the gate's hot path should not walk the page routes
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         *event_routes,
         *account_routes,
         *audit_routes,
         *exhibitor_routes,
+        *visitor_routes,
     ]
     middleware = [
         Middleware(LocaleMiddleware),

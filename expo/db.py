@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "expo.events.models",
     "expo.audit.models",
     "expo.exhibitors.models",
+    "expo.visitors.models",
 ]
 
 

@@ -78,6 +78,7 @@ async def _foundation() -> DemoContext:
 
 
 DEMO_MODULES: list[str] = [
+    "expo.visitors.demo",
     # "expo.exhibitors.demo", ... one line per domain, in dependency order
     "expo.exhibitors.demo",
 ]

@@ -1,9 +1,18 @@
 // Copies the files expo serves from node_modules into static/vendor/<name>/.
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+
+// barcode-detector fetches its wasm from a CDN by default: serve the exact build it pins.
+const zxingDir = "node_modules/barcode-detector/node_modules/zxing-wasm";
+let zxing = "node_modules/zxing-wasm";
+try { readFileSync(`${zxingDir}/package.json`); zxing = zxingDir; } catch { /* hoisted */ }
 
 const files = [
   ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
   ["htmx.org/LICENSE", "htmx/LICENSE"],
+  ["barcode-detector/dist/iife/ponyfill.js", "barcode-detector/barcode-detector.js"],
+  ["barcode-detector/LICENSE", "barcode-detector/LICENSE"],
+  [`${zxing.replace("node_modules/", "")}/dist/reader/zxing_reader.wasm`, "barcode-detector/zxing_reader.wasm"],
+  [`${zxing.replace("node_modules/", "")}/LICENSE`, "barcode-detector/LICENSE.zxing-wasm"],
 ];
 for (const [from, to] of files) {
   mkdirSync(to.split("/").slice(0, -1).join("/"), { recursive: true });

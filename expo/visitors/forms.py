@@ -1,0 +1,101 @@
+"""Parsing of the registration, group, kiosk, gate and rules forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import phonenumbers
+
+from expo.forms import Form
+from expo.i18n import gettext as _
+from expo.regions import KALTIM, OUTSIDE
+from expo.visitors.models import PUBLIC_TYPES, VisitorType
+
+MAX_GROUP = 60
+
+
+@dataclass
+class VisitorData:
+    name: str
+    phone: str = ""
+    email: str = ""
+    type: VisitorType = VisitorType.UMUM
+    agency: str = ""
+    organisation: str = ""
+    kabupaten: str = ""
+    consent_share: bool = False
+
+
+@dataclass
+class GroupData:
+    name: str
+    leader_name: str
+    leader_phone: str
+    kabupaten: str
+    members: list[str] = field(default_factory=list)
+    type: VisitorType = VisitorType.PELAJAR
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A WhatsApp number in E.164 (+62...), or None when it is not a phone number."""
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone(form: Form, name: str, *, required: bool = True) -> str:
+    raw = form.text(name, required=required, max_length=30)
+    if not raw:
+        return ""
+    phone = normalise_phone(raw)
+    if phone is None:
+        form.error(name, _("Enter a WhatsApp number such as 0812 3456 7890."))
+        return ""
+    return phone
+
+
+def parse_visitor_form(form: Form, *, kiosk: bool = False,
+                       types: tuple[VisitorType, ...] = PUBLIC_TYPES) -> VisitorData:
+    name = form.text("name", max_length=120, min_length=2)
+    phone = _phone(form, "phone", required=not kiosk)
+    email = form.email("email", required=False)
+    kind = form.choice("type", [t.value for t in types], required=not kiosk) or "umum"
+    agency = form.text("agency", required=False, max_length=160)
+    if kind == VisitorType.INSTANSI and not agency:
+        form.error("agency", _("Name the agency (OPD) you come from."))
+    kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE], required=not kiosk)
+    form.check()
+    return VisitorData(name=name, phone=phone, email=email, type=VisitorType(kind),
+                       agency=agency, organisation=form.text("organisation", required=False,
+                                                             max_length=160),
+                       kabupaten=kabupaten, consent_share=form.boolean("consent_share"))
+
+
+def parse_group_form(form: Form) -> GroupData:
+    group = form.text("group_name", max_length=160, min_length=3)
+    leader = form.text("leader_name", max_length=120, min_length=2)
+    phone = _phone(form, "leader_phone")
+    kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE])
+    members = [" ".join(line.split()) for line in form.raw("members").splitlines()]
+    members = [m[:120] for m in members if m]
+    if not members:
+        form.error("members", _("Write one name per line."))
+    elif len(members) > MAX_GROUP:
+        form.error("members", _("At most %(n)s people per group.", n=MAX_GROUP))
+    form.check()
+    return GroupData(name=group, leader_name=leader, leader_phone=phone, kabupaten=kabupaten,
+                     members=members)
+
+
+def parse_names(form: Form, field_name: str = "names") -> list[str]:
+    names = [" ".join(line.split())[:120] for line in form.raw(field_name).splitlines()]
+    names = [n for n in names if n]
+    if not names:
+        form.error(field_name, _("Write one name per line."))
+    elif len(names) > 500:
+        form.error(field_name, _("At most %(n)s names at once.", n=500))
+    return names

@@ -1,0 +1,182 @@
+"""Visitors and their tickets, gates, device tokens and scans.
+
+A ticket is the visitor row itself: its ``ticket_key`` (random, never shown alone) is what the
+signed QR code carries. Presence (``inside``, ``last_in_day``) lives on the same row so that a
+check-in is one conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from expo.i18n import lazy_gettext as _l
+
+
+class VisitorType(StrEnum):
+    UMUM = "umum"
+    PELAJAR = "pelajar"
+    INSTANSI = "instansi"
+    BUYER = "buyer"
+    EXHIBITOR = "exhibitor"
+    COMMITTEE = "committee"
+    GUEST = "guest"
+
+
+TYPE_LABELS = {
+    VisitorType.UMUM: _l("General public"),
+    VisitorType.PELAJAR: _l("Student"),
+    VisitorType.INSTANSI: _l("Government agency (OPD)"),
+    VisitorType.BUYER: _l("Business buyer"),
+    VisitorType.EXHIBITOR: _l("Exhibitor staff"),
+    VisitorType.COMMITTEE: _l("Committee"),
+    VisitorType.GUEST: _l("Guest"),
+}
+PUBLIC_TYPES = (VisitorType.UMUM, VisitorType.PELAJAR, VisitorType.INSTANSI, VisitorType.BUYER)
+BADGE_TYPES = (VisitorType.EXHIBITOR, VisitorType.COMMITTEE, VisitorType.GUEST)
+
+
+class Source(StrEnum):
+    ONLINE = "online"
+    GROUP = "group"
+    KIOSK = "kiosk"
+    STAFF = "staff"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class VisitorGroup(Model):
+    """A class registered by its teacher (or any group): one ticket per member."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="visitor_groups", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=160)
+    leader_name = fields.CharField(max_length=120)
+    leader_phone = fields.CharField(max_length=20)
+    link_token = fields.CharField(max_length=43, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "visitor_groups"
+
+
+class Visitor(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="visitors", on_delete=fields.CASCADE)
+    group: fields.ForeignKeyNullableRelation[VisitorGroup] = fields.ForeignKeyField(
+        "models.VisitorGroup", related_name="members", null=True, on_delete=fields.SET_NULL)
+    ticket_key = fields.CharField(max_length=14, unique=True)
+    link_token = fields.CharField(max_length=43, unique=True)
+    name = fields.CharField(max_length=120)
+    phone = fields.CharField(max_length=20, default="", db_index=True)
+    email = fields.CharField(max_length=254, default="")
+    type = fields.CharEnumField(VisitorType, max_length=12, default=VisitorType.UMUM)
+    agency = fields.CharField(max_length=160, default="")
+    organisation = fields.CharField(max_length=160, default="")
+    kabupaten = fields.CharField(max_length=60, default="")
+    source = fields.CharEnumField(Source, max_length=8, default=Source.ONLINE)
+    # Consent to share contact details with exhibitors: explicit, timestamped, revocable.
+    consent_share = fields.BooleanField(default=False, db_default=False)
+    consent_at = fields.DatetimeField(null=True)
+    consent_revoked_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    # Presence, changed only by one conditional UPDATE per scan.
+    inside = fields.BooleanField(default=False, db_default=False)
+    last_in_day = fields.DateField(null=True)
+    last_in_at = fields.DatetimeField(null=True)
+    last_out_at = fields.DatetimeField(null=True)
+    entries = fields.IntField(default=0, db_default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "visitors"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GateRules(Model):
+    """How an event admits people: re-entry, exit scans, opening hours."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.OneToOneRelation = fields.OneToOneField(
+        "models.Event", related_name="gate_rules", on_delete=fields.CASCADE)
+    reentry = fields.BooleanField(default=True, db_default=True)
+    track_exit = fields.BooleanField(default=True, db_default=True)
+    enforce_hours = fields.BooleanField(default=True, db_default=True)
+    early_minutes = fields.IntField(default=30, db_default=30)
+
+    class Meta:
+        table = "visitor_gate_rules"
+
+
+class Gate(Model):
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="gates", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=60)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "visitor_gates"
+        unique_together = (("event", "name"),)
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeviceToken(Model):
+    """A bearer token for a scanner or kiosk at one gate. Only the SHA-256 digest is stored."""
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="device_tokens", on_delete=fields.CASCADE)
+    gate: fields.ForeignKeyRelation[Gate] = fields.ForeignKeyField(
+        "models.Gate", related_name="tokens", on_delete=fields.CASCADE)
+    label = fields.CharField(max_length=80, default="")
+    digest = fields.CharField(max_length=64, unique=True)
+    kiosk = fields.BooleanField(default=False, db_default=False)
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="device_tokens", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "visitor_device_tokens"
+        ordering = ["-id"]
+
+
+class Scan(Model):
+    """One scan as the device reported it, with the server's verdict (accepted or not)."""
+
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="scans", on_delete=fields.CASCADE)
+    visitor: fields.ForeignKeyNullableRelation[Visitor] = fields.ForeignKeyField(
+        "models.Visitor", related_name="scans", null=True, on_delete=fields.CASCADE)
+    gate: fields.ForeignKeyNullableRelation[Gate] = fields.ForeignKeyField(
+        "models.Gate", related_name="scans", null=True, on_delete=fields.SET_NULL)
+    device: fields.ForeignKeyNullableRelation[DeviceToken] = fields.ForeignKeyField(
+        "models.DeviceToken", related_name="scans", null=True, on_delete=fields.SET_NULL)
+    nonce = fields.CharField(max_length=64, null=True)
+    direction = fields.CharEnumField(Direction, max_length=3, default=Direction.IN)
+    ok = fields.BooleanField()
+    reason = fields.CharField(max_length=16, null=True)
+    forced = fields.BooleanField(default=False, db_default=False)
+    day = fields.DateField(null=True)
+    scanned_at = fields.DatetimeField()
+    recorded_at = fields.DatetimeField()
+
+    class Meta:
+        table = "visitor_scans"
+        unique_together = (("event", "nonce"),)
+        indexes = (("event", "day", "ok"),)

@@ -1,0 +1,349 @@
+"""Visitor pages: registration, tickets, the committee's lists, gates and badges, the gate."""
+
+from __future__ import annotations
+
+import json
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from expo.accounts.models import Role
+from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.errors import DomainError
+from expo.events.service import viewable_event, window_state
+from expo.forms import Form, FormInvalid
+from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
+from expo.nav import Tab, register_tab
+from expo.regions import region_choices
+from expo.templating import flash
+from expo.visitors import checkin, codes, service
+from expo.visitors.forms import parse_group_form, parse_names, parse_visitor_form
+from expo.visitors.models import BADGE_TYPES, PUBLIC_TYPES, TYPE_LABELS, Source, VisitorType
+from expo.web import absolute_url, read_form, redirect, render, settings_of
+
+STAFF = (Role.COMMITTEE, Role.GATE)
+register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30))
+register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31))
+register_tab(Tab("visitors.gates", _l("Gates"), frozenset({Role.COMMITTEE}), 32))
+register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 33))
+
+
+def _signer(request: Request) -> codes.Signer:
+    return codes.signer_for(settings_of(request).secret_key)
+
+
+def _choices() -> dict[str, object]:
+    return {"type_options": [(t.value, TYPE_LABELS[t]) for t in PUBLIC_TYPES],
+            "region_options": region_choices(), "type_labels": TYPE_LABELS}
+
+
+def _url(request: Request, name: str, **params: object) -> str:
+    return str(request.url_for(name, **params))
+
+
+# ---- public: registration and tickets -----------------------------------------------------
+
+async def _open_event(request: Request):  # type: ignore[no-untyped-def]
+    event, _roles = await viewable_event(slug=request.path_params["slug"],
+                                         user=current_user(request))
+    state = window_state(event.visitor_reg_opens, event.visitor_reg_closes)
+    if event.status.value == "closed":
+        state = "closed"
+    return event, state
+
+
+@public
+async def register(request: Request) -> Response:
+    event, state = await _open_event(request)
+    form = Form({"type": "umum"})
+    if request.method == "POST" and state in ("open", "unset"):
+        form = await read_form(request)
+        try:
+            data = parse_visitor_form(form)
+        except FormInvalid:
+            return render(request, "visitors/register.html",
+                          {"event": event, "form": form, "state": state} | _choices(), 422)
+        visitor = await service.register_visitor(event=event, data=data)
+        return redirect(_url(request, "visitors.ticket", token=visitor.link_token))
+    if request.method == "POST":
+        raise DomainError(_("Registration for this event is closed."), "registration_closed")
+    return render(request, "visitors/register.html",
+                  {"event": event, "form": form, "state": state} | _choices())
+
+
+@public
+async def register_group(request: Request) -> Response:
+    event, state = await _open_event(request)
+    form = Form()
+    if request.method == "POST":
+        if state not in ("open", "unset"):
+            raise DomainError(_("Registration for this event is closed."), "registration_closed")
+        form = await read_form(request)
+        try:
+            group = await service.register_group(event=event, data=parse_group_form(form))
+        except FormInvalid:
+            return render(request, "visitors/register_group.html",
+                          {"event": event, "form": form, "state": state} | _choices(), 422)
+        return redirect(_url(request, "visitors.group", token=group.link_token))
+    return render(request, "visitors/register_group.html",
+                  {"event": event, "form": form, "state": state} | _choices())
+
+
+def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    code = service.ticket_code(visitor=visitor, signer=_signer(request))
+    return {"visitor": visitor, "event": visitor.event, "code": code,
+            "svg": Markup(codes.qr_svg(code)), "type_labels": TYPE_LABELS,
+            "link": absolute_url(request, "visitors.ticket", token=visitor.link_token)}
+
+
+@public
+async def ticket(request: Request) -> Response:
+    visitor = await service.visitor_by_link(token=request.path_params["token"])
+    return render(request, "visitors/ticket.html", _ticket_context(request, visitor))
+
+
+@public
+async def ticket_png(request: Request) -> Response:
+    visitor = await service.visitor_by_link(token=request.path_params["token"])
+    code = service.ticket_code(visitor=visitor, signer=_signer(request))
+    filename = f"tiket-{visitor.event.slug}-{visitor.id}.png"
+    return Response(codes.qr_png(code), media_type="image/png", headers={
+        "content-disposition": f'attachment; filename="{filename}"',
+        "cache-control": "private, max-age=3600"})
+
+
+@public
+async def consent(request: Request) -> Response:
+    visitor = await service.visitor_by_link(token=request.path_params["token"])
+    form = await read_form(request)
+    share = form.boolean("share")
+    await service.set_consent(visitor=visitor, share=share)
+    flash(request, _("Thank you: exhibitors may now see your contact details.") if share
+          else _("Done: exhibitors will no longer see your contact details."))
+    return redirect(_url(request, "visitors.ticket", token=visitor.link_token))
+
+
+@public
+async def group(request: Request) -> Response:
+    group, members = await service.group_by_link(token=request.path_params["token"])
+    signer = _signer(request)
+    cards = [(v, Markup(codes.qr_svg(service.ticket_code(visitor=v, signer=signer))))
+             for v in members]
+    return render(request, "visitors/group.html", {"group": group, "event": group.event,
+                                                   "cards": cards, "type_labels": TYPE_LABELS})
+
+
+# ---- committee: visitors, gates and tokens, badges ----------------------------------------
+
+@event_role(Role.COMMITTEE)
+async def visitor_list(request: Request) -> Response:
+    event = request.state.event
+    q = request.query_params.get("q", "")[:100]
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, has_next = await service.list_visitors(event=event, q=q, page=page)
+    return render(request, "visitors/list.html", {
+        "event": event, "visitors": rows, "q": q, "page": page, "has_next": has_next,
+        "type_labels": TYPE_LABELS, "counters": await service.counters(event=event)})
+
+
+@event_role(Role.COMMITTEE)
+async def revoke(request: Request) -> Response:
+    event = request.state.event
+    visitor = await service.get_visitor(event=event, visitor_id=request.path_params["vid"])
+    visitor.event = event
+    await service.revoke_ticket(visitor=visitor, by=require_user(request))
+    flash(request, _("Ticket of %(name)s revoked.", name=visitor.name))
+    return redirect(_url(request, "visitors.list", slug=event.slug))
+
+
+async def _gates_page(request: Request, form: Form | None = None, new_token: str = "",
+                      status: int = 200) -> Response:
+    event = request.state.event
+    rules = await service.get_rules(event=event)
+    form = form or Form({"reentry": "1" if rules.reentry else "", "early_minutes":
+                         str(rules.early_minutes), "track_exit": "1" if rules.track_exit else "",
+                         "enforce_hours": "1" if rules.enforce_hours else ""})
+    return render(request, "visitors/gates.html", {
+        "event": event, "gates": await service.list_gates(event=event), "rules": rules,
+        "tokens": await service.list_device_tokens(event=event), "form": form,
+        "new_token": new_token}, status)
+
+
+@event_role(Role.COMMITTEE)
+async def gates(request: Request) -> Response:
+    return await _gates_page(request)
+
+
+@event_role(Role.COMMITTEE)
+async def gate_create(request: Request) -> Response:
+    form = await read_form(request)
+    try:
+        await service.create_gate(event=request.state.event, name=form.raw("name"),
+                                  by=require_user(request))
+    except DomainError as exc:
+        form.error("name", exc.message)
+        return await _gates_page(request, form, status=422)
+    flash(request, _("Gate saved."))
+    return redirect(_url(request, "visitors.gates", slug=request.state.event.slug))
+
+
+@event_role(Role.COMMITTEE)
+async def rules(request: Request) -> Response:
+    form = await read_form(request)
+    early = form.integer("early_minutes", low=0, high=240)
+    if not form.valid:
+        return await _gates_page(request, form, status=422)
+    await service.update_rules(event=request.state.event, reentry=form.boolean("reentry"),
+                               track_exit=form.boolean("track_exit"),
+                               enforce_hours=form.boolean("enforce_hours"),
+                               early_minutes=early or 0, by=require_user(request))
+    flash(request, _("Gate rules saved."))
+    return redirect(_url(request, "visitors.gates", slug=request.state.event.slug))
+
+
+@event_role(Role.COMMITTEE)
+async def token_create(request: Request) -> Response:
+    event = request.state.event
+    form = await read_form(request)
+    gate_id = form.integer("gate")
+    if gate_id is None:
+        form.error("gate", _("Choose a gate."))
+        return await _gates_page(request, form, status=422)
+    gate = await service.get_gate(event=event, gate_id=gate_id)
+    _token, plain = await service.create_device_token(
+        event=event, gate=gate, label=form.text("label", required=False, max_length=80),
+        kiosk=form.boolean("kiosk"), by=require_user(request))
+    return await _gates_page(request, new_token=plain)
+
+
+@event_role(Role.COMMITTEE)
+async def token_revoke(request: Request) -> Response:
+    event = request.state.event
+    await service.revoke_device_token(event=event, token_id=request.path_params["tid"],
+                                      by=require_user(request))
+    flash(request, _("Device token revoked: that device can no longer scan."))
+    return redirect(_url(request, "visitors.gates", slug=event.slug))
+
+
+def _badge_options() -> list[tuple[str, object]]:
+    return [(t.value, TYPE_LABELS[t]) for t in (*BADGE_TYPES, *PUBLIC_TYPES)]
+
+
+@event_role(Role.COMMITTEE)
+async def badges(request: Request) -> Response:
+    event = request.state.event
+    form = Form({"type": "exhibitor"})
+    status = 200
+    if request.method == "POST":
+        form = await read_form(request)
+        kind = form.choice("type", [t.value for t in BADGE_TYPES])
+        names = parse_names(form)
+        organisation = form.text("organisation", required=False, max_length=160)
+        if form.valid:
+            made = await service.issue_badges(event=event, names=names, type=VisitorType(kind),
+                                              organisation=organisation, by=require_user(request))
+            flash(request, _("%(n)s badges issued.", n=len(made)))
+            return redirect(_url(request, "visitors.badges", slug=event.slug))
+        status = 422
+    return render(request, "visitors/badges.html", {
+        "event": event, "form": form, "badge_options": [(t.value, TYPE_LABELS[t])
+                                                        for t in BADGE_TYPES],
+        "sheet_options": _badge_options()}, status)
+
+
+@event_role(Role.COMMITTEE)
+async def badge_sheet(request: Request) -> Response:
+    event = request.state.event
+    size = request.query_params.get("size", "a6")
+    kind = request.query_params.get("type", "")
+    if size not in ("a6", "a7") or kind not in {t.value for t in VisitorType} | {""}:
+        raise DomainError(_("Choose a size (A6 or A7) and a badge type from the list."),
+                          "bad_sheet")
+    people = await service.badge_people(event=event, type=VisitorType(kind) if kind else None)
+    signer = _signer(request)
+    cards = [(v, Markup(codes.qr_svg(service.ticket_code(visitor=v, signer=signer), 3, True)))
+             for v in people]
+    per_page = 4 if size == "a6" else 8
+    pages = [cards[i:i + per_page] for i in range(0, len(cards), per_page)]
+    return render(request, "visitors/badge_sheet.html", {
+        "event": event, "pages": pages, "size": size, "type_labels": TYPE_LABELS})
+
+
+# ---- gate staff: scanner and walk-in kiosk ------------------------------------------------
+
+@event_role(*STAFF)
+async def gate(request: Request) -> Response:
+    event = request.state.event
+    if request.method == "POST":
+        form = await read_form(request)
+        gate_id = form.integer("gate")
+        gate_row = await service.get_gate(event=event, gate_id=gate_id or 0)
+        user = require_user(request)
+        _token, plain = await service.create_device_token(
+            event=event, gate=gate_row, label=f"{gate_row.name} · {user.name}"[:80], by=user)
+        # The token travels in the fragment: never sent to the server, kept by the scanner.
+        return redirect(_url(request, "visitors.scanner", slug=event.slug) + "#token=" + plain)
+    return render(request, "visitors/gate.html", {
+        "event": event, "gates": await service.list_gates(event=event),
+        "counters": await service.counters(event=event)})
+
+
+@event_role(*STAFF)
+async def scanner(request: Request) -> Response:
+    event = request.state.event
+    config = {"slug": event.slug, "api": f"/api/v1/events/{event.slug}",
+              "wasm": str(request.url_for("static", path="vendor/barcode-detector/"
+                                                          "zxing_reader.wasm").path),
+              "messages": checkin.scanner_messages(), "gatePage": _url(request, "visitors.gate",
+                                                                         slug=event.slug)}
+    return render(request, "visitors/scanner.html", {
+        "event": event, "config": Markup(json.dumps(config).replace("</", "<\\/"))})
+
+
+@event_role(*STAFF)
+async def kiosk(request: Request) -> Response:
+    event = request.state.event
+    form = Form({"type": "umum", "kabupaten": "Kota Samarinda"})
+    if request.method == "POST":
+        form = await read_form(request)
+        try:
+            data = parse_visitor_form(form, kiosk=True)
+        except FormInvalid:
+            return render(request, "visitors/kiosk.html",
+                          {"event": event, "form": form} | _choices(), 422)
+        visitor = await service.register_visitor(event=event, data=data, source=Source.KIOSK)
+        visitor.event = event
+        return render(request, "visitors/kiosk_done.html", _ticket_context(request, visitor))
+    return render(request, "visitors/kiosk.html", {"event": event, "form": form} | _choices())
+
+
+routes = [
+    Route("/e/{slug}/register", register, methods=["GET", "POST"], name="visitors.register"),
+    Route("/e/{slug}/register/group", register_group, methods=["GET", "POST"],
+          name="visitors.register_group"),
+    Route("/t/{token}", ticket, name="visitors.ticket"),
+    Route("/t/{token}/qr.png", ticket_png, name="visitors.ticket_png"),
+    Route("/t/{token}/consent", consent, methods=["POST"], name="visitors.consent"),
+    Route("/g/{token}", group, name="visitors.group"),
+    Route("/manage/e/{slug}/visitors", visitor_list, name="visitors.list"),
+    Route("/manage/e/{slug}/visitors/{vid:int}/revoke", revoke, methods=["POST"],
+          name="visitors.revoke"),
+    Route("/manage/e/{slug}/gates", gates, name="visitors.gates"),
+    Route("/manage/e/{slug}/gates/new", gate_create, methods=["POST"], name="visitors.gate_create"),
+    Route("/manage/e/{slug}/gates/rules", rules, methods=["POST"], name="visitors.rules"),
+    Route("/manage/e/{slug}/gates/tokens", token_create, methods=["POST"],
+          name="visitors.token_create"),
+    Route("/manage/e/{slug}/gates/tokens/{tid:int}/revoke", token_revoke, methods=["POST"],
+          name="visitors.token_revoke"),
+    Route("/manage/e/{slug}/badges", badges, methods=["GET", "POST"], name="visitors.badges"),
+    Route("/manage/e/{slug}/badges/sheet", badge_sheet, name="visitors.badge_sheet"),
+    Route("/manage/e/{slug}/gate", gate, methods=["GET", "POST"], name="visitors.gate"),
+    Route("/manage/e/{slug}/gate/scanner", scanner, name="visitors.scanner"),
+    Route("/manage/e/{slug}/kiosk", kiosk, methods=["GET", "POST"], name="visitors.kiosk"),
+]

@@ -1,0 +1,325 @@
+"""Visitors: registration, tickets, consent, gates, device tokens, rules and counters.
+
+The scan itself lives in ``checkin.py`` (the hot path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from expo.accounts.models import User
+from expo.audit.service import log_action
+from expo.errors import DomainError, NotFound
+from expo.events.models import Event
+from expo.i18n import gettext as _
+from expo.visitors import checkin, codes
+from expo.visitors.forms import GroupData, VisitorData
+from expo.visitors.models import (
+    DeviceToken,
+    Gate,
+    GateRules,
+    Scan,
+    Source,
+    Visitor,
+    VisitorGroup,
+    VisitorType,
+)
+
+PAGE_SIZE = 50
+TOKEN_CACHE_SECONDS = 10.0
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ---- tickets ------------------------------------------------------------------------------
+
+async def register_visitor(*, event: Event, data: VisitorData, source: Source = Source.ONLINE,
+                           group: VisitorGroup | None = None) -> Visitor:
+    now = dt.datetime.now(dt.UTC)
+    for _attempt in range(3):
+        try:
+            return await Visitor.create(
+                event=event, group=group, ticket_key=codes.new_ticket_key(),
+                link_token=new_link_token(), name=data.name, phone=data.phone,
+                email=data.email, type=data.type, agency=data.agency,
+                organisation=data.organisation, kabupaten=data.kabupaten, source=source,
+                consent_share=data.consent_share, consent_at=now if data.consent_share else None)
+        except IntegrityError:  # a random key collided: draw again
+            continue
+    raise DomainError(_("Could not issue a ticket. Please try again."), "ticket_failed")
+
+
+async def register_group(*, event: Event, data: GroupData) -> VisitorGroup:
+    async with in_transaction():
+        group = await VisitorGroup.create(event=event, name=data.name,
+                                          leader_name=data.leader_name,
+                                          leader_phone=data.leader_phone,
+                                          link_token=new_link_token())
+        for name in data.members:
+            await register_visitor(event=event, group=group, source=Source.GROUP, data=VisitorData(
+                name=name, type=data.type, kabupaten=data.kabupaten, organisation=data.name))
+    return group
+
+
+async def issue_badges(*, event: Event, names: list[str], type: VisitorType,
+                       organisation: str, by: User) -> list[Visitor]:
+    async with in_transaction():
+        made = [await register_visitor(event=event, source=Source.STAFF, data=VisitorData(
+            name=name, type=type, organisation=organisation)) for name in names]
+    await log_action(action="expo.visitor.badges_issued", actor=by, event=event,
+                     summary=f"{len(made)} × {type.value}", data={"count": len(made)})
+    return made
+
+
+def ticket_code(*, visitor: Visitor, signer: codes.Signer) -> str:
+    return codes.make_code(signer=signer, event_id=visitor.event_id,  # type: ignore[attr-defined]
+                           key=visitor.ticket_key)
+
+
+async def visitor_by_link(*, token: str) -> Visitor:
+    visitor = await Visitor.get_or_none(link_token=token).select_related("event")
+    if visitor is None:
+        raise NotFound(_("This ticket link is not valid. Check the link you received."))
+    return visitor
+
+
+async def group_by_link(*, token: str) -> tuple[VisitorGroup, list[Visitor]]:
+    group = await VisitorGroup.get_or_none(link_token=token).select_related("event")
+    if group is None:
+        raise NotFound(_("This group link is not valid."))
+    return group, await Visitor.filter(group=group).order_by("id")
+
+
+async def set_consent(*, visitor: Visitor, share: bool) -> Visitor:
+    now = dt.datetime.now(dt.UTC)
+    if share and not visitor.consent_share:
+        visitor.consent_share, visitor.consent_at, visitor.consent_revoked_at = True, now, None
+    elif not share and visitor.consent_share:
+        visitor.consent_share, visitor.consent_revoked_at = False, now
+    else:
+        return visitor
+    await visitor.save(update_fields=["consent_share", "consent_at", "consent_revoked_at"])
+    await log_action(action="expo.visitor.consent_" + ("given" if share else "revoked"),
+                     actor=None, event=visitor.event, obj=visitor)  # type: ignore[arg-type]
+    return visitor
+
+
+async def get_visitor(*, event: Event, visitor_id: int) -> Visitor:
+    visitor = await Visitor.get_or_none(id=visitor_id, event=event)
+    if visitor is None:
+        raise NotFound(_("No such visitor."))
+    return visitor
+
+
+async def revoke_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
+    if visitor.revoked_at is None:
+        visitor.revoked_at = dt.datetime.now(dt.UTC)
+        await visitor.save(update_fields=["revoked_at"])
+        await log_action(action="expo.visitor.revoked", actor=by, event=visitor.event,  # type: ignore[arg-type]
+                         obj=visitor, summary=visitor.name)
+    return visitor
+
+
+def _search(event: Event, q: str):  # type: ignore[no-untyped-def]
+    query = Visitor.filter(event=event)
+    q = q.strip()
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        cond = Q(name__icontains=q)
+        if len(digits) >= 4:
+            cond |= Q(phone__contains=digits.lstrip("0"))
+        query = query.filter(cond)
+    return query
+
+
+async def list_visitors(*, event: Event, q: str = "", page: int = 1) -> tuple[list[Visitor], bool]:
+    page = max(1, page)
+    rows = await _search(event, q).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+async def search_at_gate(*, event: Event, q: str) -> list[Visitor]:
+    """The scanner's fallback: a few matches for a name or phone, never a list of everyone."""
+    if len(q.strip()) < 3:
+        raise DomainError(_("Type at least 3 letters of the name or 4 digits of the phone."),
+                          "query_too_short")
+    return await _search(event, q).limit(10)
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:4] + "•" * max(0, len(phone) - 7) + phone[-3:] if len(phone) > 7 else phone
+
+
+# ---- gates, rules, device tokens ----------------------------------------------------------
+
+async def list_gates(*, event: Event) -> list[Gate]:
+    return await Gate.filter(event=event).order_by("name")
+
+
+async def create_gate(*, event: Event, name: str, by: User | None) -> Gate:
+    name = " ".join(name.split())[:60]
+    if not name:
+        raise DomainError(_("Give the gate a name, such as Pintu Utama."), "gate_name", field="name")
+    gate, created = await Gate.get_or_create(event=event, name=name)
+    if created:
+        await log_action(action="expo.gate.created", actor=by, event=event, obj=gate, summary=name)
+    return gate
+
+
+async def get_gate(*, event: Event, gate_id: int) -> Gate:
+    gate = await Gate.get_or_none(id=gate_id, event=event)
+    if gate is None:
+        raise NotFound(_("No such gate."))
+    return gate
+
+
+async def get_rules(*, event: Event) -> GateRules:
+    return await GateRules.get_or_none(event=event) or GateRules(event=event)
+
+
+async def update_rules(*, event: Event, reentry: bool, track_exit: bool, enforce_hours: bool,
+                       early_minutes: int, by: User) -> GateRules:
+    rules = await get_rules(event=event)
+    rules.reentry, rules.track_exit = reentry, track_exit
+    rules.enforce_hours, rules.early_minutes = enforce_hours, early_minutes
+    await rules.save()
+    checkin.forget_event(event.id)
+    await log_action(action="expo.gate.rules_changed", actor=by, event=event, obj=rules,
+                     data={"reentry": reentry, "track_exit": track_exit,
+                           "enforce_hours": enforce_hours, "early_minutes": early_minutes})
+    return rules
+
+
+async def create_device_token(*, event: Event, gate: Gate, label: str = "", kiosk: bool = False,
+                              by: User | None) -> tuple[DeviceToken, str]:
+    """A new bearer token; the plain value is returned once and never stored."""
+    plain = "exd_" + secrets.token_urlsafe(32)
+    token = await DeviceToken.create(event=event, gate=gate, label=label[:80] or gate.name,
+                                     digest=digest(plain), kiosk=kiosk, created_by=by)
+    await log_action(action="expo.device_token.created", actor=by, event=event, obj=token,
+                     summary=f"{gate.name}{' (kiosk)' if kiosk else ''}")
+    return token, plain
+
+
+async def list_device_tokens(*, event: Event) -> list[DeviceToken]:
+    return await DeviceToken.filter(event=event).select_related("gate", "created_by")
+
+
+async def revoke_device_token(*, event: Event, token_id: int, by: User | None) -> DeviceToken:
+    token = await DeviceToken.get_or_none(id=token_id, event=event)
+    if token is None:
+        raise NotFound(_("No such device token."))
+    if token.revoked_at is None:
+        token.revoked_at = dt.datetime.now(dt.UTC)
+        await token.save(update_fields=["revoked_at"])
+        _devices.clear()
+        await log_action(action="expo.device_token.revoked", actor=by, event=event, obj=token,
+                         summary=token.label)
+    return token
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    event_id: int
+    gate_id: int
+    gate_name: str
+    kiosk: bool
+
+
+_devices: dict[str, tuple[float, Device | None]] = {}
+
+
+async def device_for(*, plain: str) -> Device | None:
+    """The device behind a bearer token (cached a few seconds; revocation clears the cache)."""
+    key = digest(plain)
+    hit = _devices.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    row = await DeviceToken.get_or_none(digest=key, revoked_at=None).select_related("gate")
+    device = None if row is None else Device(id=row.id, event_id=row.event_id,  # type: ignore[attr-defined]
+                                             gate_id=row.gate_id,  # type: ignore[attr-defined]
+                                             gate_name=row.gate.name, kiosk=row.kiosk)
+    if len(_devices) > 10_000:
+        _devices.clear()
+    _devices[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, device)
+    return device
+
+
+# ---- counters and the offline bundle ------------------------------------------------------
+
+@dataclass
+class Counters:
+    day: dt.date
+    checked_in: int = 0
+    inside: int = 0
+    scans: int = 0
+    rejected: int = 0
+    per_gate: list[tuple[str, int]] = field(default_factory=list)
+    per_hour: list[tuple[int, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "checked_in": self.checked_in, "inside": self.inside,
+                "scans": self.scans, "rejected": self.rejected,
+                "per_gate": [{"gate": g, "entries": n} for g, n in self.per_gate],
+                "per_hour": [{"hour": h, "entries": n} for h, n in self.per_hour]}
+
+
+async def counters(*, event: Event, now: dt.datetime | None = None) -> Counters:
+    ctx = await checkin.gate_context(event=event)
+    assert ctx is not None
+    day = (now or dt.datetime.now(dt.UTC)).astimezone(ctx.tz).date()
+    result = Counters(day=day)
+    result.checked_in = await Visitor.filter(event=event, last_in_day=day).count()
+    result.inside = await Visitor.filter(event=event, last_in_day=day, inside=True).count()
+    rows = await Scan.filter(event=event, day=day).values_list("ok", "direction", "gate_id",
+                                                               "scanned_at")
+    gates = {g.id: g.name for g in await Gate.filter(event=event)}
+    per_gate: Counter[str] = Counter()
+    per_hour: Counter[int] = Counter()
+    for ok, direction, gate_id, at in rows:
+        result.scans += 1
+        if not ok:
+            result.rejected += 1
+        elif direction == "in":
+            per_gate[gates.get(gate_id, "—")] += 1
+            per_hour[checkin.as_datetime(at).astimezone(ctx.tz).hour] += 1  # type: ignore[union-attr]
+    result.per_gate = sorted(per_gate.items())
+    result.per_hour = sorted(per_hour.items())
+    return result
+
+
+async def offline_bundle(*, event: Event, signer: codes.Signer) -> dict[str, Any]:
+    """What a scanner needs to judge codes without the network: it can verify, never mint."""
+    ctx = await checkin.gate_context(event=event)
+    assert ctx is not None
+    revoked = await Visitor.filter(event=event, revoked_at__not_isnull=True).values_list(
+        "ticket_key", flat=True)
+    return {"event_id": event.id, "public_key": signer.public_b64, "timezone": event.timezone,
+            "reentry": ctx.reentry, "enforce_hours": ctx.enforce_hours,
+            "early_minutes": ctx.early_minutes, "revoked": sorted(revoked),  # type: ignore[type-var]
+            "hours": {d.isoformat(): [o.strftime("%H:%M"), c.strftime("%H:%M")]
+                      for d, (o, c) in sorted(ctx.hours.items())}}
+
+
+async def badge_people(*, event: Event, type: VisitorType | None) -> list[Visitor]:
+    query = Visitor.filter(event=event, revoked_at=None)
+    if type is not None:
+        query = query.filter(type=type)
+    return await query.order_by("type", "name")

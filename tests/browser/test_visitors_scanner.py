@@ -1,0 +1,99 @@
+"""The gate scanner in Chromium: a fake camera shows a ticket, the network drops, a scan is
+queued offline and synced once when it returns."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from expo.visitors import codes
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_or_skip, login
+
+SLUG = "hkn2027"
+
+
+def write_y4m(path: Path, code: str, frames: int = 15) -> None:
+    """A 640×480 YUV4MPEG2 video of the code's QR matrix (dark 16, light 235)."""
+    width, height = 640, 480
+    rows = [list(row) for row in codes.qr(code).matrix_iter(scale=8, border=4)]
+    luma = bytearray([235]) * (width * height)
+    left, top = (width - len(rows[0])) // 2, (height - len(rows)) // 2
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                luma[(top + y) * width + left + x] = 16
+    chroma = bytes([128]) * (width * height // 4)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
+
+
+def api(live_server, token: str, path: str, body: dict | None = None) -> dict:  # type: ignore[type-arg]
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/events/{SLUG}{path}", method="POST" if body else "GET",
+        data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def camera_page(playwright_instance, live_server, tmp_path):  # type: ignore[no-untyped-def]
+    """A Chromium whose camera shows the first ticket; yields (page, kiosk token, codes)."""
+    token = live_server.cli("token", "--event", SLUG, "--gate", "Pintu Utama",
+                            "--kiosk").strip().splitlines()[-1]
+    first = api(live_server, token, "/visitors", {"name": "Kamera Satu", "type": "umum"})
+    second = api(live_server, token, "/visitors", {"name": "Luring Dua", "type": "pelajar"})
+    video = tmp_path / "ticket.y4m"
+    write_y4m(video, first["code"])
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_or_skip(), headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+    context = browser.new_context(viewport={"width": 390, "height": 800},
+                                  base_url=live_server.url, permissions=["camera"])
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page, token, (first["code"], second["code"])
+    finally:
+        context.close()
+        browser.close()
+
+
+def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, live_server):
+    page, token, (first, second) = camera_page
+    login(page, "panitia@expo.test")
+    # The demo fair is in 2027: admit at any hour for this run.
+    page.goto(f"/manage/e/{SLUG}/gates")
+    page.uncheck("input[name=enforce_hours]")
+    page.click("form[action$='/gates/rules'] button[type=submit]")
+    page.goto(f"/manage/e/{SLUG}/gate")
+    page.select_option("#f-gate", label="Pintu Utama")
+    page.click("main form button.big")
+    page.wait_for_url("**/gate/scanner")
+
+    answer = page.locator("#answer")
+    page.wait_for_selector("#answer[data-state=ok]", timeout=30_000)
+    assert "Selamat datang, Kamera Satu" in answer.inner_text()
+    page.click("#camera-toggle")  # stop the camera: the ticket stays in view
+    page.wait_for_function(
+        "document.querySelector('[data-counter=checked_in]').textContent.trim() === '1'")
+
+    page.context.set_offline(True)
+    page.fill("#manual-code", second)
+    page.press("#manual-code", "Enter")
+    page.wait_for_selector("#answer[data-state=offline]")
+    page.wait_for_function("document.body.dataset.queued === '1'")
+    assert page.locator("#queue-n").inner_text() == "1"
+
+    page.context.set_offline(False)
+    page.wait_for_function("document.body.dataset.queued === '0'")
+    page.wait_for_function(
+        "document.querySelector('[data-counter=checked_in]').textContent.trim() === '2'")
+    numbers = api(live_server, token, "/counters")
+    assert numbers["checked_in"] == 2 and numbers["scans"] == 2 and numbers["rejected"] == 0
