@@ -23,6 +23,8 @@ from expo.accounts.permissions import AuthMiddleware
 from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
 from expo.audit.routes import routes as audit_routes
+from expo.booths.allocation_routes import routes as booth_allocation_routes
+from expo.booths.routes import routes as booth_routes
 from expo.db import tortoise_config
 from expo.errors import (
     DomainError,
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *audit_routes,
         *exhibitor_routes,
         *visitor_routes,
+        *booth_routes,
+        *booth_allocation_routes,
     ]
     middleware = [
         Middleware(LocaleMiddleware),

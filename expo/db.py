@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "expo.audit.models",
     "expo.exhibitors.models",
     "expo.visitors.models",
+    "expo.booths.models",
 ]
 
 

@@ -1,0 +1,251 @@
+"""Allocation pages for the committee and the exhibitor's booth page (thin handlers)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from expo.accounts.models import Role
+from expo.accounts.permissions import event_role, require_user
+from expo.errors import DomainError
+from expo.forms import FormInvalid
+from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
+from expo.nav import Tab, register_tab
+from expo.templating import flash
+from expo.web import read_form, redirect, render
+
+from . import allocation, forms, holding, mapview
+from .explain_text import NEED_LABELS, reason_text
+from .models import (
+    CLUSTER_LABELS,
+    RUN_STATUS_LABELS,
+    AllocationMode,
+    AllocationRun,
+    Booth,
+    ClusterMode,
+)
+
+register_tab(Tab("booths.allocation", _l("Allocation"), frozenset({Role.COMMITTEE}), 42))
+register_tab(Tab("booths.mine", _l("My booth"), frozenset({Role.EXHIBITOR}), 45))
+
+
+def _runs_url(request: Request) -> str:
+    return str(request.url_for("booths.allocation", slug=request.state.event.slug))
+
+
+def _run_url(request: Request, run_id: int) -> str:
+    return str(request.url_for("booths.run", slug=request.state.event.slug, run_id=run_id))
+
+
+async def _allocation_page(request: Request, form=None, status: int = 200) -> Response:  # type: ignore[no-untyped-def]
+    event = request.state.event
+    policy = await allocation.policy_for(event)
+    return render(request, "booths/allocation.html", {
+        "event": event, "runs": await AllocationRun.filter(event=event),
+        "form": form or forms.policy_form(policy, event.timezone), "policy": policy,
+        "cluster_options": [(c.value, CLUSTER_LABELS[c]) for c in ClusterMode],
+        "mode_options": [(AllocationMode.OPTIMAL.value, _("Committee runs the allocation")),
+                         (AllocationMode.SELF.value, _("Exhibitors pick in time slots"))],
+        "run_status_labels": RUN_STATUS_LABELS,
+        "accepted": len(await allocation.accepted_applications(event))}, status)
+
+
+@event_role(Role.COMMITTEE)
+async def allocation_page(request: Request) -> Response:
+    return await _allocation_page(request)
+
+
+@event_role(Role.COMMITTEE)
+async def policy_save(request: Request) -> Response:
+    event, form = request.state.event, await read_form(request)
+    policy = await allocation.policy_for(event)
+    try:
+        forms.apply_policy(form, policy, event.timezone)
+    except FormInvalid:
+        return await _allocation_page(request, form, 422)
+    await policy.save()
+    from expo.audit.service import log_action
+
+    await log_action(action="expo.allocation.policy_saved", actor=require_user(request),
+                     event=event, obj=policy, summary="Allocation policy saved")
+    flash(request, _("Allocation rules saved."))
+    return redirect(_runs_url(request))
+
+
+@event_role(Role.COMMITTEE)
+async def run_new(request: Request) -> Response:
+    event, form = request.state.event, await read_form(request)
+    seed = form.integer("seed", required=False, low=0, high=2**31 - 1)
+    mode = form.choice("cluster_mode", [c.value for c in ClusterMode], required=False)
+    if not form.valid:
+        raise DomainError(_("The seed must be a whole number from 0 to 2147483647."),
+                          "bad_seed")
+    run = await allocation.run_allocation(
+        event=event, by=require_user(request), seed=seed, label=form.raw("label"),
+        cluster_mode=ClusterMode(mode) if mode else None)
+    flash(request, _("Run %(n)s is ready: %(placed)s placed, %(un)s unassigned.",
+                     n=run.number, placed=run.metrics["placed"], un=run.metrics["unassigned"]))
+    return redirect(_run_url(request, run.id))
+
+
+@event_role(Role.COMMITTEE)
+async def run_detail(request: Request) -> Response:
+    event = request.state.event
+    run = await allocation.get_run(event=event, run_id=request.path_params["run_id"])
+    return render(request, "booths/run.html", {
+        "event": event, "run": run, "rows": await allocation.run_rows(run),
+        "reason_text": reason_text, "run_status_labels": RUN_STATUS_LABELS,
+        "booths": await Booth.filter(event=event).order_by("code")})
+
+
+async def _run_and_form(request: Request):  # type: ignore[no-untyped-def]
+    run = await allocation.get_run(event=request.state.event,
+                                   run_id=request.path_params["run_id"])
+    return run, await read_form(request)
+
+
+@event_role(Role.COMMITTEE)
+async def run_move(request: Request) -> Response:
+    run, form = await _run_and_form(request)
+    code = form.text("booth", max_length=20)
+    app_id = form.integer("application", low=1)
+    booth = await Booth.get_or_none(event=request.state.event, code=code)
+    if booth is None or app_id is None:
+        raise DomainError(_("Choose an exhibitor and an existing booth code."), "bad_move")
+    await allocation.move(run=run, application_id=app_id, booth=booth,
+                          by=require_user(request))
+    flash(request, _("Moved to %(code)s and locked.", code=booth.code))
+    return redirect(_run_url(request, run.id))
+
+
+@event_role(Role.COMMITTEE)
+async def run_swap(request: Request) -> Response:
+    run, form = await _run_and_form(request)
+    first, second = form.integer("first", low=1), form.integer("second", low=1)
+    if first is None or second is None or first == second:
+        raise DomainError(_("Choose two different exhibitors to swap."), "swap_needs_two")
+    await allocation.swap(run=run, first=first, second=second, by=require_user(request))
+    flash(request, _("Swapped."))
+    return redirect(_run_url(request, run.id))
+
+
+@event_role(Role.COMMITTEE)
+async def run_lock(request: Request) -> Response:
+    run, form = await _run_and_form(request)
+    app_id = form.integer("application", low=1)
+    if app_id is None:
+        raise DomainError(_("Choose an exhibitor."), "form_invalid")
+    await allocation.set_lock(run=run, application_id=app_id, locked=form.boolean("locked"),
+                              by=require_user(request))
+    return redirect(_run_url(request, run.id))
+
+
+@event_role(Role.COMMITTEE)
+async def run_publish(request: Request) -> Response:
+    run = await allocation.get_run(event=request.state.event,
+                                   run_id=request.path_params["run_id"])
+    await allocation.publish(run=run, by=require_user(request))
+    flash(request, _("Run %(n)s published. Exhibitors can now see their booths.", n=run.number))
+    return redirect(_run_url(request, run.id))
+
+
+@event_role(Role.COMMITTEE)
+async def compare(request: Request) -> Response:
+    event = request.state.event
+    try:
+        left_id, right_id = int(request.query_params["a"]), int(request.query_params["b"])
+    except (KeyError, ValueError):
+        raise DomainError(_("Choose two runs to compare."), "bad_compare") from None
+    left = await allocation.get_run(event=event, run_id=left_id)
+    right = await allocation.get_run(event=event, run_id=right_id)
+    changes = allocation.compare(await allocation.run_rows(left),
+                                 await allocation.run_rows(right))
+    return render(request, "booths/compare.html", {"event": event, "left": left,
+                                                   "right": right, "changes": changes})
+
+
+# -- exhibitor ---------------------------------------------------------------------------------
+
+
+@event_role(Role.EXHIBITOR)
+async def mine(request: Request) -> Response:
+    event, user = request.state.event, require_user(request)
+    app = await holding.application_of(user=user, event=event)
+    policy = await allocation.policy_for(event)
+    slots = await holding.selection_slots(event)
+    held = await holding.booths_held(app)
+    view = await mapview.map_view(event) if held or slots or policy.preferences_open else None
+    return render(request, "booths/mine.html", {
+        "event": event, "application": app, "held": held, "policy": policy,
+        "slot": slots.get(app.id), "view": view, "need_labels": NEED_LABELS,
+        "preferences": await holding.preferences_of(app),
+        "published": await allocation.published_run(event) is not None,
+        "max_preferences": holding.MAX_PREFERENCES})
+
+
+async def _exhibitor(request: Request):  # type: ignore[no-untyped-def]
+    user = require_user(request)
+    return user, await holding.application_of(user=user, event=request.state.event)
+
+
+def _mine_url(request: Request) -> str:
+    return str(request.url_for("booths.mine", slug=request.state.event.slug))
+
+
+@event_role(Role.EXHIBITOR)
+async def confirm(request: Request) -> Response:
+    user, app = await _exhibitor(request)
+    booth = await holding.confirm(application=app, booth_id=request.path_params["booth_id"],
+                                  by=user)
+    flash(request, _("Booth %(code)s confirmed. See you at the event!", code=booth.code))
+    return redirect(_mine_url(request))
+
+
+@event_role(Role.EXHIBITOR)
+async def release(request: Request) -> Response:
+    user, app = await _exhibitor(request)
+    await holding.release(application=app, booth_id=request.path_params["booth_id"], by=user)
+    flash(request, _("Booth released. It is offered to the next exhibitor on the waitlist."))
+    return redirect(_mine_url(request))
+
+
+@event_role(Role.EXHIBITOR)
+async def preferences(request: Request) -> Response:
+    user, app = await _exhibitor(request)
+    form = await read_form(request)
+    choices = [form.raw(f"choice{i}") for i in range(1, holding.MAX_PREFERENCES + 1)]
+    await holding.set_preferences(application=app, choices=choices, by=user)
+    flash(request, _("Your booth preferences are saved."))
+    return redirect(_mine_url(request))
+
+
+@event_role(Role.EXHIBITOR)
+async def pick(request: Request) -> Response:
+    user, app = await _exhibitor(request)
+    booth = await holding.pick_booth(application=app, booth_id=request.path_params["booth_id"],
+                                     by=user)
+    flash(request, _("Booth %(code)s is yours.", code=booth.code))
+    return redirect(_mine_url(request))
+
+
+_A = "/manage/e/{slug}/allocation"
+_M = "/manage/e/{slug}/my-booth"
+routes = [
+    Route(_A, allocation_page, name="booths.allocation"),
+    Route(_A + "/policy", policy_save, methods=["POST"], name="booths.policy"),
+    Route(_A + "/runs", run_new, methods=["POST"], name="booths.run_new"),
+    Route(_A + "/runs/{run_id:int}", run_detail, name="booths.run"),
+    Route(_A + "/runs/{run_id:int}/move", run_move, methods=["POST"], name="booths.run_move"),
+    Route(_A + "/runs/{run_id:int}/swap", run_swap, methods=["POST"], name="booths.run_swap"),
+    Route(_A + "/runs/{run_id:int}/lock", run_lock, methods=["POST"], name="booths.run_lock"),
+    Route(_A + "/runs/{run_id:int}/publish", run_publish, methods=["POST"],
+          name="booths.run_publish"),
+    Route(_A + "/compare", compare, name="booths.compare"),
+    Route(_M, mine, name="booths.mine"),
+    Route(_M + "/preferences", preferences, methods=["POST"], name="booths.preferences"),
+    Route(_M + "/{booth_id:int}/confirm", confirm, methods=["POST"], name="booths.confirm"),
+    Route(_M + "/{booth_id:int}/release", release, methods=["POST"], name="booths.release"),
+    Route(_M + "/pick/{booth_id:int}", pick, methods=["POST"], name="booths.pick"),
+]

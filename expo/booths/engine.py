@@ -1,0 +1,372 @@
+"""The allocation engine: a pure function from booths, applicants and rules to an assignment.
+
+No database, no HTTP. The objective is lexicographic, folded into one integer weight per
+(applicant, booth block) pair:
+
+1. place as many applicants as possible,
+2. then prefer applicants with more priority points,
+3. then give everyone the best preference rank they can get (weighted by priority),
+4. then a seeded lottery breaks the remaining ties.
+
+One booth per applicant and no cluster rule: an exact assignment problem
+(``scipy.optimize.linear_sum_assignment``). Multi-booth needs (adjacent booths in a row) or a
+cluster rule: OR-Tools CP-SAT over candidate blocks, warm-started from the assignment
+solution, with a deterministic time limit so that the same inputs and seed give the same result.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PLACE_WEIGHT = 1_000_000_000
+PRIORITY_WEIGHT = 100_000
+RANK_POINTS = (100, 80, 60, 40, 20)
+OTHER_RANK_POINTS = 10
+CLUSTER_WEIGHT = 30_000
+INFEASIBLE_COST = 1e13
+MAX_CANDIDATES = 60
+
+# Which booth types satisfy an applicant's requested type.
+TYPE_FITS = {
+    "standard": frozenset({"standard", "corner", "island"}),
+    "corner": frozenset({"corner"}),
+    "island": frozenset({"island"}),
+    "food": frozenset({"food"}),
+    "outdoor": frozenset({"outdoor"}),
+}
+
+
+@dataclass(frozen=True)
+class BoothIn:
+    id: int
+    code: str
+    hall: int
+    x: float
+    y: float
+    w: float
+    h: float
+    type: str = "standard"
+    zone: str = ""
+    power_watts: int = 0
+    water: bool = False
+
+
+@dataclass(frozen=True)
+class Preference:
+    """One ranked wish: a specific booth (``booth`` set) or any booth of a zone."""
+
+    booth: int | None = None
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class ApplicantIn:
+    id: int
+    priority: int = 0
+    booth_type: str = "standard"
+    count: int = 1
+    power_watts: int = 0
+    water: bool = False
+    category: str = ""
+    cluster: str = ""
+    preferences: tuple[Preference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    zone_rules: dict[str, frozenset[str]] = field(default_factory=dict)  # category -> zones
+    cluster_mode: str = "none"  # none | together | apart
+    locked: dict[int, tuple[int, ...]] = field(default_factory=dict)  # applicant -> booths
+    seed: int = 0
+    max_seconds: float = 10.0
+
+
+@dataclass
+class Explanation:
+    applicant: int
+    booths: tuple[int, ...]
+    rank: int | None  # preference rank obtained (1 = first choice), None = unranked/none
+    reasons: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    waitlist_position: int | None = None
+
+
+@dataclass
+class Result:
+    assignment: dict[int, tuple[int, ...]]
+    explanations: dict[int, Explanation]
+    waitlist: list[int]
+    metrics: dict[str, object]
+
+
+# -- feasibility and weights -----------------------------------------------------------------
+
+
+def why_not(app: ApplicantIn, booth: BoothIn, rules: Rules) -> str | None:
+    """The first need that ``booth`` does not meet for ``app``, or None when it fits."""
+    if booth.type not in TYPE_FITS.get(app.booth_type, frozenset({app.booth_type})):
+        return "type"
+    if booth.power_watts < app.power_watts:
+        return "power"
+    if app.water and not booth.water:
+        return "water"
+    allowed = rules.zone_rules.get(app.category)
+    if allowed and booth.zone not in allowed:
+        return "zone"
+    return None
+
+
+def rank_of(app: ApplicantIn, booth_ids: Sequence[int], zones: Sequence[str]) -> int | None:
+    """1-based rank of the first preference that the block matches (its first booth)."""
+    for i, pref in enumerate(app.preferences, start=1):
+        if pref.booth is not None and pref.booth in booth_ids:
+            return i
+        if pref.booth is None and pref.zone and pref.zone in zones:
+            return i
+    return None
+
+
+def rank_points(rank: int | None) -> int:
+    if rank is None:
+        return 0
+    return RANK_POINTS[rank - 1] if rank <= len(RANK_POINTS) else OTHER_RANK_POINTS
+
+
+def lottery(applicants: Iterable[ApplicantIn], seed: int) -> dict[int, int]:
+    """A seeded draw 0..99 per applicant: the last tie-breaker, reproducible from the seed."""
+    rng = random.Random(seed)
+    return {a.id: rng.randrange(100) for a in sorted(applicants, key=lambda a: a.id)}
+
+
+def weight(app: ApplicantIn, rank: int | None, max_priority: int, draw: int) -> int:
+    share = 100 * app.priority // max_priority if max_priority > 0 else 0
+    return (PLACE_WEIGHT + PRIORITY_WEIGHT * app.priority
+            + rank_points(rank) * (100 + share) + draw)
+
+
+# -- geometry ---------------------------------------------------------------------------------
+
+
+def _key(v: float) -> int:
+    return round(v * 100)
+
+
+def adjacency(booths: Sequence[BoothIn]) -> set[tuple[int, int]]:
+    """Pairs (a, b), a < b, of booths in one hall that share a side."""
+    by_left: dict[tuple[int, int], list[BoothIn]] = defaultdict(list)
+    by_top: dict[tuple[int, int], list[BoothIn]] = defaultdict(list)
+    for b in booths:
+        by_left[(b.hall, _key(b.x))].append(b)
+        by_top[(b.hall, _key(b.y))].append(b)
+    pairs: set[tuple[int, int]] = set()
+    for a in booths:
+        for b in by_left.get((a.hall, _key(a.x + a.w)), ()):
+            if min(a.y + a.h, b.y + b.h) - max(a.y, b.y) > 1e-6:
+                pairs.add((min(a.id, b.id), max(a.id, b.id)))
+        for b in by_top.get((a.hall, _key(a.y + a.h)), ()):
+            if min(a.x + a.w, b.x + b.w) - max(a.x, b.x) > 1e-6:
+                pairs.add((min(a.id, b.id), max(a.id, b.id)))
+    return pairs
+
+
+def rows_of(booths: Sequence[BoothIn]) -> list[list[BoothIn]]:
+    """Maximal runs of booths side by side (same hall, top and depth), left to right."""
+    lines: dict[tuple[int, int, int], list[BoothIn]] = defaultdict(list)
+    for b in booths:
+        lines[(b.hall, _key(b.y), _key(b.h))].append(b)
+    runs: list[list[BoothIn]] = []
+    for line in lines.values():
+        line.sort(key=lambda b: b.x)
+        run = [line[0]]
+        for b in line[1:]:
+            if _key(run[-1].x + run[-1].w) == _key(b.x):
+                run.append(b)
+            else:
+                runs.append(run)
+                run = [b]
+        runs.append(run)
+    return runs
+
+
+def blocks_of(booths: Sequence[BoothIn], size: int) -> list[tuple[BoothIn, ...]]:
+    if size == 1:
+        return [(b,) for b in booths]
+    out = []
+    for run in rows_of(booths):
+        out.extend(tuple(run[i:i + size]) for i in range(len(run) - size + 1))
+    return out
+
+
+# -- the solve --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Problem:
+    booths: list[BoothIn]
+    applicants: list[ApplicantIn]
+    rules: Rules
+    draws: dict[int, int]
+    max_priority: int
+    fits: dict[int, list[BoothIn]]  # applicant -> booths that meet their needs
+
+
+def _problem(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
+             rules: Rules) -> _Problem:
+    locked_booths = {b for ids in rules.locked.values() for b in ids}
+    free = [b for b in booths if b.id not in locked_booths]
+    todo = [a for a in applicants if a.id not in rules.locked]
+    fits = {a.id: [b for b in free if why_not(a, b, rules) is None] for a in todo}
+    return _Problem(booths=free, applicants=todo, rules=rules,
+                    draws=lottery(applicants, rules.seed),
+                    max_priority=max((a.priority for a in applicants), default=0), fits=fits)
+
+
+def _block_weight(p: _Problem, app: ApplicantIn, block: Sequence[BoothIn]) -> int:
+    rank = rank_of(app, [b.id for b in block], [b.zone for b in block])
+    return weight(app, rank, p.max_priority, p.draws[app.id])
+
+
+def _solve_lsa(p: _Problem) -> dict[int, tuple[int, ...]]:
+    from scipy.optimize import linear_sum_assignment
+
+    if not p.applicants or not p.booths:
+        return {}
+    col = {b.id: j for j, b in enumerate(p.booths)}
+    cost = np.full((len(p.applicants), len(p.booths)), INFEASIBLE_COST)
+    for i, app in enumerate(p.applicants):
+        base = weight(app, None, p.max_priority, p.draws[app.id])
+        share = 100 * app.priority // p.max_priority if p.max_priority > 0 else 0
+        fit_cols = [col[b.id] for b in p.fits[app.id]]
+        if not fit_cols:
+            continue
+        cost[i, fit_cols] = -base
+        for b in p.fits[app.id]:
+            rank = rank_of(app, (b.id,), (b.zone,))
+            if rank is not None:
+                cost[i, col[b.id]] = -(base + rank_points(rank) * (100 + share))
+    rows, cols = linear_sum_assignment(cost)
+    return {p.applicants[i].id: (p.booths[j].id,)
+            for i, j in zip(rows, cols, strict=True) if cost[i, j] < INFEASIBLE_COST / 2}
+
+
+def _candidates(p: _Problem, app: ApplicantIn) -> list[tuple[tuple[BoothIn, ...], int]]:
+    """Feasible blocks with their weight; the best MAX_CANDIDATES (ties in seeded order)."""
+    fitting = p.fits[app.id]
+    blocks = [bl for bl in blocks_of(fitting, app.count)] if fitting else []
+    scored = [(bl, _block_weight(p, app, bl)) for bl in blocks]
+    if len(scored) > MAX_CANDIDATES:
+        rng = random.Random(p.rules.seed * 1_000_003 + app.id)
+        order = {id(bl): rng.random() for bl, _ in scored}
+        scored.sort(key=lambda s: (-s[1], order[id(s[0])]))
+        scored = scored[:MAX_CANDIDATES]
+    return scored
+
+
+def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]]) -> tuple[
+        dict[int, tuple[int, ...]], str]:
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    by_booth: dict[int, list] = defaultdict(list)
+    choice: dict[tuple[int, tuple[int, ...]], object] = {}
+    objective = []
+    occupancy: dict[tuple[str, int], list] = defaultdict(list)  # (cluster, booth) -> vars
+    zone_of = {b.id: b.zone for b in p.booths}
+    for app in p.applicants:
+        mine = []
+        for block, w in _candidates(p, app):
+            ids = tuple(b.id for b in block)
+            var = model.NewBoolVar(f"x{app.id}_{ids[0]}")
+            choice[(app.id, ids)] = var
+            mine.append(var)
+            objective.append(w * var)
+            for bid in ids:
+                by_booth[bid].append(var)
+                if app.cluster:
+                    occupancy[(app.cluster, bid)].append(var)
+            if hint.get(app.id) == ids:
+                model.AddHint(var, 1)
+            else:
+                model.AddHint(var, 0)
+        if mine:
+            model.AddAtMostOne(mine)
+    for vars_ in by_booth.values():
+        if len(vars_) > 1:
+            model.AddAtMostOne(vars_)
+    objective.extend(_cluster_terms(model, p, occupancy, zone_of))
+    model.Maximize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = p.rules.seed % (2**31)
+    solver.parameters.max_deterministic_time = p.rules.max_seconds
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return hint, "hint"
+    out = {a: ids for (a, ids), var in choice.items() if solver.Value(var)}
+    return out, "optimal" if status == cp_model.OPTIMAL else "feasible"
+
+
+def _cluster_terms(model, p: _Problem, occupancy, zone_of) -> list:  # type: ignore[no-untyped-def]
+    mode = p.rules.cluster_mode
+    terms: list = []
+    if mode == "together":
+        present: dict[tuple[str, str], object] = {}
+        for (cluster, bid), vars_ in occupancy.items():
+            key = (cluster, zone_of[bid])
+            if key not in present:
+                present[key] = model.NewBoolVar(f"p{cluster}_{key[1]}")
+                terms.append(-CLUSTER_WEIGHT * present[key])
+            for var in vars_:
+                model.AddImplication(var, present[key])
+    elif mode == "apart":
+        for a, b in adjacency(p.booths):
+            for cluster in {c for (c, bid) in occupancy if bid == a}:
+                left, right = occupancy.get((cluster, a)), occupancy.get((cluster, b))
+                if left and right:
+                    both = model.NewBoolVar(f"n{cluster}_{a}_{b}")
+                    model.Add(sum(left) + sum(right) <= 1 + both)
+                    terms.append(-CLUSTER_WEIGHT * both)
+    return terms
+
+
+def allocate(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
+             rules: Rules | None = None) -> Result:
+    """Assign booths to applicants. Deterministic for the same inputs and ``rules.seed``."""
+    rules = rules or Rules()
+    started = time.perf_counter()
+    booths = sorted(booths, key=lambda b: b.id)
+    applicants = sorted(applicants, key=lambda a: a.id)
+    problem = _problem(booths, applicants, rules)
+    simple = rules.cluster_mode == "none" and all(a.count == 1 for a in problem.applicants)
+    if simple:
+        found, solver = _solve_lsa(problem), "assignment"
+    else:
+        singles = _Problem(problem.booths, [a for a in problem.applicants if a.count == 1],
+                           rules, problem.draws, problem.max_priority, problem.fits)
+        found, status = _solve_cpsat(problem, _solve_lsa(singles))
+        solver = f"cp-sat ({status})"
+    assignment = {**{a: tuple(ids) for a, ids in rules.locked.items()}, **found}
+    from expo.booths.explain import explain, metrics
+
+    explanations, waitlist = explain(booths, applicants, rules, assignment, problem.draws)
+    figures = metrics(booths, applicants, rules, assignment, explanations)
+    figures.update(solver=solver, seconds=round(time.perf_counter() - started, 3),
+                   seed=rules.seed)
+    return Result(assignment=assignment, explanations=explanations, waitlist=waitlist,
+                  metrics=figures)
+
+
+def cluster_cohesion(assignment: dict[int, tuple[int, ...]], applicants: Sequence[ApplicantIn],
+                     zone_of: dict[int, str]) -> float | None:
+    """Mean share of each cluster's placed members that sit in the cluster's commonest zone."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for a in applicants:
+        if a.cluster and a.id in assignment:
+            members[a.cluster].append(zone_of.get(assignment[a.id][0], ""))
+    shares = [Counter(z).most_common(1)[0][1] / len(z) for z in members.values() if len(z) > 1]
+    return round(sum(shares) / len(shares), 3) if shares else None

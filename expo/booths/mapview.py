@@ -1,0 +1,84 @@
+"""What the maps show: halls with their booths, holders, status classes and search matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from expo.errors import NotFound
+from expo.events.models import Event
+from expo.i18n import gettext as _
+
+from .models import Booth, BoothStatus, Hall
+
+
+@dataclass
+class MapBooth:
+    booth: Booth
+    name: str = ""
+    category: str = ""
+    cluster: str = ""
+    state: str = "available"  # available | blocked | assigned | confirmed
+    match: bool = True
+
+
+@dataclass
+class MapHall:
+    hall: Hall
+    booths: list[MapBooth] = field(default_factory=list)
+
+
+@dataclass
+class MapView:
+    halls: list[MapHall]
+    categories: list[str]
+    clusters: list[str]
+    matches: int
+
+
+def _state(b: Booth) -> str:
+    if b.status == BoothStatus.BLOCKED:
+        return "blocked"
+    if b.holder_id is None:  # type: ignore[attr-defined]
+        return "available"
+    return "confirmed" if b.confirmed_at else "assigned"
+
+
+def _map_booth(b: Booth, q: str, category: str, cluster: str) -> MapBooth:
+    item = MapBooth(booth=b, state=_state(b))
+    if b.holder is not None:
+        producer = b.holder.producer
+        item.name, item.category = producer.business_name, str(producer.category)
+        item.cluster = producer.cluster
+    if q or category or cluster:
+        text = f"{b.code} {item.name} {b.zone}".lower()
+        item.match = ((not q or q.lower() in text)
+                      and (not category or item.category == category)
+                      and (not cluster or item.cluster.lower() == cluster.lower()))
+    return item
+
+
+async def map_view(event: Event, *, q: str = "", category: str = "",
+                   cluster: str = "") -> MapView:
+    halls = {h.id: MapHall(hall=h) for h in await Hall.filter(event=event)}
+    booths = await Booth.filter(event=event).select_related("holder__producer")
+    categories: set[str] = set()
+    clusters: set[str] = set()
+    matches = 0
+    for b in booths:
+        item = _map_booth(b, q.strip()[:80], category, cluster)
+        halls[b.hall_id].booths.append(item)  # type: ignore[attr-defined]
+        if item.category:
+            categories.add(item.category)
+        if item.cluster:
+            clusters.add(item.cluster)
+        matches += item.match
+    return MapView(halls=list(halls.values()), categories=sorted(categories),
+                   clusters=sorted(clusters), matches=matches)
+
+
+async def stand(event: Event, code: str) -> MapBooth:
+    booth = await Booth.get_or_none(event=event, code=code).select_related(
+        "hall", "holder__producer")
+    if booth is None:
+        raise NotFound(_("There is no stand %(code)s at this event.", code=code[:20]))
+    return _map_booth(booth, "", "", "")

@@ -1,0 +1,242 @@
+"""Floor plan editor, Excel import/export and the public map (thin handlers)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from expo.accounts.models import Role
+from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.errors import DomainError
+from expo.events.service import viewable_event
+from expo.forms import Form, FormInvalid
+from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
+from expo.nav import Tab, register_tab
+from expo.templating import flash
+from expo.web import read_form, redirect, render
+from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
+
+from . import forms, importer, mapview, service
+from .models import BOOTH_STATUS_LABELS, KIND_LABELS, BoothKind, Hall
+
+register_tab(Tab("booths.plan", _l("Floor plan"), frozenset({Role.COMMITTEE}), 40))
+
+STATES = ["available", "assigned", "confirmed", "blocked"]
+STATE_LABELS = {"available": _l("Available"), "assigned": _l("Assigned"),
+                "confirmed": _l("Confirmed"), "blocked": _l("Blocked")}
+
+
+def _plan_url(request: Request, hall: Hall | None = None) -> str:
+    url = request.url_for("booths.plan", slug=request.state.event.slug)
+    return str(url.include_query_params(hall=hall.id) if hall else url)
+
+
+async def _plan_context(request: Request, hall_id: str | None) -> dict[str, object]:
+    event = request.state.event
+    halls = await service.halls_of(event)
+    hall = next((h for h in halls if str(h.id) == hall_id), halls[0] if halls else None)
+    booths = await service.booths_of(event, hall) if hall else []
+    return {"event": event, "halls": halls, "hall": hall, "booths": booths,
+            "kinds": [(k.value, KIND_LABELS[k]) for k in BoothKind],
+            "kind_labels": KIND_LABELS, "status_labels": BOOTH_STATUS_LABELS,
+            "booth_form": Form({"w": "3", "h": "3", "kind": "standard"}),
+            "hall_form": Form({"width": "40", "depth": "30"}), "import_errors": [],
+            "hall_edit_form": Form({"name": hall.name, "width": f"{hall.width:g}",
+                                    "depth": f"{hall.depth:g}"}) if hall else Form()}
+
+
+@event_role(Role.COMMITTEE)
+async def plan(request: Request) -> Response:
+    return render(request, "booths/plan.html",
+                  await _plan_context(request, request.query_params.get("hall")))
+
+
+async def _rerender(request: Request, hall_id: str | None, status: int = 422,
+                    **extra: object) -> Response:
+    context = await _plan_context(request, hall_id)
+    context.update(extra)
+    return render(request, "booths/plan.html", context, status)
+
+
+@event_role(Role.COMMITTEE)
+async def hall_save(request: Request) -> Response:
+    event, form = request.state.event, await read_form(request)
+    existing = request.path_params.get("hall_id")
+    hall = await service.get_hall(event=event, hall_id=int(existing)) if existing else None
+    try:
+        name, width, depth = forms.parse_hall(form)
+        hall = await service.save_hall(event=event, name=name, width=width, depth=depth,
+                                       by=require_user(request), hall=hall)
+    except DomainError as exc:
+        if not isinstance(exc, FormInvalid):
+            form.error(exc.data.get("field", "name"), exc.message)
+        if hall is not None:
+            return await _rerender(request, str(hall.id), hall_edit_form=form)
+        return await _rerender(request, None, hall_form=form)
+    flash(request, _("Hall saved."))
+    return redirect(_plan_url(request, hall))
+
+
+@event_role(Role.COMMITTEE)
+async def booth_add(request: Request) -> Response:
+    event, form = request.state.event, await read_form(request)
+    hall = await service.get_hall(event=event, hall_id=form.integer("hall") or 0)
+    try:
+        data = forms.parse_booth(form)
+        await service.create_booths(event=event, hall=hall, items=[data],
+                                    by=require_user(request))
+    except DomainError as exc:
+        if not isinstance(exc, FormInvalid):
+            form.error(exc.data.get("field", "code"), exc.message)
+        return await _rerender(request, str(hall.id), booth_form=form)
+    flash(request, _("Booth %(code)s added.", code=data.code))
+    return redirect(_plan_url(request, hall))
+
+
+@event_role(Role.COMMITTEE)
+async def booth_edit(request: Request) -> Response:
+    event = request.state.event
+    booth = await service.get_booth(event=event, booth_id=request.path_params["booth_id"])
+    form = forms.booth_form(booth)
+    status = 200
+    if request.method == "POST":
+        form = await read_form(request)
+        try:
+            await service.update_booth(booth=booth, data=forms.parse_booth(form),
+                                       by=require_user(request))
+            flash(request, _("Booth %(code)s saved.", code=booth.code))
+            return redirect(_plan_url(request, booth.hall))
+        except DomainError as exc:
+            if not isinstance(exc, FormInvalid):
+                form.error(exc.data.get("field", "code"), exc.message)
+            status = 422
+    return render(request, "booths/booth_form.html", {
+        "event": event, "booth": booth, "form": form,
+        "kinds": [(k.value, KIND_LABELS[k]) for k in BoothKind]}, status)
+
+
+@event_role(Role.COMMITTEE)
+async def booth_move(request: Request) -> Response:
+    """Drag and resize from the editor: JSON back, 422 with a message when refused."""
+    event, form = request.state.event, await read_form(request)
+    booth = await service.get_booth(event=event, booth_id=request.path_params["booth_id"])
+    current = forms.booth_form(booth)
+    merged = Form({**current.data, **{k: form.raw(k) for k in ("x", "y", "w", "h")
+                                      if form.raw(k)}})
+    try:
+        booth = await service.update_booth(booth=booth, data=forms.parse_booth(merged),
+                                           by=require_user(request))
+    except DomainError as exc:
+        message = "; ".join(merged.errors.values()) if isinstance(exc, FormInvalid) \
+            else exc.message
+        return JSONResponse({"error": exc.code, "message": message}, status_code=422)
+    return JSONResponse({"ok": True, "x": booth.x, "y": booth.y, "w": booth.w, "h": booth.h})
+
+
+@event_role(Role.COMMITTEE)
+async def booth_duplicate(request: Request) -> Response:
+    event, form = request.state.event, await read_form(request)
+    booth = await service.get_booth(event=event, booth_id=request.path_params["booth_id"])
+    count = form.integer("count", low=1, high=service.MAX_ROW)
+    direction = form.choice("direction", ["right", "down"], required=False) or "right"
+    gap = forms.decimal(form, "gap", high=50, default=0)
+    if not form.valid or count is None:
+        raise DomainError(_("Enter how many copies (1 to %(n)s) and a gap in metres.",
+                            n=service.MAX_ROW), "form_invalid")
+    made = await service.duplicate_row(booth=booth, count=count, by=require_user(request),
+                                       gap=gap, direction=direction)
+    flash(request, _("%(n)s booths added: %(first)s to %(last)s.", n=len(made),
+                     first=made[0].code, last=made[-1].code))
+    return redirect(_plan_url(request, booth.hall))
+
+
+@event_role(Role.COMMITTEE)
+async def booth_delete(request: Request) -> Response:
+    booth = await service.get_booth(event=request.state.event,
+                                    booth_id=request.path_params["booth_id"])
+    await service.delete_booth(booth=booth, by=require_user(request))
+    flash(request, _("Booth %(code)s deleted.", code=booth.code))
+    return redirect(_plan_url(request, booth.hall))
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    return Response(data, media_type=XLSX_MIME,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@event_role(Role.COMMITTEE)
+async def export(request: Request) -> Response:
+    event = request.state.event
+    return _xlsx(await importer.export_booths(event), f"booths-{event.slug}.xlsx")
+
+
+@event_role(Role.COMMITTEE)
+async def template(request: Request) -> Response:
+    return _xlsx(importer.template_bytes(), "booths-template.xlsx")
+
+
+@event_role(Role.COMMITTEE)
+async def import_(request: Request) -> Response:
+    event = request.state.event
+    async with request.form(max_files=1, max_fields=10) as data:
+        upload = data.get("file")
+        content = await upload.read(MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
+    if not content:
+        return await _rerender(request, None, import_errors=[_("Choose an .xlsx file.")])
+    try:
+        report = await importer.import_booths(event=event, data=content,
+                                              by=require_user(request))
+    except DomainError as exc:
+        if exc.status_code == 413:
+            raise
+        return await _rerender(request, None,
+                               import_errors=[exc.message, *exc.data.get("rows", [])])
+    flash(request, _("Import done: %(c)s new booths, %(u)s updated.", c=report.created,
+                     u=report.updated))
+    return redirect(_plan_url(request))
+
+
+@public
+async def public_map(request: Request) -> Response:
+    event, _roles = await viewable_event(slug=request.path_params["slug"],
+                                         user=current_user(request))
+    q = request.query_params
+    view = await mapview.map_view(event, q=q.get("q", ""), category=q.get("category", ""),
+                                  cluster=q.get("cluster", ""))
+    return render(request, "booths/map.html", {
+        "event": event, "view": view, "q": q.get("q", ""), "category": q.get("category", ""),
+        "cluster": q.get("cluster", ""), "states": STATES, "state_labels": STATE_LABELS,
+        "filtered": bool(q.get("q") or q.get("category") or q.get("cluster"))})
+
+
+@public
+async def stand_page(request: Request) -> Response:
+    event, _roles = await viewable_event(slug=request.path_params["slug"],
+                                         user=current_user(request))
+    item = await mapview.stand(event, request.path_params["code"])
+    return render(request, "booths/stand.html", {"event": event, "item": item,
+                                                 "kind_labels": KIND_LABELS,
+                                                 "state_labels": STATE_LABELS})
+
+
+_B = "/manage/e/{slug}/booths"
+routes = [
+    Route(_B, plan, name="booths.plan"),
+    Route(_B + "/halls", hall_save, methods=["POST"], name="booths.hall_add"),
+    Route(_B + "/halls/{hall_id:int}", hall_save, methods=["POST"], name="booths.hall_save"),
+    Route(_B + "/add", booth_add, methods=["POST"], name="booths.booth_add"),
+    Route(_B + "/{booth_id:int}/edit", booth_edit, methods=["GET", "POST"],
+          name="booths.booth_edit"),
+    Route(_B + "/{booth_id:int}/move", booth_move, methods=["POST"], name="booths.booth_move"),
+    Route(_B + "/{booth_id:int}/duplicate", booth_duplicate, methods=["POST"],
+          name="booths.booth_duplicate"),
+    Route(_B + "/{booth_id:int}/delete", booth_delete, methods=["POST"],
+          name="booths.booth_delete"),
+    Route(_B + "/export.xlsx", export, name="booths.export"),
+    Route(_B + "/template.xlsx", template, name="booths.template"),
+    Route(_B + "/import", import_, methods=["POST"], name="booths.import"),
+    Route("/e/{slug}/map", public_map, name="booths.map"),
+    Route("/e/{slug}/stand/{code}", stand_page, name="booths.stand"),
+]
