@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "expo.visitors.models",
     "expo.booths.models",
     "expo.leads.models",
+    "expo.reports.models",
 ]
 
 

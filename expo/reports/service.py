@@ -1,0 +1,216 @@
+"""Sales reports by producers: entry by the exhibitor, totals and reminders for the committee."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from expo import mail
+from expo.accounts.models import User
+from expo.audit.service import log_action
+from expo.errors import DomainError, NotFound
+from expo.events.models import Event, EventDay
+from expo.exhibitors.models import (
+    AppStatus,
+    Application,
+    InboxMessage,
+    Producer,
+    ProducerMember,
+    Product,
+)
+from expo.i18n import gettext as _
+from expo.reports.models import SalesLine, SalesReport
+from expo.settings import Settings
+
+MAX_OMZET = 10_000_000_000  # Rp 10 billion a day is a typo, not a sale
+MAX_UNITS = 1_000_000
+
+
+@dataclass
+class LineInput:
+    product_id: int
+    omzet: int
+    units: int
+
+
+@dataclass
+class SalesInput:
+    day: dt.date
+    omzet: int
+    units: int
+    note: str = ""
+    lines: list[LineInput] = field(default_factory=list)
+
+
+async def event_days(event: Event) -> list[dt.date]:
+    days = await EventDay.filter(event=event).order_by("date").values_list("date", flat=True)
+    return list(days)  # type: ignore[arg-type]
+
+
+async def exhibitor_application(*, user: User, event: Event) -> Application:
+    """The user's accepted application for the event (with its producer), or 404."""
+    producers = await ProducerMember.filter(user=user).values_list("producer_id", flat=True)
+    app = await Application.filter(event=event, producer_id__in=list(producers),
+                                   status=AppStatus.ACCEPTED).select_related("producer").first()
+    if app is None:
+        raise NotFound(_("You have no accepted application for this event."), "no_application")
+    return app
+
+
+async def report_for(*, event: Event, producer: Producer, day: dt.date) -> SalesReport | None:
+    return await SalesReport.get_or_none(event=event, producer=producer, day=day)
+
+
+async def lines_of(report: SalesReport | None) -> dict[int, SalesLine]:
+    if report is None:
+        return {}
+    return {line.product_id: line for line in await SalesLine.filter(report=report)}  # type: ignore[attr-defined]
+
+
+async def reports_of(*, event: Event, producer: Producer) -> list[SalesReport]:
+    return await SalesReport.filter(event=event, producer=producer).order_by("day")
+
+
+async def _check_input(*, event: Event, producer: Producer, data: SalesInput) -> None:
+    if data.day not in await event_days(event):
+        raise DomainError(_("Choose one of the event's days."), "day_not_in_event",
+                          status_code=422)
+    if data.lines:
+        own = set(await Product.filter(producer=producer).values_list("id", flat=True))
+        if any(line.product_id not in own for line in data.lines):
+            raise DomainError(_("That product is not one of yours. Reload the page."),
+                              "product_not_yours", status_code=422)
+
+
+async def save_report(*, event: Event, producer: Producer, data: SalesInput,
+                      by: User | None) -> SalesReport:
+    """Create or replace the producer's report for ``data.day``.
+
+    With per-product lines, the report's omzet and units are the lines' sums.
+    """
+    await _check_input(event=event, producer=producer, data=data)
+    lines = [line for line in data.lines if line.omzet or line.units]
+    omzet = sum(line.omzet for line in lines) if data.lines else data.omzet
+    units = sum(line.units for line in lines) if data.lines else data.units
+    values = {"omzet": omzet, "units": units, "note": data.note, "reported_by": by,
+              "per_product": bool(data.lines)}
+    try:
+        report = await _upsert(event=event, producer=producer, day=data.day, values=values,
+                               lines=lines)
+    except IntegrityError:  # two phones saved the same day at once: the second one updates
+        report = await _upsert(event=event, producer=producer, day=data.day, values=values,
+                               lines=lines)
+    await log_action(action="expo.sales.reported", actor=by, event=event, obj=report,
+                     summary=f"{producer.business_name} {data.day.isoformat()}: Rp {omzet:,}",
+                     data={"day": data.day.isoformat(), "omzet": omzet, "units": units})
+    return report
+
+
+async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dict[str, object],
+                  lines: list[LineInput]) -> SalesReport:
+    async with in_transaction():
+        report = await SalesReport.get_or_none(event=event, producer=producer, day=day)
+        if report is None:
+            report = await SalesReport.create(event=event, producer=producer, day=day, **values)
+        else:
+            await report.update_from_dict(values).save()
+            await SalesLine.filter(report=report).delete()
+        if lines:
+            await SalesLine.bulk_create([
+                SalesLine(report=report, product_id=line.product_id, omzet=line.omzet,
+                          units=line.units) for line in lines])
+    return report
+
+
+# ---- the committee's view ---------------------------------------------------------------------
+
+@dataclass
+class ProducerSales:
+    producer_id: int
+    name: str
+    kabupaten: str
+    category: str
+    by_day: dict[dt.date, int] = field(default_factory=dict)
+    omzet: int = 0
+    units: int = 0
+
+
+@dataclass
+class SalesOverview:
+    days: list[dt.date]
+    day: dt.date | None
+    rows: list[ProducerSales]
+    totals_by_day: dict[dt.date, tuple[int, int, int]]  # omzet, units, reports
+    omzet: int
+    units: int
+    missing: list[Producer]
+
+
+async def accepted_producers(event: Event) -> list[Producer]:
+    ids = await Application.filter(event=event, status=AppStatus.ACCEPTED).values_list(
+        "producer_id", flat=True)
+    return await Producer.filter(id__in=list(ids)).order_by("business_name", "id")
+
+
+async def overview(*, event: Event, day: dt.date | None = None) -> SalesOverview:
+    days = await event_days(event)
+    if day is None or day not in days:
+        today = dt.date.today()
+        day = today if today in days else (days[0] if days else None)
+    producers = await accepted_producers(event)
+    rows = {p.id: ProducerSales(p.id, p.business_name, p.kabupaten, str(p.category))
+            for p in producers}
+    totals: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    reported: dict[dt.date, set[int]] = defaultdict(set)
+    for producer_id, rday, omzet, units in await SalesReport.filter(event=event).values_list(
+            "producer_id", "day", "omzet", "units"):
+        reported[rday].add(producer_id)  # type: ignore[index]
+        totals[rday][0] += omzet  # type: ignore[index]
+        totals[rday][1] += units  # type: ignore[index]
+        totals[rday][2] += 1  # type: ignore[index]
+        row = rows.get(producer_id)  # type: ignore[arg-type]
+        if row is None:  # reported, then withdrawn: still counted in the totals
+            continue
+        row.by_day[rday] = row.by_day.get(rday, 0) + omzet  # type: ignore[index]
+        row.omzet += omzet  # type: ignore[operator]
+        row.units += units  # type: ignore[operator]
+    missing = [p for p in producers if day is not None and p.id not in reported[day]]
+    return SalesOverview(
+        days=days, day=day, rows=sorted(rows.values(), key=lambda r: (-r.omzet, r.name)),
+        totals_by_day={d: (t[0], t[1], t[2]) for d, t in totals.items()},
+        omzet=sum(t[0] for t in totals.values()), units=sum(t[1] for t in totals.values()),
+        missing=missing)
+
+
+async def _recipients(producer: Producer) -> list[str]:
+    emails = {producer.email} | set(await User.filter(
+        producer_memberships__producer=producer).values_list("email", flat=True))
+    return sorted(e for e in emails if e)  # type: ignore[misc]
+
+
+async def send_reminders(*, event: Event, day: dt.date, settings: Settings | None,
+                         by: User | None) -> int:
+    """Remind every accepted producer without a report for ``day`` (inbox and email)."""
+    if day not in await event_days(event):
+        raise DomainError(_("Choose one of the event's days."), "day_not_in_event",
+                          status_code=422)
+    missing = (await overview(event=event, day=day)).missing
+    subject = _("Please report your sales of %(day)s", day=day.strftime("%d/%m/%Y"))
+    body = _("The committee of %(event)s asks every exhibitor to report the day's sales "
+             "(omzet and units sold). It takes a minute on your phone: open the Sales tab "
+             "of the event.", event=event.name)
+    for producer in missing:
+        await InboxMessage.create(producer=producer, event=event, subject=subject, body=body)
+        if settings is not None:
+            for email in await _recipients(producer):
+                await mail.send_mail(settings, to=email, subject=subject,
+                                     body=_("Hello %(name)s,\n\n%(body)s", name=producer.owner_name,
+                                            body=body))
+    await log_action(action="expo.sales.reminded", actor=by, event=event,
+                     summary=f"{len(missing)} reminders for {day.isoformat()}",
+                     data={"day": day.isoformat(), "producers": [p.id for p in missing]})
+    return len(missing)
