@@ -82,7 +82,7 @@ async def _producer(rng: random.Random, index: int, row: tuple) -> Producer:  # 
     return await Producer.create(
         business_name=name, owner_name=owner, category=category, cluster=cluster,
         phone=f"+62812{5400000 + index * 7919:07d}",
-        email=f"produsen{index + 1:02d}@umkm.expo.test", kabupaten=rng.choice(regions),
+        email=f"produsen{index + 1:02d}@expo.test", kabupaten=rng.choice(regions),
         address=f"Jl. Pahlawan No. {index + 3}",
         description=f"{name}: produk khas Kalimantan Timur buatan tangan.",
         instagram=f"@{cluster.replace(' ', '')}{index + 1}",
@@ -97,6 +97,8 @@ async def _producer(rng: random.Random, index: int, row: tuple) -> Producer:  # 
 async def load(ctx: DemoContext) -> None:
     rng = random.Random(2027)
     event = ctx.event
+    # producers outlive events: drop the ones a previous demo left (``demo --reset``)
+    await Producer.filter(email__endswith="@expo.test").delete()
     committee, curator = ctx.users["committee"], ctx.users["curator"]
     await CurationSettings.create(event=event, terms=(
         "1. Peserta menjaga stan selama jam buka pameran.\n"
