@@ -20,8 +20,8 @@ from expo.events.models import Event
 from expo.exhibitors.models import (
     CATEGORY_LABELS,
     DECISIONS,
-    AppStatus,
     Application,
+    AppStatus,
     Category,
     Criterion,
     CriterionSource,

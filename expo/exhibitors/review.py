@@ -12,7 +12,7 @@ from expo.accounts.permissions import event_role, require_user
 from expo.errors import DomainError
 from expo.exhibitors import curation, exporter, importer, service
 from expo.exhibitors.forms import wa_link
-from expo.exhibitors.models import DECISIONS, AppStatus, Application, Category, CriterionSource
+from expo.exhibitors.models import DECISIONS, Application, AppStatus, Category, CriterionSource
 from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form
 from expo.i18n import gettext as _

@@ -23,8 +23,8 @@ from expo.events.service import window_state
 from expo.exhibitors import uploads
 from expo.exhibitors.forms import SignupData
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Document,
     InboxMessage,
     Producer,

@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 from expo.accounts.models import Role, User
 from expo.exhibitors import uploads
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Criterion,
     Document,
     InboxMessage,

@@ -17,8 +17,8 @@ from expo.exhibitors.forms import (
     wa_link,
 )
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Category,
     Criterion,
     CriterionSource,
