@@ -601,3 +601,27 @@ async def test_pages_render_in_both_languages(client, db):
                     "/exhibitor/documents", f"/exhibitor/apply/{event.slug}"]:
             assert (await client.get(url)).status_code == 200, (lang, url)
     assert isinstance(user, User) and dt.date.today()
+
+
+# ---- members ------------------------------------------------------------------------------
+
+async def test_add_member_invites_and_shares_the_profile(client, db):
+    from expo.accounts.models import OutboxMessage
+    from expo.exhibitors.service import producer_for
+
+    event = await make_event()
+    _user, producer = await exhibitor(client)
+    await make_application(event=event, producer=producer)
+    assert (await client.get("/exhibitor/members")).status_code == 200
+    response = await client.submit("/exhibitor/members", {"email": "anak@example.id",
+                                                          "name": "Rudi"})
+    assert response.status_code == 303
+    member = await User.get(email="anak@example.id")
+    assert (await producer_for(member)).id == producer.id
+    assert await OutboxMessage.filter(to="anak@example.id", body__contains="token=").exists()
+    from expo.accounts.models import EventRole
+
+    assert await EventRole.exists(user=member, event=event, role=Role.EXHIBITOR)
+    again = await client.submit("/exhibitor/members", {"email": "anak@example.id"})
+    assert again.status_code == 422
+    assert (await client.submit("/exhibitor/members", {"email": "nope"})).status_code == 422

@@ -545,3 +545,16 @@ async def test_queue_filters_sorts_and_marks_ties(db):
     assert await ids(smk="1") == [a.id]
     assert await ids(legality="complete") == []
     assert await ids(q=b.producer.business_name.lower()) == [b.id]
+
+
+async def test_profile_change_refreshes_automatic_scores(db):
+    event = await make_event()
+    await make_rubric(event)  # includes an automatic SMK criterion
+    app = await make_application(event=event)
+    from expo.exhibitors.curation import recompute_total
+
+    assert await recompute_total(app) == 0.0
+    await app.fetch_related("producer")
+    await service.update_profile(producer=app.producer, values={"smk_workers": 2},
+                                 by=await make_user())
+    assert (await Application.get(id=app.id)).total_score == 20.0
