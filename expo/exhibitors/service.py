@@ -137,7 +137,7 @@ async def members_of(producer: Producer) -> list[User]:
 async def staff_event_ids(user: User) -> set[int]:
     rows = await EventRole.filter(user=user, role__in=list(STAFF_ROLES)).values_list(
         "event_id", flat=True)
-    return {int(r) for r in rows}
+    return {int(r) for r in rows}  # type: ignore[call-overload]
 
 
 async def can_view_producer(user: User, producer: Producer) -> bool:
