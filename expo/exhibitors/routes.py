@@ -47,7 +47,7 @@ async def signup(request: Request) -> Response:
     if request.method == "POST":
         form = await read_form(request)
         try:
-            data = parse_signup(form)
+            data = parse_signup(form, account_email=user.email if user else "")
             if user is not None:  # signed in without a profile: attach one
                 await service.create_producer(user=user, values=data.profile)
             else:

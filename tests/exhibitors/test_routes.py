@@ -625,3 +625,31 @@ async def test_add_member_invites_and_shares_the_profile(client, db):
     again = await client.submit("/exhibitor/members", {"email": "anak@example.id"})
     assert again.status_code == 422
     assert (await client.submit("/exhibitor/members", {"email": "nope"})).status_code == 422
+
+
+async def test_signed_in_user_without_profile_adds_one(client, db):
+    user = await make_user()
+    await client.login(user.email, PASSWORD)
+    page = soup(await client.get("/exhibitor/signup"))
+    assert not page.select_one("#f-password")
+    form = {k: v for k, v in SIGNUP.items() if k not in ("email", "password", "password2")}
+    response = await client.submit("/exhibitor/signup", {**form, "email": "other@example.id"})
+    assert response.status_code == 303
+    from expo.exhibitors.service import producer_for
+
+    producer = await producer_for(user)
+    assert producer.business_name == SIGNUP["business_name"] and producer.email == user.email
+    response = await client.get("/exhibitor/signup")
+    assert response.status_code == 303 and response.headers["location"].endswith("/exhibitor")
+
+
+async def test_committee_cannot_see_photo_of_draft_applicant(client, db):
+    event = await make_event()
+    producer = await make_producer()
+    product = await Product.get(producer=producer)
+    product.photo = "abc"
+    await product.save()
+    await make_application(event=event, producer=producer, status=AppStatus.DRAFT)
+    await staff(client, event)
+    response = await client.get(f"/exhibitor/products/{product.id}/photo/thumb")
+    assert response.status_code == 404
