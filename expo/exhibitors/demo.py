@@ -147,6 +147,6 @@ async def load(ctx: DemoContext) -> None:
             message = "Alasan: kuota klaster sudah penuh." if status == AppStatus.REJECTED else ""
             app.decided_at, app.decided_by, app.decision_message = now, committee, message
             await app.save()
-            subject, body = curation._decision_text(status, event, message)
+            subject, body = curation.decision_text(status, event, message)
             await InboxMessage.create(producer=producer, event=event, application=app,
                                       subject=subject, body=body)

@@ -69,8 +69,18 @@ async def _review_page(request: Request, application: Application, status_code: 
         "can_score": bool(request.state.roles & {Role.CURATOR, Role.COMMITTEE}),
         "can_decide": await curation.can_decide(event, request.state.roles),
         "wa": wa_link(producer.phone, text), "form": form or Form(),
+        "wa_decision": _wa_decision(application),
         "warnings": warnings or [], "legality": producer.legality_items(),
         "decisions": [d.value for d in DECISIONS]}, status_code)
+
+
+def _wa_decision(application: Application) -> str:
+    """A WhatsApp link with the decision written out, for the committee to send."""
+    if application.status not in DECISIONS:
+        return ""
+    subject, body = curation.decision_text(application.status, application.event,
+                                           application.decision_message)
+    return wa_link(application.producer.phone, f"{subject}\n\n{body}")
 
 
 async def _staff_app(request: Request) -> Application:
@@ -160,6 +170,7 @@ async def _rubric_page(request: Request, status_code: int = 200,
     return render(request, "exhibitors/rubric.html", choices() | {
         "event": event, "criteria": await curation.criteria_of(event), "quotas": quotas,
         "settings": settings, "form": form or Form({"weight": "1", "source": "manual"}),
+        "accepted": await curation.accepted_counts(event),
         "kabupaten_list": KALTIM, "categories": [c.value for c in Category]}, status_code)
 
 

@@ -653,3 +653,17 @@ async def test_committee_cannot_see_photo_of_draft_applicant(client, db):
     await staff(client, event)
     response = await client.get(f"/exhibitor/products/{product.id}/photo/thumb")
     assert response.status_code == 404
+
+
+async def test_decided_application_offers_whatsapp_message(client, db):
+    event = await make_event()
+    app = await make_application(event=event, status=AppStatus.REJECTED,
+                                 decision_message="Kuota penuh")
+    await Quota.create(event=event, kind="category", key="kuliner", limit=3)
+    await make_application(event=event, status=AppStatus.ACCEPTED)
+    await staff(client, event)
+    page = soup(await client.get(f"/manage/e/{event.slug}/applications/{app.id}"))
+    link = page.select_one("a.wa-decision")["href"]
+    assert link.startswith("https://wa.me/62") and "Kuota%20penuh" in link
+    page = soup(await client.get(f"/manage/e/{event.slug}/curation"))
+    assert "1" in page.select_one("label.quota small").text
