@@ -96,7 +96,8 @@ def forget_event(event_id: int | None = None) -> None:
             _contexts.pop(key, None)
 
 
-async def gate_context(*, slug: str | None = None, event: Event | None = None) -> GateContext | None:
+async def gate_context(*, slug: str | None = None,
+                       event: Event | None = None) -> GateContext | None:
     key: int | str = event.id if event is not None else str(slug)
     hit = _contexts.get(key)
     if hit is not None and hit[0] > time.monotonic():

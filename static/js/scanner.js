@@ -25,7 +25,8 @@
 
   function api(path, options) {
     options = options || {};
-    var headers = { "Authorization": "Bearer " + token, "Accept": "application/json" };
+    var headers = { "Authorization": "Bearer " + token, "Accept": "application/json",
+      "Accept-Language": document.documentElement.lang || "id" };
     if (options.body) { headers["Content-Type"] = "application/json"; }
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, options.timeout || 6000);
