@@ -426,4 +426,5 @@ def scanner_messages() -> dict[str, str]:
         "closed": _("gate closed: outside opening hours"),
         "offline_ok": _("Accepted offline"),
         "queued": _("queued, will sync"),
+        "no_camera": _("No camera here: use a handheld scanner or type the code."),
     }

@@ -303,7 +303,7 @@
   function startCamera() {
     var status = $("camera-status"), video = $("video");
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = "camera unavailable (needs HTTPS)"; return;
+      status.textContent = M.no_camera; return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (s) {
@@ -312,7 +312,9 @@
       })
       .then(makeDetector)
       .then(function (d) { detector = d; running = true; document.body.dataset.camera = "on"; loop(); })
-      .catch(function (err) { status.textContent = String(err && err.message || err); });
+      .catch(function (err) {
+        status.textContent = M.no_camera + " (" + String(err && err.name || err) + ")";
+      });
   }
   function stopCamera() {
     running = false;
