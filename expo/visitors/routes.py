@@ -296,6 +296,14 @@ async def gate(request: Request) -> Response:
 
 
 @event_role(*STAFF)
+async def gate_counters(request: Request) -> Response:
+    """The counters block alone, refreshed every few seconds on the Gate page (htmx)."""
+    event = request.state.event
+    return render(request, "visitors/_counters.html", {
+        "event": event, "counters": await service.counters(event=event)})
+
+
+@event_role(*STAFF)
 async def scanner(request: Request) -> Response:
     event = request.state.event
     config = {"slug": event.slug, "api": f"/api/v1/events/{event.slug}",
@@ -344,6 +352,7 @@ routes = [
     Route("/manage/e/{slug}/badges", badges, methods=["GET", "POST"], name="visitors.badges"),
     Route("/manage/e/{slug}/badges/sheet", badge_sheet, name="visitors.badge_sheet"),
     Route("/manage/e/{slug}/gate", gate, methods=["GET", "POST"], name="visitors.gate"),
+    Route("/manage/e/{slug}/gate/counters", gate_counters, name="visitors.gate_counters"),
     Route("/manage/e/{slug}/gate/scanner", scanner, name="visitors.scanner"),
     Route("/manage/e/{slug}/kiosk", kiosk, methods=["GET", "POST"], name="visitors.kiosk"),
 ]
