@@ -25,7 +25,7 @@ from expo.web import absolute_url, read_form, redirect, render, settings_of
 STAFF = (Role.COMMITTEE, Role.GATE)
 register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30))
 register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31))
-register_tab(Tab("visitors.gates", _l("Gates"), frozenset({Role.COMMITTEE}), 32))
+register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE}), 32))
 register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 33))
 
 
