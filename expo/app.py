@@ -34,6 +34,7 @@ from expo.errors import (
     server_error_handler,
 )
 from expo.events.routes import routes as event_routes
+from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *event_routes,
         *account_routes,
         *audit_routes,
+        *exhibitor_routes,
         *booth_routes,
         *booth_allocation_routes,
     ]

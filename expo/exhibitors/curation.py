@@ -20,8 +20,8 @@ from expo.events.models import Event
 from expo.exhibitors.models import (
     CATEGORY_LABELS,
     DECISIONS,
-    AppStatus,
     Application,
+    AppStatus,
     Category,
     Criterion,
     CriterionSource,
@@ -34,19 +34,20 @@ from expo.exhibitors.models import (
 )
 from expo.exhibitors.service import notify
 from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
 from expo.settings import Settings
 
 MAX_SCORE = 5
 SCORABLE = (AppStatus.SUBMITTED, AppStatus.ACCEPTED, AppStatus.WAITLISTED, AppStatus.REJECTED)
 DECIDABLE_FROM = SCORABLE
 SUGGESTED_RUBRIC = [
-    ("Originality", 3, CriterionSource.MANUAL),
-    ("Packaging", 2, CriterionSource.MANUAL),
-    ("Product quality", 3, CriterionSource.MANUAL),
-    ("Legality completeness", 2, CriterionSource.LEGALITY),
-    ("SMK workforce", 2, CriterionSource.SMK),
-    ("First-time exhibitor", 1, CriterionSource.FIRST_TIME),
-    ("Micro business", 1, CriterionSource.MICRO),
+    (_l("Originality"), 3, CriterionSource.MANUAL),
+    (_l("Packaging"), 2, CriterionSource.MANUAL),
+    (_l("Product quality"), 3, CriterionSource.MANUAL),
+    (_l("Legality completeness"), 2, CriterionSource.LEGALITY),
+    (_l("SMK workforce"), 2, CriterionSource.SMK),
+    (_l("First-time exhibitor"), 1, CriterionSource.FIRST_TIME),
+    (_l("Micro business"), 1, CriterionSource.MICRO),
 ]
 
 
@@ -90,7 +91,7 @@ async def add_criterion(*, event: Event, name: str, weight: int, source: Criteri
 
 async def add_suggested_rubric(*, event: Event, by: User) -> None:
     for name, weight, source in SUGGESTED_RUBRIC:
-        await add_criterion(event=event, name=_(name), weight=weight, source=source, by=by)
+        await add_criterion(event=event, name=str(name), weight=weight, source=source, by=by)
 
 
 async def update_weights(*, event: Event, weights: dict[int, int], by: User) -> None:
@@ -231,6 +232,16 @@ async def set_quotas(*, event: Event, limits: dict[tuple[str, str], int | None],
                      data={f"{k}:{key}": v for (k, key), v in limits.items()})
 
 
+async def accepted_counts(event: Event) -> Counter[tuple[str, str]]:
+    """Accepted applications per ("category", key) and ("kabupaten", key)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for a in await Application.filter(event=event, status=AppStatus.ACCEPTED).prefetch_related(
+            "producer"):
+        counts[("category", a.producer.category.value)] += 1
+        counts[("kabupaten", a.producer.kabupaten)] += 1
+    return counts
+
+
 async def quota_warnings(*, event: Event, applications: list[Application]) -> list[str]:
     """Warnings for quotas that accepting these applications (too) would exceed."""
     quotas = await quotas_of(event)
@@ -260,7 +271,7 @@ async def can_decide(event: Event, roles: set[Role]) -> bool:
     return Role.CURATOR in roles and (await settings_for(event)).curators_can_decide
 
 
-def _decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str, str]:
+def decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str, str]:
     if decision == AppStatus.ACCEPTED:
         subject = _("Accepted at %(event)s", event=event.name)
         body = _("Congratulations! Your application to %(event)s is accepted. The committee "
@@ -274,7 +285,7 @@ def _decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str
         body = _("We are sorry: your application to %(event)s was not accepted.",
                  event=event.name)
     if message:
-        body += "\n\n" + _("Message from the committee: %(message)s", message=message)
+        body += "\n\n" + _("Message from the committee: %(text)s", text=message)
     return subject, body
 
 
@@ -321,7 +332,7 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
                              data={"from": old.value, "message": message,
                                    "over_quota": confirm_over_quota})
     for a in applications:
-        subject, body = _decision_text(decision, event, message)
+        subject, body = decision_text(decision, event, message)
         await notify(settings=settings, application=a, subject=subject, body=body)
     return applications
 
@@ -395,8 +406,8 @@ def now_max() -> dt.datetime:
 
 
 async def staff_application(*, event: Event, application_id: int) -> Application:
-    application = await Application.get_or_none(id=application_id, event=event).exclude(
-        status=AppStatus.DRAFT).prefetch_related("producer", "event")
+    application = await Application.filter(id=application_id, event=event).exclude(
+        status=AppStatus.DRAFT).prefetch_related("producer", "event").first()
     if application is None:
         raise NotFound()
     return application

@@ -1,0 +1,58 @@
+"""Helpers for the exhibitor routes: multipart uploads and choice lists for templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from expo.exhibitors.models import (
+    BOOTH_LABELS,
+    CATEGORY_LABELS,
+    DOCUMENT_LABELS,
+    LEGALITY_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+)
+from expo.forms import Form
+from expo.regions import region_choices
+from expo.web import MAX_FIELDS, MAX_PART
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+async def read_multipart(request: Request, limit: int,
+                         field: str = "file") -> tuple[Form, Upload | None]:
+    """Text fields and at most ``limit + 1`` bytes of one file (size checked by the service)."""
+    data = await request.form(max_files=2, max_fields=MAX_FIELDS, max_part_size=MAX_PART)
+    try:
+        form = Form({k: v for k, v in data.items() if isinstance(v, str)})
+        upload = data.get(field)
+        if isinstance(upload, UploadFile) and upload.filename:
+            content = await upload.read(limit + 1)
+            return form, Upload(filename=upload.filename, data=content)
+        return form, None
+    finally:
+        await data.close()
+
+
+def choices() -> dict[str, object]:
+    """Option lists shared by the exhibitor templates."""
+    return {
+        "category_options": [(k.value, v) for k, v in CATEGORY_LABELS.items()],
+        "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
+        "region_options": region_choices(),
+        "booth_options": [(k.value, v) for k, v in BOOTH_LABELS.items()],
+        "booth_labels": {k.value: v for k, v in BOOTH_LABELS.items()},
+        "document_options": [(k.value, v) for k, v in DOCUMENT_LABELS.items()],
+        "document_labels": {k.value: v for k, v in DOCUMENT_LABELS.items()},
+        "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
+        "legality_labels": {k.value: v for k, v in LEGALITY_LABELS.items()},
+        "source_labels": {k.value: v for k, v in SOURCE_LABELS.items()},
+        "source_options": [(k.value, v) for k, v in SOURCE_LABELS.items()],
+    }
