@@ -80,6 +80,7 @@ async def _foundation() -> DemoContext:
 DEMO_MODULES: list[str] = [
     # "expo.exhibitors.demo", ... one line per domain, in dependency order
     "expo.exhibitors.demo",
+    "expo.booths.demo",
 ]
 
 
