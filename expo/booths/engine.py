@@ -350,7 +350,7 @@ def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]],
         mine = []
         for block, w in _candidates(p, app, hint.get(app.id), col, zone_cols):
             ids = tuple(b.id for b in block)
-            var = model.NewBoolVar(f"x{app.id}_{ids[0]}")
+            var = model.new_bool_var(f"x{app.id}_{ids[0]}")
             choice[(app.id, ids)] = var
             mine.append(var)
             objective.append((w - base) * var)
@@ -358,26 +358,26 @@ def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]],
                 by_booth[bid].append(var)
                 if app.cluster:
                     occupancy[(app.cluster, bid)].append(var)
-            model.AddHint(var, 1 if hint.get(app.id) == ids else 0)
+            model.add_hint(var, 1 if hint.get(app.id) == ids else 0)
         if mine:
-            (model.AddExactlyOne if placed_fixed else model.AddAtMostOne)(mine)
+            (model.add_exactly_one if placed_fixed else model.add_at_most_one)(mine)
     for vars_ in by_booth.values():
         if len(vars_) > 1:
-            model.AddAtMostOne(vars_)
+            model.add_at_most_one(vars_)
     objective.extend(_cluster_terms(model, p, occupancy))
-    model.Maximize(sum(objective))
+    model.maximize(sum(objective))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = SEARCH_WORKERS
     solver.parameters.random_seed = p.rules.seed % (2**31)
     solver.parameters.linearization_level = 0
     solver.parameters.max_deterministic_time = p.rules.max_seconds
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint, "hint"
-    out = {a: ids for (a, ids), var in choice.items() if solver.Value(var)}
+    out = {a: ids for (a, ids), var in choice.items() if solver.value(var)}
     if status == cp_model.OPTIMAL:
         return out, "optimal"
-    gap = abs(solver.BestObjectiveBound() - solver.ObjectiveValue())
+    gap = abs(solver.best_objective_bound - solver.objective_value)
     return out, f"feasible, gap {gap:.0f}"
 
 
@@ -390,17 +390,17 @@ def _cluster_terms(model, p: _Problem, occupancy) -> list:  # type: ignore[no-un
         for (cluster, bid), vars_ in occupancy.items():
             key = (cluster, zone_of[bid])
             if key not in present:
-                present[key] = model.NewBoolVar(f"p{cluster}_{key[1]}")
+                present[key] = model.new_bool_var(f"p{cluster}_{key[1]}")
                 terms.append(-CLUSTER_WEIGHT * present[key])
             for var in vars_:
-                model.AddImplication(var, present[key])
+                model.add_implication(var, present[key])
     elif mode == "apart":
         for a, b in adjacency(p.booths):
             for cluster in {c for (c, bid) in occupancy if bid == a}:
                 left, right = occupancy.get((cluster, a)), occupancy.get((cluster, b))
                 if left and right:
-                    both = model.NewBoolVar(f"n{cluster}_{a}_{b}")
-                    model.Add(sum(left) + sum(right) <= 1 + both)
+                    both = model.new_bool_var(f"n{cluster}_{a}_{b}")
+                    model.add(sum(left) + sum(right) <= 1 + both)
                     terms.append(-CLUSTER_WEIGHT * both)
     return terms
 
