@@ -233,6 +233,7 @@ async def test_my_booth_without_application_is_404(client, world: World) -> None
 
 async def test_public_map_search_and_stand(client, world: World) -> None:  # type: ignore[no-untyped-def]
     await _publish(world)
+    assert "/map" in (await client.get(f"/e/{world.event.slug}")).text
     page = await client.get(f"/e/{world.event.slug}/map")
     assert page.status_code == 200
     assert len(soup(page).select("svg.plan g.booth")) == 3
