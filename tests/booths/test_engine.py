@@ -126,6 +126,9 @@ def test_engine_cluster_apart_avoids_neighbours() -> None:
             ApplicantIn(id=2, cluster="amplang", preferences=(Preference(booth=2),))]
     result = allocate(booths, apps, Rules(cluster_mode="apart"))
     assert sorted(result.assignment.values()) == [(1,), (3,)]
+    assert result.metrics["cluster_separation"] is None  # no neighbours left to compare
+    close = allocate(row(2), apps, Rules(cluster_mode="apart"))
+    assert close.metrics["cluster_separation"] == 0.0  # two booths only: they must touch
 
 
 def test_engine_locked_assignments_are_kept() -> None:
