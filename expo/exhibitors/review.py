@@ -24,6 +24,7 @@ from expo.web import MAX_FIELDS, MAX_PART, absolute_url, read_form, redirect, re
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
 STAFF = (Role.COMMITTEE, Role.CURATOR)
+MAX_ID = 2**31 - 1
 register_tab(Tab("exhibitors.queue", _l("Applications"), frozenset(STAFF), 20))
 register_tab(Tab("exhibitors.rubric", _l("Curation"), frozenset({Role.COMMITTEE}), 21))
 register_tab(Tab("exhibitors.import", _l("Import producers"), frozenset({Role.COMMITTEE}), 22))
@@ -150,7 +151,8 @@ async def decide(request: Request) -> Response:
 async def bulk_decide(request: Request) -> Response:
     data = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_PART)
     await data.close()
-    ids = [int(v) for v in data.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    ids = [int(v) for v in data.getlist("ids")
+           if isinstance(v, str) and v.isdigit() and len(v) <= 9]
     form = Form({k: v for k, v in data.items() if isinstance(v, str)})
     if not ids:
         raise DomainError(_("Tick at least one application."), "nothing_selected")
@@ -202,8 +204,9 @@ async def rubric(request: Request) -> Response:
             return await _rubric_page(request, 422, form)
         await curation.update_weights(event=event, weights=weights, by=user)
     elif action == "delete":
-        await curation.delete_criterion(event=event, criterion_id=form.integer("criterion") or 0,
-                                        by=user)
+        criterion_id = form.integer("criterion", high=MAX_ID)
+        await curation.delete_criterion(
+            event=event, criterion_id=criterion_id if criterion_id and form.valid else 0, by=user)
     elif action == "settings":
         await curation.update_settings(
             event=event, terms=form.text("terms", required=False, max_length=5000),
@@ -277,10 +280,10 @@ routes = [
     Route("/manage/e/{slug}/applications/export.xlsx", export, name="exhibitors.export"),
     Route("/manage/e/{slug}/applications/bulk", bulk_decide, methods=["POST"],
           name="exhibitors.bulk_decide"),
-    Route("/manage/e/{slug}/applications/{application_id:int}", review, name="exhibitors.review"),
-    Route("/manage/e/{slug}/applications/{application_id:int}/score", score, methods=["POST"],
+    Route("/manage/e/{slug}/applications/{application_id:pk}", review, name="exhibitors.review"),
+    Route("/manage/e/{slug}/applications/{application_id:pk}/score", score, methods=["POST"],
           name="exhibitors.score"),
-    Route("/manage/e/{slug}/applications/{application_id:int}/decide", decide,
+    Route("/manage/e/{slug}/applications/{application_id:pk}/decide", decide,
           methods=["POST"], name="exhibitors.decide"),
     Route("/manage/e/{slug}/curation", rubric, methods=["GET", "POST"], name="exhibitors.rubric"),
     Route("/manage/e/{slug}/import", import_page, methods=["GET", "POST"],

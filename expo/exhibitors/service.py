@@ -392,7 +392,7 @@ async def dashboard(producer: Producer) -> Dashboard:
     unread = sum(1 for m in messages if m.read_at is None)
     applied = {a.event_id for a in applications}  # type: ignore[attr-defined]
     events = [e for e in await Event.filter(status=EventStatus.PUBLISHED).order_by("starts_on")
-              if e.id not in applied and registration_state(e) in ("open", "unset")
+              if e.id not in applied and registration_state(e) != "closed"
               and e.ends_on >= dt.date.today()]
     steps: list[str] = []
     if not producer.description or not producer.address:

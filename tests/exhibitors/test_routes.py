@@ -667,3 +667,30 @@ async def test_decided_application_offers_whatsapp_message(client, db):
     assert link.startswith("https://wa.me/62") and "Kuota%20penuh" in link
     page = soup(await client.get(f"/manage/e/{event.slug}/curation"))
     assert "1" in page.select_one("label.quota small").text
+
+
+async def test_huge_guessed_ids_are_404_not_500(client, db):
+    event = await make_event()
+    user = await make_user(event=event, role=Role.COMMITTEE)
+    await make_producer(user=user)
+    await client.login(user.email, PASSWORD)
+    big = 10**12
+    for url in [f"/exhibitor/documents/{big}", f"/exhibitor/products/{big}",
+                f"/exhibitor/applications/{big}", f"/exhibitor/products/{big}/photo/thumb",
+                f"/manage/e/{event.slug}/applications/{big}"]:
+        assert (await client.get(url)).status_code == 404, url
+    response = await client.submit(f"/manage/e/{event.slug}/applications/bulk",
+                                   {"ids": [str(big)], "decision": "accepted"})
+    assert response.status_code == 422
+    response = await client.submit(f"/manage/e/{event.slug}/curation",
+                                   {"action": "delete", "criterion": str(big)})
+    assert response.status_code == 404
+
+
+async def test_profile_shows_each_legality_item(client, db):
+    _user, producer = await exhibitor(client, nib="0912345678901", halal_number="ID1",
+                                      halal_expires_on=dt.date(2020, 1, 1))
+    page = soup(await client.get("/exhibitor/profile"))
+    badges = [b["class"][-1] for b in page.select(".legality-items .badge")]
+    assert badges == ["legality-complete", "legality-incomplete", "legality-expired",
+                      "legality-incomplete"]

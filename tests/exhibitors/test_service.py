@@ -319,12 +319,18 @@ async def test_own_application_of_other_producer_is_not_found(db):
         await service.own_application(producer=await make_producer(), application_id=app.id)
 
 
-async def test_dashboard_lists_next_steps(db):
+async def test_dashboard_lists_next_steps_and_events_to_apply_to(db):
     event = await make_event()
+    closed = await make_event()
+    closed.exhibitor_reg_closes = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    await closed.save()
     producer = await make_producer(product=False)
     board = await service.dashboard(producer)
-    assert event in board.open_events
-    assert any("product" in step for step in board.next_steps) or board.next_steps
+    assert [e.id for e in board.open_events] == [event.id]
+    assert len(board.next_steps) == 3  # product, documents, apply
+    await make_application(event=event, producer=producer, status=AppStatus.DRAFT)
+    board = await service.dashboard(producer)
+    assert board.open_events == [] and len(board.applications) == 1
 
 
 # ---- scoring ------------------------------------------------------------------------------
