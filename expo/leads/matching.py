@@ -280,7 +280,7 @@ async def committee_summary(*, event: Event) -> Summary:
                 cluster.setdefault(app.producer.cluster or "—", Row(app.producer.cluster or "—"))]
 
     for app_id in await Lead.filter(event=event).values_list("application_id", flat=True):
-        for row in rows_for(int(app_id)):
+        for row in rows_for(int(app_id)):  # type: ignore[call-overload]
             row.leads += 1
     agency: dict[str, Row] = {}
     inquiries = await Inquiry.filter(event=event)

@@ -306,7 +306,7 @@ async def scanner(request: Request) -> Response:
                            "error": _("This code could not be read as a ticket")}}
     return render(request, "leads/scanner.html", {
         "event": event, "application": application,
-        "config": Markup(json.dumps(config).replace("</", "<\\/"))})
+        "config": Markup(json.dumps(config).replace("</", "<\\/"))})  # noqa: S704
 
 
 @event_role(Role.EXHIBITOR)
