@@ -224,7 +224,8 @@ async def inbox(request: Request) -> Response:
     application = await _exhibitor(request)
     q = request.query_params
     filters = service.InboxFilter(q=q.get("q", "")[:80], status=q.get("status", "")[:10],
-                                  rating=q.get("rating", "")[:5], source=q.get("source", "")[:8])
+                                  rating=q.get("rating", "")[:5], source=q.get("source", "")[:8],
+                                  procurement=q.get("procurement") == "1")
     box = await service.inbox(application=application, filters=filters)
     links = {lead.id: service.whatsapp_link(
         phone=lead.visitor.phone, visitor_name=lead.visitor.name,
