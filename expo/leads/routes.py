@@ -133,6 +133,10 @@ async def contact(request: Request) -> Response:
     visitor = await _require_visitor(request, event, item.booth.code)
     form = await read_form(request)
     give = form.boolean("consent")
+    state = await service.visitor_state(visitor=visitor, application=item.application)
+    if not give and not state["consent"]:
+        raise DomainError(_("Tick the box to share your contact: the producer needs it "
+                            "to answer you."), "consent_required", status_code=422)
     await service.set_consent(visitor=visitor, application=item.application, consent=give,
                               wants_contact=give)
     flash(request, _("Thank you: %(name)s will contact you.", name=item.producer.business_name)

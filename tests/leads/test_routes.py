@@ -49,6 +49,7 @@ async def test_ticket_link_sets_the_visitor_cookie_then_save_and_contact(client)
     assert r.status_code == 200 and COOKIE in r.cookies
     assert (await client.submit(stand + "/save")).status_code == 303
     assert await SavedStand.exists(visitor_id=visitor.id, application_id=a.application.id)
+    assert (await client.submit(stand + "/contact", {})).status_code == 422
     assert (await client.submit(stand + "/contact", {"consent": "1"})).status_code == 303
     mine = await client.get(f"/e/{event.slug}/my-expo")
     assert a.application.producer_id and "contact shared" in mine.text
