@@ -10,7 +10,8 @@ from typing import Any
 
 from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
-from expo.booths.models import Booth, Hall
+from expo.booths.models import Booth, BoothStatus, Hall
+from expo.booths.service import claim_booth
 from expo.demo import DEMO_PASSWORD
 from expo.exhibitors.models import (
     Application,
@@ -27,7 +28,7 @@ from expo.visitors.service import register_visitor
 
 from . import matching, service
 from .forms import InquiryData, OfferData
-from .models import Lead, LeadStatus, Rating, ShareStatus
+from .models import Lead, LeadStatus, OfferStatus, Rating, ShareStatus
 
 # business, owner, kabupaten, product, weekly capacity (kotak), lead time (days)
 NASTAR = [
@@ -77,17 +78,17 @@ async def _place_on_booths(event: Any) -> None:
         "holder_id", flat=True))
     waiting = [a for a in await Application.filter(event=event, status=AppStatus.ACCEPTED)
                .order_by("id") if a.id not in held]
-    free = await Booth.filter(event=event, holder_id=None, status="available").order_by("code")
+    free = await Booth.filter(event=event, holder_id=None,
+                              status=BoothStatus.AVAILABLE).order_by("code")
     hall = None
     for n, app in enumerate(waiting):
         if free:
-            booth = free.pop(0)
-            booth.holder = app
-            await booth.save(update_fields=["holder_id"])
+            await claim_booth(booth_id=free.pop(0).id, application_id=app.id)
             continue
         hall = hall or await Hall.create(event=event, name="Hall Klaster UMKM", width=60, depth=20)
         await Booth.create(event=event, hall=hall, code=f"K-{n + 1:02d}", x=3.0 * (n % 20),
-                           y=6.0 * (n // 20), zone="Kuliner & Kriya", holder=app)
+                           y=6.0 * (n // 20), zone="Kuliner & Kriya", holder=app,
+                           status=BoothStatus.ASSIGNED)
 
 
 async def _buyers(event: Any) -> list[Visitor]:
@@ -154,6 +155,8 @@ async def load(ctx: Any) -> None:
         title="2.000 kotak nastar · Rakor Pariwisata Provinsi Kaltim", quantity=2000,
         unit="kotak", needed_by=big.needed_by,
         shares={nastar[0].id: 650, nastar[1].id: 550, nastar[2].id: 450, nastar[3].id: 350}))
+    await matching.set_offer_status(offer=offer, status=OfferStatus.OFFERED,
+                                    by=ctx.users["committee"])
     shares = await matching.shares_of(offer)
     for share, status in zip(shares, [ShareStatus.ACCEPTED, ShareStatus.ACCEPTED,
                                       ShareStatus.PROPOSED, ShareStatus.PROPOSED], strict=True):

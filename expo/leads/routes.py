@@ -105,7 +105,7 @@ async def stand_qr(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
-async def _require_visitor(request: Request, event: Event, code: str) -> Visitor:
+async def _require_visitor(request: Request, event: Event) -> Visitor:
     visitor = await _visitor(request, event)
     if visitor is None:
         raise DomainError(_("Open your ticket link first, or tell us who you are."),
@@ -116,7 +116,7 @@ async def _require_visitor(request: Request, event: Event, code: str) -> Visitor
 @public
 async def save(request: Request) -> Response:
     event, item = await _stand(request)
-    visitor = await _require_visitor(request, event, item.booth.code)
+    visitor = await _require_visitor(request, event)
     form = await read_form(request)
     if form.raw("action") == "remove":
         await service.unsave_stand(visitor=visitor, application=item.application)
@@ -130,9 +130,13 @@ async def save(request: Request) -> Response:
 @public
 async def contact(request: Request) -> Response:
     event, item = await _stand(request)
-    visitor = await _require_visitor(request, event, item.booth.code)
+    visitor = await _require_visitor(request, event)
     form = await read_form(request)
     give = form.boolean("consent")
+    state = await service.visitor_state(visitor=visitor, application=item.application)
+    if not give and not state["consent"]:
+        raise DomainError(_("Tick the box to share your contact: the producer needs it "
+                            "to answer you."), "consent_required", status_code=422)
     await service.set_consent(visitor=visitor, application=item.application, consent=give,
                               wants_contact=give)
     flash(request, _("Thank you: %(name)s will contact you.", name=item.producer.business_name)
@@ -224,7 +228,8 @@ async def inbox(request: Request) -> Response:
     application = await _exhibitor(request)
     q = request.query_params
     filters = service.InboxFilter(q=q.get("q", "")[:80], status=q.get("status", "")[:10],
-                                  rating=q.get("rating", "")[:5], source=q.get("source", "")[:8])
+                                  rating=q.get("rating", "")[:5], source=q.get("source", "")[:8],
+                                  procurement=q.get("procurement") == "1")
     box = await service.inbox(application=application, filters=filters)
     links = {lead.id: service.whatsapp_link(
         phone=lead.visitor.phone, visitor_name=lead.visitor.name,
@@ -306,7 +311,7 @@ async def scanner(request: Request) -> Response:
                            "error": _("This code could not be read as a ticket")}}
     return render(request, "leads/scanner.html", {
         "event": event, "application": application,
-        "config": Markup(json.dumps(config).replace("</", "<\\/"))})
+        "config": Markup(json.dumps(config).replace("</", "<\\/"))})  # noqa: S704
 
 
 @event_role(Role.EXHIBITOR)

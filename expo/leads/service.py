@@ -159,8 +159,9 @@ async def create_inquiry(*, visitor: Visitor, application: Application,
         unit=data.unit or (product.capacity_unit if product else ""), needed_by=data.needed_by,
         budget=data.budget, note=data.note, buyer_type=visitor.type.value,
         agency=visitor.agency or visitor.organisation)
+    summary = f"{inquiry.quantity} {inquiry.unit} {inquiry.product_name}"
     await log_action(action="expo.lead.inquiry", actor=None, event=await application.event,
-                     obj=inquiry, summary=f"{inquiry.quantity} {inquiry.unit} {inquiry.product_name}")
+                     obj=inquiry, summary=summary[:300])
     return inquiry
 
 
@@ -233,6 +234,10 @@ class InboxFilter:
     status: str = ""
     rating: str = ""
     source: str = ""
+    procurement: bool = False
+
+
+PROCUREMENT_TYPES = ("instansi", "buyer")
 
 
 def _matches(lead: Lead, f: InboxFilter) -> bool:
@@ -242,6 +247,8 @@ def _matches(lead: Lead, f: InboxFilter) -> bool:
     if f.rating and (lead.rating or "") != f.rating:
         return False
     if f.source and lead.source != f.source:
+        return False
+    if f.procurement and v.type not in PROCUREMENT_TYPES:
         return False
     if f.q:
         text = " ".join([v.name, v.phone, v.email, v.agency, v.organisation, lead.notes,
@@ -272,7 +279,8 @@ async def get_lead(*, application: Application, lead_id: int) -> Lead:
 async def update_lead(*, application: Application, lead_id: int, data: LeadUpdate,
                       by: User) -> Lead:
     lead = await get_lead(application=application, lead_id=lead_id)
-    lead.rating, lead.status, lead.notes = data.rating, data.status, data.notes
+    lead.rating = data.rating  # type: ignore[assignment]
+    lead.status, lead.notes = data.status, data.notes
     lead.tags, lead.value = data.tags, data.value
     await lead.save(update_fields=["rating", "status", "notes", "tags", "value", "last_at"])
     await log_action(action="expo.lead.updated", actor=by, event=await application.event,

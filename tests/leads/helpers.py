@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from expo.accounts.models import Role, User
 from expo.booths.models import Booth, Hall
 from expo.events.models import Event
-from expo.exhibitors.models import AppStatus, Application, Product
+from expo.exhibitors.models import Application, AppStatus, Product
 from expo.leads.forms import InquiryData
 from tests.exhibitors.factories import make_application, make_producer
 from tests.factories import make_event, make_user
