@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from expo.events.models import Event
 from expo.i18n import gettext as _
 from expo.reports import leads_source, summary
-from expo.xlsx import Column, Sheet, write_workbook
+from expo.xlsx import Column, Sheet, stream_workbook
 
 CHUNK = 5000
 Progress = Callable[[int, int, str], Awaitable[None]]
@@ -117,7 +117,7 @@ async def build_event_workbook(*, event: Event, target: Path | str,
         sheets = [summary_sheet] + [
             Sheet(s.title, s.columns, _stream(s, bridge, counter), notes=list(s.notes))
             for s in sources]
-        write_workbook(sheets, str(target))
+        stream_workbook(sheets, str(target))
 
     await asyncio.to_thread(write)
     return counter.done
