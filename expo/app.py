@@ -36,6 +36,7 @@ from expo.errors import (
 from expo.events.routes import routes as event_routes
 from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
+from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
 from expo.visitors.api import routes as visitor_api_routes
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *visitor_routes,
         *booth_routes,
         *booth_allocation_routes,
+        *report_routes,
     ]
     middleware = [
         Middleware(LocaleMiddleware),

@@ -15,8 +15,8 @@ from expo.audit.service import log_action
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event, EventDay
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     InboxMessage,
     Producer,
     ProducerMember,

@@ -7,14 +7,12 @@ from collections import Counter
 from typing import Any
 
 from expo.events.models import Event
-from expo.exhibitors.models import CATEGORY_LABELS, AppStatus, Application
+from expo.exhibitors.models import CATEGORY_LABELS, Application, AppStatus
 from expo.i18n import gettext as _
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
 from expo.visitors.models import TYPE_LABELS, Scan, Visitor
 from expo.xlsx import Column, Sheet
-
-
 
 
 async def visitors_by_type_and_day(event: Event) -> Counter[tuple[dt.date, str]]:

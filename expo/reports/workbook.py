@@ -87,7 +87,7 @@ class _Counter:
 def _stream(source: Source, bridge: LoopBridge, counter: _Counter) -> Iterator[Sequence[Any]]:
     after = 0
     while True:
-        chunk = bridge.run(lambda: source.fetch(after, CHUNK))
+        chunk = bridge.run(lambda after=after: source.fetch(after, CHUNK))  # type: ignore[misc]
         if not chunk:
             return
         for row in chunk:

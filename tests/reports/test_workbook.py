@@ -8,7 +8,6 @@ import pytest
 from openpyxl import load_workbook
 
 from expo import i18n
-
 from expo.booths.models import Booth, Hall
 from expo.exhibitors.models import Application, Category
 from expo.reports import jobs, service
@@ -18,7 +17,6 @@ from expo.reports.workbook import build_event_workbook
 from expo.visitors.models import Scan, VisitorType
 from tests.factories import make_event
 from tests.reports.factories import make_checked_in, make_exhibitor, make_gate
-
 
 
 @pytest.fixture(autouse=True)
