@@ -118,7 +118,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
                                                          label=args.label or "", by=None)
         kind = "kiosk" if token.kiosk else "scanner"
         print(f"Device token #{token.id} ({kind}) for gate {gate.name!r} of {event.slug}; "
-              "it is shown once: keep it safe. Revoke it on the Gates page.")
+              "it is shown once: keep it safe. Revoke it on the Gate setup page.")
         print(plain)
         return 0
 

@@ -36,6 +36,8 @@ from expo.errors import (
 from expo.events.routes import routes as event_routes
 from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
+from expo.leads.committee_routes import routes as lead_committee_routes
+from expo.leads.routes import routes as lead_routes
 from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
@@ -149,6 +151,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *booth_routes,
         *booth_allocation_routes,
         *report_routes,
+        *lead_routes,
+        *lead_committee_routes,
     ]
     middleware = [
         Middleware(LocaleMiddleware),

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "expo.exhibitors.models",
     "expo.visitors.models",
     "expo.booths.models",
+    "expo.leads.models",
     "expo.reports.models",
 ]
 

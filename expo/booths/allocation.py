@@ -132,7 +132,7 @@ async def get_run(*, event: Event, run_id: int) -> AllocationRun:
 
 async def run_allocation(*, event: Event, by: User | None, seed: int | None = None,
                          label: str = "", cluster_mode: ClusterMode | None = None,
-                         max_seconds: float = 10.0) -> AllocationRun:
+                         max_seconds: float = 2.0) -> AllocationRun:
     """Solve and store a draft run; locked assignments of the latest run are kept."""
     policy = await policy_for(event)
     booths, applicants, _apps = await engine_inputs(event, policy)
@@ -266,9 +266,14 @@ async def publish(*, run: AllocationRun, by: User | None) -> None:
                 await free_booth(booth_id=booth.id)
         held = set(await Booth.filter(event=event, holder_id__not_isnull=True)
                    .values_list("id", flat=True))
+        codes = dict(await Booth.filter(id__in=list(wanted)).values_list("id", "code"))
         for booth_id, app_id in wanted.items():
             if booth_id not in held:
                 await claim_booth(booth_id=booth_id, application_id=app_id)
+                await log_action(action="expo.booth.assigned", actor=by, event=event,
+                                 summary=f"Booth {codes[booth_id]} to application {app_id} "
+                                         f"(run {run.number})",
+                                 data={"booth": booth_id, "application": app_id})
         await AllocationRun.filter(event=event, status=RunStatus.PUBLISHED).update(
             status=RunStatus.SUPERSEDED)
         run.status, run.published_at = RunStatus.PUBLISHED, _now()

@@ -24,13 +24,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from expo.booths.feasibility import Fit
+from expo.booths.flow import solve_flow
+
 PLACE_WEIGHT = 1_000_000_000
 PRIORITY_WEIGHT = 100_000
 RANK_POINTS = (100, 80, 60, 40, 20)
 OTHER_RANK_POINTS = 10
 CLUSTER_WEIGHT = 30_000
 INFEASIBLE_COST = 1e13
-MAX_CANDIDATES = 60
+MAX_CANDIDATES = 16
+DENSE_LIMIT = 250_000
+SEARCH_WORKERS = 1
+HOME_POINTS = 8_000  # warm start: a cluster's home zone is worth about a 2nd choice
 
 # Which booth types satisfy an applicant's requested type.
 TYPE_FITS = {
@@ -84,7 +90,7 @@ class Rules:
     cluster_mode: str = "none"  # none | together | apart
     locked: dict[int, tuple[int, ...]] = field(default_factory=dict)  # applicant -> booths
     seed: int = 0
-    max_seconds: float = 10.0
+    max_seconds: float = 2.0  # CP-SAT deterministic time budget
 
 
 @dataclass
@@ -212,7 +218,7 @@ class _Problem:
     rules: Rules
     draws: dict[int, int]
     max_priority: int
-    fits: dict[int, list[BoothIn]]  # applicant -> booths that meet their needs
+    fit: Fit  # needs check over ``booths``
 
 
 def _problem(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
@@ -220,15 +226,35 @@ def _problem(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
     locked_booths = {b for ids in rules.locked.values() for b in ids}
     free = [b for b in booths if b.id not in locked_booths]
     todo = [a for a in applicants if a.id not in rules.locked]
-    fits = {a.id: [b for b in free if why_not(a, b, rules) is None] for a in todo}
     return _Problem(booths=free, applicants=todo, rules=rules,
                     draws=lottery(applicants, rules.seed),
-                    max_priority=max((a.priority for a in applicants), default=0), fits=fits)
+                    max_priority=max((a.priority for a in applicants), default=0),
+                    fit=Fit(free, rules))
 
 
 def _block_weight(p: _Problem, app: ApplicantIn, block: Sequence[BoothIn]) -> int:
     rank = rank_of(app, [b.id for b in block], [b.zone for b in block])
     return weight(app, rank, p.max_priority, p.draws[app.id])
+
+
+def _share(p: _Problem, app: ApplicantIn) -> int:
+    return 100 * app.priority // p.max_priority if p.max_priority > 0 else 0
+
+
+def _pref_bonus(p: _Problem, app: ApplicantIn, col: dict[int, int],
+                zone_cols: dict[str, np.ndarray]) -> dict[int, int]:
+    """Column -> preference points for the booths this applicant ranked (best rank wins)."""
+    bonus: dict[int, int] = {}
+    for rank, pref in enumerate(app.preferences, start=1):
+        cols = ([col[pref.booth]] if pref.booth in col else []) if pref.booth is not None \
+            else zone_cols.get(pref.zone, ())
+        for j in cols:
+            bonus.setdefault(int(j), rank_points(rank) * (100 + _share(p, app)))
+    return bonus
+
+
+def _zone_cols(p: _Problem) -> dict[str, np.ndarray]:
+    return {z: np.flatnonzero(p.fit.zones == z) for z in {b.zone for b in p.booths}}
 
 
 def _solve_lsa(p: _Problem) -> dict[int, tuple[int, ...]]:
@@ -237,38 +263,78 @@ def _solve_lsa(p: _Problem) -> dict[int, tuple[int, ...]]:
     if not p.applicants or not p.booths:
         return {}
     col = {b.id: j for j, b in enumerate(p.booths)}
+    zone_cols = _zone_cols(p)
     cost = np.full((len(p.applicants), len(p.booths)), INFEASIBLE_COST)
     for i, app in enumerate(p.applicants):
-        base = weight(app, None, p.max_priority, p.draws[app.id])
-        share = 100 * app.priority // p.max_priority if p.max_priority > 0 else 0
-        fit_cols = [col[b.id] for b in p.fits[app.id]]
-        if not fit_cols:
-            continue
-        cost[i, fit_cols] = -base
-        for b in p.fits[app.id]:
-            rank = rank_of(app, (b.id,), (b.zone,))
-            if rank is not None:
-                cost[i, col[b.id]] = -(base + rank_points(rank) * (100 + share))
+        mask = p.fit.mask(app)
+        cost[i, mask] = -weight(app, None, p.max_priority, p.draws[app.id])
+        for j, points in _pref_bonus(p, app, col, zone_cols).items():
+            if mask[j]:
+                cost[i, j] -= points
     rows, cols = linear_sum_assignment(cost)
     return {p.applicants[i].id: (p.booths[j].id,)
             for i, j in zip(rows, cols, strict=True) if cost[i, j] < INFEASIBLE_COST / 2}
 
 
-def _candidates(p: _Problem, app: ApplicantIn) -> list[tuple[tuple[BoothIn, ...], int]]:
-    """Feasible blocks with their weight; the best MAX_CANDIDATES (ties in seeded order)."""
-    fitting = p.fits[app.id]
-    blocks = [bl for bl in blocks_of(fitting, app.count)] if fitting else []
-    scored = [(bl, _block_weight(p, app, bl)) for bl in blocks]
-    if len(scored) > MAX_CANDIDATES:
+def _solve_simple(p: _Problem) -> tuple[dict[int, tuple[int, ...]], str]:
+    """Dense assignment for small events, the equivalent min-cost flow for large ones."""
+    if len(p.applicants) * len(p.booths) <= DENSE_LIMIT:
+        return _solve_lsa(p), "assignment"
+    return solve_flow(p), "min-cost flow"
+
+
+def _cluster_hint(p: _Problem, hint: dict[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
+    """A warm start for "together": each cluster gets a home zone (its members' commonest
+    zone in ``hint``, spread by capacity) and the flow is solved again with home points."""
+    zone_of = {b.id: b.zone for b in p.booths}
+    capacity = Counter(zone_of.values())
+    members: dict[str, list[ApplicantIn]] = defaultdict(list)
+    for app in p.applicants:
+        if app.cluster and app.id in hint:
+            members[app.cluster].append(app)
+    home: dict[int, tuple[str, int]] = {}
+    for cluster in sorted(members, key=lambda c: (-len(members[c]), c)):
+        votes = Counter(zone_of[hint[a.id][0]] for a in members[cluster])
+        zone = max(votes, key=lambda z: (capacity[z] >= len(members[cluster]), votes[z], z))
+        capacity[zone] -= len(members[cluster])
+        home.update({a.id: (zone, HOME_POINTS) for a in members[cluster]})
+    placed = _Problem(p.booths, [a for a in p.applicants if a.id in hint], p.rules, p.draws,
+                      p.max_priority, p.fit)
+    again = solve_flow(placed, home)
+    return again if len(again) == len(hint) else hint
+
+
+def _candidates(p: _Problem, app: ApplicantIn, hint: tuple[int, ...] | None,
+                col: dict[int, int], zone_cols: dict[str, np.ndarray]) -> list[
+        tuple[tuple[BoothIn, ...], int]]:
+    """Feasible blocks with their weight: every ranked one, the warm-start one, and up to
+    MAX_CANDIDATES in total drawn in a seeded order among the equally good rest."""
+    if app.count > 1:
+        fitting = p.fit.fitting(app)
+        blocks = blocks_of(fitting, app.count) if fitting else []
+        scored = [(bl, _block_weight(p, app, bl)) for bl in blocks]
         rng = random.Random(p.rules.seed * 1_000_003 + app.id)
-        order = {id(bl): rng.random() for bl, _ in scored}
-        scored.sort(key=lambda s: (-s[1], order[id(s[0])]))
-        scored = scored[:MAX_CANDIDATES]
-    return scored
+        rng.shuffle(scored)
+        scored.sort(key=lambda s: -s[1])
+        return scored[:MAX_CANDIDATES]
+    mask = p.fit.mask(app)
+    base = weight(app, None, p.max_priority, p.draws[app.id])
+    bonus = {j: v for j, v in _pref_bonus(p, app, col, zone_cols).items() if mask[j]}
+    chosen = sorted(bonus, key=lambda j: -bonus[j])[:MAX_CANDIDATES]
+    if hint and hint[0] in col and col[hint[0]] not in chosen:
+        chosen.append(col[hint[0]])
+    rest = [int(j) for j in np.flatnonzero(mask) if int(j) not in bonus]
+    rng = random.Random(p.rules.seed * 1_000_003 + app.id)
+    extra = max(0, MAX_CANDIDATES - len(chosen))
+    chosen.extend(j for j in rng.sample(rest, min(extra, len(rest))) if j not in chosen)
+    return [((p.booths[j],), base + bonus.get(j, 0)) for j in chosen]
 
 
-def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]]) -> tuple[
-        dict[int, tuple[int, ...]], str]:
+def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]],
+                 placed_fixed: bool) -> tuple[dict[int, tuple[int, ...]], str]:
+    """CP-SAT over candidate blocks. With ``placed_fixed`` the applicants of ``hint`` are
+    exactly the ones placed (already optimal for places and priority) and the model only
+    decides where: preference points and the cluster rule."""
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
@@ -276,60 +342,65 @@ def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]]) -> tuple[
     choice: dict[tuple[int, tuple[int, ...]], object] = {}
     objective = []
     occupancy: dict[tuple[str, int], list] = defaultdict(list)  # (cluster, booth) -> vars
-    zone_of = {b.id: b.zone for b in p.booths}
-    for app in p.applicants:
+    col = {b.id: j for j, b in enumerate(p.booths)}
+    zone_cols = _zone_cols(p)
+    apps = [a for a in p.applicants if a.id in hint] if placed_fixed else p.applicants
+    for app in apps:
+        base = weight(app, None, p.max_priority, p.draws[app.id]) if placed_fixed else 0
         mine = []
-        for block, w in _candidates(p, app):
+        for block, w in _candidates(p, app, hint.get(app.id), col, zone_cols):
             ids = tuple(b.id for b in block)
-            var = model.NewBoolVar(f"x{app.id}_{ids[0]}")
+            var = model.new_bool_var(f"x{app.id}_{ids[0]}")
             choice[(app.id, ids)] = var
             mine.append(var)
-            objective.append(w * var)
+            objective.append((w - base) * var)
             for bid in ids:
                 by_booth[bid].append(var)
                 if app.cluster:
                     occupancy[(app.cluster, bid)].append(var)
-            if hint.get(app.id) == ids:
-                model.AddHint(var, 1)
-            else:
-                model.AddHint(var, 0)
+            model.add_hint(var, 1 if hint.get(app.id) == ids else 0)
         if mine:
-            model.AddAtMostOne(mine)
+            (model.add_exactly_one if placed_fixed else model.add_at_most_one)(mine)
     for vars_ in by_booth.values():
         if len(vars_) > 1:
-            model.AddAtMostOne(vars_)
-    objective.extend(_cluster_terms(model, p, occupancy, zone_of))
-    model.Maximize(sum(objective))
+            model.add_at_most_one(vars_)
+    objective.extend(_cluster_terms(model, p, occupancy))
+    model.maximize(sum(objective))
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = SEARCH_WORKERS
     solver.parameters.random_seed = p.rules.seed % (2**31)
+    solver.parameters.linearization_level = 0
     solver.parameters.max_deterministic_time = p.rules.max_seconds
-    status = solver.Solve(model)
+    status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint, "hint"
-    out = {a: ids for (a, ids), var in choice.items() if solver.Value(var)}
-    return out, "optimal" if status == cp_model.OPTIMAL else "feasible"
+    out = {a: ids for (a, ids), var in choice.items() if solver.value(var)}
+    if status == cp_model.OPTIMAL:
+        return out, "optimal"
+    gap = abs(solver.best_objective_bound - solver.objective_value)
+    return out, f"feasible, gap {gap:.0f}"
 
 
-def _cluster_terms(model, p: _Problem, occupancy, zone_of) -> list:  # type: ignore[no-untyped-def]
+def _cluster_terms(model, p: _Problem, occupancy) -> list:  # type: ignore[no-untyped-def]
     mode = p.rules.cluster_mode
+    zone_of = {b.id: b.zone for b in p.booths}
     terms: list = []
     if mode == "together":
         present: dict[tuple[str, str], object] = {}
         for (cluster, bid), vars_ in occupancy.items():
             key = (cluster, zone_of[bid])
             if key not in present:
-                present[key] = model.NewBoolVar(f"p{cluster}_{key[1]}")
+                present[key] = model.new_bool_var(f"p{cluster}_{key[1]}")
                 terms.append(-CLUSTER_WEIGHT * present[key])
             for var in vars_:
-                model.AddImplication(var, present[key])
+                model.add_implication(var, present[key])
     elif mode == "apart":
         for a, b in adjacency(p.booths):
             for cluster in {c for (c, bid) in occupancy if bid == a}:
                 left, right = occupancy.get((cluster, a)), occupancy.get((cluster, b))
                 if left and right:
-                    both = model.NewBoolVar(f"n{cluster}_{a}_{b}")
-                    model.Add(sum(left) + sum(right) <= 1 + both)
+                    both = model.new_bool_var(f"n{cluster}_{a}_{b}")
+                    model.add(sum(left) + sum(right) <= 1 + both)
                     terms.append(-CLUSTER_WEIGHT * both)
     return terms
 
@@ -344,16 +415,21 @@ def allocate(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
     problem = _problem(booths, applicants, rules)
     simple = rules.cluster_mode == "none" and all(a.count == 1 for a in problem.applicants)
     if simple:
-        found, solver = _solve_lsa(problem), "assignment"
+        found, solver = _solve_simple(problem)
     else:
         singles = _Problem(problem.booths, [a for a in problem.applicants if a.count == 1],
-                           rules, problem.draws, problem.max_priority, problem.fits)
-        found, status = _solve_cpsat(problem, _solve_lsa(singles))
+                           rules, problem.draws, problem.max_priority, problem.fit)
+        multi = len(singles.applicants) < len(problem.applicants)
+        hint = _solve_simple(singles)[0]
+        if rules.cluster_mode == "together" and not multi:
+            hint = _cluster_hint(problem, hint)
+        found, status = _solve_cpsat(problem, hint, placed_fixed=not multi)
         solver = f"cp-sat ({status})"
     assignment = {**{a: tuple(ids) for a, ids in rules.locked.items()}, **found}
     from expo.booths.explain import explain, metrics
 
-    explanations, waitlist = explain(booths, applicants, rules, assignment, problem.draws)
+    explanations, waitlist = explain(booths, applicants, rules, assignment, problem.draws,
+                                     Fit(booths, rules))
     figures = metrics(booths, applicants, rules, assignment, explanations)
     figures.update(solver=solver, seconds=round(time.perf_counter() - started, 3),
                    seed=rules.seed)

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from expo.booths.engine import ApplicantIn, BoothIn, Explanation, Rules
+    from expo.booths.feasibility import Fit
 
 
 def explain(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules: Rules,
-            assignment: dict[int, tuple[int, ...]],
-            draws: dict[int, int]) -> tuple[dict[int, Explanation], list[int]]:
+            assignment: dict[int, tuple[int, ...]], draws: dict[int, int],
+            fit: Fit) -> tuple[dict[int, Explanation], list[int]]:
     from expo.booths.engine import Explanation, rank_of
 
     by_id = {b.id: b for b in booths}
@@ -40,7 +41,7 @@ def explain(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules:
         if ids:
             ex.reasons.extend(_placed_reasons(app, rank, by_id, holder, rules))
         else:
-            ex.reasons.extend(_unplaced_reasons(app, booths, rules))
+            ex.reasons.extend(_unplaced_reasons(app, fit))
         out[app.id] = ex
     unplaced = [a for a in applicants if a.id not in assignment]
     unplaced.sort(key=lambda a: (-a.priority, -draws.get(a.id, 0), a.id))
@@ -73,18 +74,12 @@ def _placed_reasons(app, rank, by_id, holder, rules) -> list:  # type: ignore[no
     return reasons
 
 
-def _unplaced_reasons(app, booths, rules) -> list:  # type: ignore[no-untyped-def]
-    from expo.booths.engine import blocks_of, why_not
+def _unplaced_reasons(app: ApplicantIn, fit: Fit) -> list:  # type: ignore[type-arg]
+    from expo.booths.engine import blocks_of
 
-    needs = [why_not(app, b, rules) for b in booths]
-    fitting = [b for b, need in zip(booths, needs, strict=True) if need is None]
+    fitting = fit.fitting(app)
     if not fitting:
-        counts: dict[str, int] = {}
-        for need in needs:
-            if need:
-                counts[need] = counts.get(need, 0) + 1
-        top = max(counts, key=lambda k: counts[k]) if counts else "type"
-        return [("no_fit", {"need": top})]
+        return [("no_fit", {"need": fit.main_failure(app)})]
     if app.count > 1 and not blocks_of(fitting, app.count):
         return [("no_block", {"count": app.count})]
     return [("capacity", {})]

@@ -40,8 +40,8 @@ def parse_booth(form: Form) -> BoothData:
         w=decimal(form, "w", low=0.5, default=3), h=decimal(form, "h", low=0.5, default=3),
         kind=BoothKind(form.choice("kind", [k.value for k in BoothKind]) or "standard"),
         zone=form.text("zone", required=False, max_length=60),
-        price=form.integer("price", required=False, low=0, high=10**10) or 0,
-        power_watts=form.integer("power_watts", required=False, low=0, high=100000) or 0,
+        price=form.integer("price", required=False, low=0, high=2_000_000_000) or 0,
+        power_watts=form.integer("power_watts", required=False, low=0, high=1_000_000) or 0,
         water=form.boolean("water"), blocked=form.boolean("blocked"))
     form.check()
     return data

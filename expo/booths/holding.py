@@ -146,8 +146,8 @@ async def selection_slots(event: Event) -> dict[int, dt.datetime]:
     draws = engine.lottery(applicants, event.id)
     order = sorted(applicants, key=lambda a: (-a.priority, -draws[a.id], a.id))
     size = max(1, policy.slot_size)
-    return {a.id: policy.selection_opens_at + dt.timedelta(minutes=policy.slot_minutes * (i // size))
-            for i, a in enumerate(order)}
+    step = dt.timedelta(minutes=policy.slot_minutes)
+    return {a.id: policy.selection_opens_at + step * (i // size) for i, a in enumerate(order)}
 
 
 async def pick_booth(*, application: Application, booth_id: int, by: User,

@@ -70,14 +70,16 @@ class ImportReport:
     halls_created: list[str] = field(default_factory=list)
 
 
-def _number(value: Any, label: str, errors: list[str], *, low: float = 0) -> float:
+def _number(value: Any, label: str, errors: list[str], *, low: float = 0,
+            high: float = 1000) -> float:
     try:
         number = float(str(value).replace(",", ".")) if value not in (None, "") else math.nan
     except ValueError:
         number = math.nan
-    if math.isnan(number) or number < low:
-        errors.append(_("%(col)s must be a number of at least %(low)s.", col=label, low=low))
-        return 0.0
+    if not math.isfinite(number) or not low <= number <= high:
+        errors.append(_("%(col)s must be a number from %(low)s to %(high)s.", col=label,
+                        low=low, high=format(high, "g")))
+        return low
     return number
 
 
@@ -113,8 +115,8 @@ def parse_row(row: list[Any]) -> tuple[str, BoothData, list[str]]:
     x, y = _number(cells[2], "X", errors), _number(cells[3], "Y", errors)
     w = _number(cells[4] if cells[4] not in (None, "") else 3, _("Width"), errors, low=0.5)
     h = _number(cells[5] if cells[5] not in (None, "") else 3, _("Depth"), errors, low=0.5)
-    price = _number(cells[8] or 0, _("Price"), errors)
-    power = _number(cells[9] or 0, _("Power"), errors)
+    price = _number(cells[8] or 0, _("Price"), errors, high=2_000_000_000)
+    power = _number(cells[9] or 0, _("Power"), errors, high=1_000_000)
     data = BoothData(code=code, x=x, y=y, w=w, h=h, kind=_kind(cells[6], errors),
                      zone=str(cells[7] or "").strip()[:60], price=int(price),
                      power_watts=int(power), water=_flag(cells[10], _("Water"), errors),

@@ -22,6 +22,7 @@ from . import forms, importer, mapview, service
 from .models import BOOTH_STATUS_LABELS, KIND_LABELS, BoothKind, Hall
 
 register_tab(Tab("booths.plan", _l("Floor plan"), frozenset({Role.COMMITTEE}), 40))
+register_tab(Tab("booths.map", _l("Map"), frozenset(Role), 46))
 
 STATES = ["available", "assigned", "confirmed", "blocked"]
 STATE_LABELS = {"available": _l("Available"), "assigned": _l("Assigned"),

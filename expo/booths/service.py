@@ -160,7 +160,8 @@ async def create_booths(*, event: Event, hall: Hall, items: Sequence[BoothData],
                 raise DomainError(_("Booth code %(code)s is already used.", code=data.code),
                                   "duplicate_code", field="code") from None
     await log_action(action="expo.booth.created", actor=by, event=event, obj=hall,
-                     summary=f"{len(created)} booth(s): " + ", ".join(b.code for b in created)[:200])
+                     summary=f"{len(created)} booth(s): "
+                             + ", ".join(b.code for b in created)[:200])
     return created
 
 

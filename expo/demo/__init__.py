@@ -81,6 +81,8 @@ DEMO_MODULES: list[str] = [
     "expo.visitors.demo",
     # "expo.exhibitors.demo", ... one line per domain, in dependency order
     "expo.exhibitors.demo",
+    "expo.booths.demo",
+    "expo.leads.demo",
 ]
 
 

@@ -20,8 +20,8 @@ from expo.events.models import Event
 from expo.exhibitors.models import (
     CATEGORY_LABELS,
     DECISIONS,
-    AppStatus,
     Application,
+    AppStatus,
     Category,
     Criterion,
     CriterionSource,
@@ -232,6 +232,16 @@ async def set_quotas(*, event: Event, limits: dict[tuple[str, str], int | None],
                      data={f"{k}:{key}": v for (k, key), v in limits.items()})
 
 
+async def accepted_counts(event: Event) -> Counter[tuple[str, str]]:
+    """Accepted applications per ("category", key) and ("kabupaten", key)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for a in await Application.filter(event=event, status=AppStatus.ACCEPTED).prefetch_related(
+            "producer"):
+        counts[("category", a.producer.category.value)] += 1
+        counts[("kabupaten", a.producer.kabupaten)] += 1
+    return counts
+
+
 async def quota_warnings(*, event: Event, applications: list[Application]) -> list[str]:
     """Warnings for quotas that accepting these applications (too) would exceed."""
     quotas = await quotas_of(event)
@@ -261,7 +271,7 @@ async def can_decide(event: Event, roles: set[Role]) -> bool:
     return Role.CURATOR in roles and (await settings_for(event)).curators_can_decide
 
 
-def _decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str, str]:
+def decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str, str]:
     if decision == AppStatus.ACCEPTED:
         subject = _("Accepted at %(event)s", event=event.name)
         body = _("Congratulations! Your application to %(event)s is accepted. The committee "
@@ -322,7 +332,7 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
                              data={"from": old.value, "message": message,
                                    "over_quota": confirm_over_quota})
     for a in applications:
-        subject, body = _decision_text(decision, event, message)
+        subject, body = decision_text(decision, event, message)
         await notify(settings=settings, application=a, subject=subject, body=body)
     return applications
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a data table reads better one producer per line)
 """Demo: ~40 Kaltim producers with products and applications to hkn2027 in mixed states."""
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from expo.accounts.service import create_user
 from expo.demo import DEMO_PASSWORD, DemoContext
 from expo.exhibitors import curation
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     BoothType,
     Category,
     CurationSettings,
@@ -24,26 +25,26 @@ from expo.exhibitors.models import (
 )
 from expo.regions import KALTIM, OUTSIDE
 
-K, KR, F, O, A, D = (Category.KULINER, Category.KRIYA, Category.FESYEN, Category.OLEH_OLEH,
+K, KR, F, OL, A, D = (Category.KULINER, Category.KRIYA, Category.FESYEN, Category.OLEH_OLEH,
                      Category.AKSESORIS, Category.DEKORASI)
 # business, owner, category, cluster, product, price, capacity, unit
 PRODUCERS = [
-    ("Amplang Hj. Aminah", "Hj. Aminah", O, "amplang", "Amplang ikan pipih 250 g", 25000, 500, "bungkus"),
-    ("Amplang Mahakam Jaya", "Pak Darmawan", O, "amplang", "Amplang udang 200 g", 30000, 400, "bungkus"),
-    ("Amplang Bontang Kuala", "Bu Wati", O, "amplang", "Amplang tenggiri 250 g", 28000, 300, "bungkus"),
+    ("Amplang Hj. Aminah", "Hj. Aminah", OL, "amplang", "Amplang ikan pipih 250 g", 25000, 500, "bungkus"),
+    ("Amplang Mahakam Jaya", "Pak Darmawan", OL, "amplang", "Amplang udang 200 g", 30000, 400, "bungkus"),
+    ("Amplang Bontang Kuala", "Bu Wati", OL, "amplang", "Amplang tenggiri 250 g", 28000, 300, "bungkus"),
     ("Kue Talam Bu Sri", "Sri Wahyuni", K, "kue talam", "Kue talam ubi (isi 10)", 20000, 150, "kotak"),
     ("Talam Banjar Nenek", "Nur Aisyah", K, "kue talam", "Talam pandan (isi 12)", 24000, 120, "kotak"),
     ("Nastar Nanas Sangatta", "Lina Marlina", K, "nastar", "Nastar nanas toples 500 g", 95000, 200, "toples"),
     ("Nastar Keju Mbak Dewi", "Dewi Anggraini", K, "nastar", "Nastar keju 400 g", 85000, 150, "toples"),
     ("Kue Bingka Samarinda", "Hj. Rusmini", K, "bingka", "Bingka kentang loyang", 45000, 80, "loyang"),
-    ("Lempok Durian Berau", "Pak Hasan", O, "lempok", "Lempok durian 250 g", 40000, 200, "bungkus"),
-    ("Keripik Pisang Kutim", "Bu Yanti", O, "keripik", "Keripik pisang manis 200 g", 15000, 600, "bungkus"),
-    ("Kerupuk Ikan Haruan", "Pak Syahrani", O, "kerupuk", "Kerupuk haruan 250 g", 22000, 400, "bungkus"),
+    ("Lempok Durian Berau", "Pak Hasan", OL, "lempok", "Lempok durian 250 g", 40000, 200, "bungkus"),
+    ("Keripik Pisang Kutim", "Bu Yanti", OL, "keripik", "Keripik pisang manis 200 g", 15000, 600, "bungkus"),
+    ("Kerupuk Ikan Haruan", "Pak Syahrani", OL, "kerupuk", "Kerupuk haruan 250 g", 22000, 400, "bungkus"),
     ("Sambal Raja Kutai", "Bu Ratna", K, "sambal", "Sambal raja botol 200 ml", 35000, 300, "botol"),
     ("Kopi Luwak Kubar", "Pak Yohanes", K, "kopi", "Kopi robusta bubuk 250 g", 55000, 250, "bungkus"),
     ("Madu Kelulut Paser", "Pak Ardi", K, "madu", "Madu kelulut 250 ml", 120000, 100, "botol"),
     ("Gula Aren Mahulu", "Mama Lusia", K, "gula aren", "Gula aren cetak 500 g", 30000, 300, "bungkus"),
-    ("Dodol Rumput Laut Bontang", "Bu Halimah", O, "dodol", "Dodol rumput laut 300 g", 25000, 350, "kotak"),
+    ("Dodol Rumput Laut Bontang", "Bu Halimah", OL, "dodol", "Dodol rumput laut 300 g", 25000, 350, "kotak"),
     ("Batik Kaltim Nusantara", "Rina Puspita", F, "batik", "Kain batik tulis motif Dayak", 450000, 20, "lembar"),
     ("Batik Shaho Samarinda", "Bu Nanik", F, "batik", "Kemeja batik cap", 250000, 60, "potong"),
     ("Batik Tenggarong Indah", "Pak Wahyu", F, "batik", "Kain batik cap motif Kutai", 300000, 40, "lembar"),
@@ -62,10 +63,10 @@ PRODUCERS = [
     ("Mandau Souvenir Kubar", "Pak Petrus", D, "ukiran", "Miniatur mandau", 175000, 20, "buah"),
     ("Eco Print Balikpapan", "Bu Indah", F, "eco print", "Syal eco print daun", 185000, 30, "lembar"),
     ("Kerajinan Sisik Ikan Bontang", "Bu Erna", A, "sisik ikan", "Bros sisik ikan", 45000, 100, "buah"),
-    ("Abon Ikan Tenggiri Paser", "Bu Marlina", O, "abon", "Abon tenggiri 100 g", 45000, 200, "bungkus"),
+    ("Abon Ikan Tenggiri Paser", "Bu Marlina", OL, "abon", "Abon tenggiri 100 g", 45000, 200, "bungkus"),
     ("Terasi Udang Penajam", "Pak Sulaiman", K, "terasi", "Terasi udang 250 g", 30000, 300, "bungkus"),
     ("Kue Bangket Samarinda", "Hj. Saniah", K, "kue kering", "Kue bangket toples", 60000, 150, "toples"),
-    ("Amplang Sambaliung", "Pak Jamal", O, "amplang", "Amplang kuku macan 250 g", 27000, 350, "bungkus"),
+    ("Amplang Sambaliung", "Pak Jamal", OL, "amplang", "Amplang kuku macan 250 g", 27000, 350, "bungkus"),
     ("Rotan Etnik Mahulu", "Ibu Theresia", KR, "rotan", "Tikar rotan lampit", 900000, 6, "lembar"),
     ("Batik Beraja Berau", "Bu Sarah", F, "batik", "Kain batik motif penyu", 325000, 25, "lembar"),
     ("Kopi Liberika Kutim", "Pak Joko", K, "kopi", "Kopi liberika biji 500 g", 90000, 80, "bungkus"),
@@ -78,16 +79,16 @@ STATES = [AppStatus.SUBMITTED] * 14 + [AppStatus.ACCEPTED] * 12 + [AppStatus.WAI
 async def _producer(rng: random.Random, index: int, row: tuple) -> Producer:  # type: ignore[type-arg]
     name, owner, category, cluster, *_rest = row
     regions = [*KALTIM, OUTSIDE] if index % 13 == 12 else KALTIM
-    halal = category in (K, O) and rng.random() < 0.7
+    halal = category in (K, OL) and rng.random() < 0.7
     return await Producer.create(
         business_name=name, owner_name=owner, category=category, cluster=cluster,
         phone=f"+62812{5400000 + index * 7919:07d}",
-        email=f"produsen{index + 1:02d}@umkm.expo.test", kabupaten=rng.choice(regions),
+        email=f"produsen{index + 1:02d}@expo.test", kabupaten=rng.choice(regions),
         address=f"Jl. Pahlawan No. {index + 3}",
         description=f"{name}: produk khas Kalimantan Timur buatan tangan.",
         instagram=f"@{cluster.replace(' ', '')}{index + 1}",
         nib=f"{rng.randrange(10**12, 10**13):013d}" if rng.random() < 0.8 else "",
-        pirt_number=f"P-IRT 2{rng.randrange(10**13):013d}-27" if category in (K, O) and rng.random() < 0.7 else "",
+        pirt_number=f"P-IRT 2{rng.randrange(10**13):013d}-27" if category in (K, OL) and rng.random() < 0.7 else "",
         halal_number=f"ID6411{rng.randrange(10**10):010d}" if halal else "",
         halal_expires_on=dt.date(2026 + rng.randrange(0, 4), rng.randrange(1, 13), 1) if halal else None,
         workers=rng.randrange(1, 25), smk_workers=rng.choice([0, 0, 0, 1, 2]),
@@ -97,6 +98,8 @@ async def _producer(rng: random.Random, index: int, row: tuple) -> Producer:  # 
 async def load(ctx: DemoContext) -> None:
     rng = random.Random(2027)
     event = ctx.event
+    # producers outlive events: drop the ones a previous demo left (``demo --reset``)
+    await Producer.filter(email__endswith="@expo.test").delete()
     committee, curator = ctx.users["committee"], ctx.users["curator"]
     await CurationSettings.create(event=event, terms=(
         "1. Peserta menjaga stan selama jam buka pameran.\n"
@@ -144,6 +147,6 @@ async def load(ctx: DemoContext) -> None:
             message = "Alasan: kuota klaster sudah penuh." if status == AppStatus.REJECTED else ""
             app.decided_at, app.decided_by, app.decision_message = now, committee, message
             await app.save()
-            subject, body = curation._decision_text(status, event, message)
+            subject, body = curation.decision_text(status, event, message)
             await InboxMessage.create(producer=producer, event=event, application=app,
                                       subject=subject, body=body)

@@ -192,14 +192,17 @@ class SignupData:
     profile: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_signup(form: Form) -> SignupData:
+def parse_signup(form: Form, *, account_email: str = "") -> SignupData:
+    """The sign-up form; ``account_email`` when the person is signed in already."""
     name = form.text("owner_name", max_length=120)
-    email = form.email("email")
-    password = str(form.data.get("password", ""))
-    if len(password) < 10:
-        form.error("password", _("The password needs at least %(n)s characters.", n=10))
-    elif password != form.data.get("password2"):
-        form.error("password2", _("The two passwords differ."))
+    email = account_email or form.email("email")
+    password = ""
+    if not account_email:
+        password = str(form.data.get("password", ""))
+        if len(password) < 10:
+            form.error("password", _("The password needs at least %(n)s characters.", n=10))
+        elif password != form.data.get("password2"):
+            form.error("password2", _("The two passwords differ."))
     profile = {
         "business_name": form.text("business_name", max_length=160, min_length=2),
         "owner_name": name,

@@ -320,7 +320,8 @@ async def commit(*, token: str, event: Event, by: User, uploads_dir: Path,
                          data={"producers": len(rows), "applications": applications})
     path.unlink(missing_ok=True)
     for user in invites:
-        link = f"{link_base}?token={await create_password_token(user=user, purpose='invite', ttl=INVITE_TTL)}"
+        token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
+        link = f"{link_base}?token={token}"
         if settings is not None:
             await mail.send_mail(
                 settings, to=user.email, subject=_("Your producer account for %(event)s",

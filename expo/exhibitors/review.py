@@ -12,7 +12,7 @@ from expo.accounts.permissions import event_role, require_user
 from expo.errors import DomainError
 from expo.exhibitors import curation, exporter, importer, service
 from expo.exhibitors.forms import wa_link
-from expo.exhibitors.models import DECISIONS, AppStatus, Application, Category, CriterionSource
+from expo.exhibitors.models import DECISIONS, Application, AppStatus, Category, CriterionSource
 from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form
 from expo.i18n import gettext as _
@@ -24,6 +24,7 @@ from expo.web import MAX_FIELDS, MAX_PART, absolute_url, read_form, redirect, re
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
 STAFF = (Role.COMMITTEE, Role.CURATOR)
+MAX_ID = 2**31 - 1
 register_tab(Tab("exhibitors.queue", _l("Applications"), frozenset(STAFF), 20))
 register_tab(Tab("exhibitors.rubric", _l("Curation"), frozenset({Role.COMMITTEE}), 21))
 register_tab(Tab("exhibitors.import", _l("Import producers"), frozenset({Role.COMMITTEE}), 22))
@@ -69,8 +70,18 @@ async def _review_page(request: Request, application: Application, status_code: 
         "can_score": bool(request.state.roles & {Role.CURATOR, Role.COMMITTEE}),
         "can_decide": await curation.can_decide(event, request.state.roles),
         "wa": wa_link(producer.phone, text), "form": form or Form(),
+        "wa_decision": _wa_decision(application),
         "warnings": warnings or [], "legality": producer.legality_items(),
         "decisions": [d.value for d in DECISIONS]}, status_code)
+
+
+def _wa_decision(application: Application) -> str:
+    """A WhatsApp link with the decision written out, for the committee to send."""
+    if application.status not in DECISIONS:
+        return ""
+    subject, body = curation.decision_text(application.status, application.event,
+                                           application.decision_message)
+    return wa_link(application.producer.phone, f"{subject}\n\n{body}")
 
 
 async def _staff_app(request: Request) -> Application:
@@ -140,7 +151,8 @@ async def decide(request: Request) -> Response:
 async def bulk_decide(request: Request) -> Response:
     data = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_PART)
     await data.close()
-    ids = [int(v) for v in data.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    ids = [int(v) for v in data.getlist("ids")
+           if isinstance(v, str) and v.isdigit() and len(v) <= 9]
     form = Form({k: v for k, v in data.items() if isinstance(v, str)})
     if not ids:
         raise DomainError(_("Tick at least one application."), "nothing_selected")
@@ -160,6 +172,7 @@ async def _rubric_page(request: Request, status_code: int = 200,
     return render(request, "exhibitors/rubric.html", choices() | {
         "event": event, "criteria": await curation.criteria_of(event), "quotas": quotas,
         "settings": settings, "form": form or Form({"weight": "1", "source": "manual"}),
+        "accepted": await curation.accepted_counts(event),
         "kabupaten_list": KALTIM, "categories": [c.value for c in Category]}, status_code)
 
 
@@ -191,8 +204,9 @@ async def rubric(request: Request) -> Response:
             return await _rubric_page(request, 422, form)
         await curation.update_weights(event=event, weights=weights, by=user)
     elif action == "delete":
-        await curation.delete_criterion(event=event, criterion_id=form.integer("criterion") or 0,
-                                        by=user)
+        criterion_id = form.integer("criterion", high=MAX_ID)
+        await curation.delete_criterion(
+            event=event, criterion_id=criterion_id if criterion_id and form.valid else 0, by=user)
     elif action == "settings":
         await curation.update_settings(
             event=event, terms=form.text("terms", required=False, max_length=5000),
@@ -266,10 +280,10 @@ routes = [
     Route("/manage/e/{slug}/applications/export.xlsx", export, name="exhibitors.export"),
     Route("/manage/e/{slug}/applications/bulk", bulk_decide, methods=["POST"],
           name="exhibitors.bulk_decide"),
-    Route("/manage/e/{slug}/applications/{application_id:int}", review, name="exhibitors.review"),
-    Route("/manage/e/{slug}/applications/{application_id:int}/score", score, methods=["POST"],
+    Route("/manage/e/{slug}/applications/{application_id:pk}", review, name="exhibitors.review"),
+    Route("/manage/e/{slug}/applications/{application_id:pk}/score", score, methods=["POST"],
           name="exhibitors.score"),
-    Route("/manage/e/{slug}/applications/{application_id:int}/decide", decide,
+    Route("/manage/e/{slug}/applications/{application_id:pk}/decide", decide,
           methods=["POST"], name="exhibitors.decide"),
     Route("/manage/e/{slug}/curation", rubric, methods=["GET", "POST"], name="exhibitors.rubric"),
     Route("/manage/e/{slug}/import", import_page, methods=["GET", "POST"],

@@ -24,7 +24,7 @@ from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.templating import flash
-from expo.web import read_form, redirect, render, settings_of
+from expo.web import absolute_url, read_form, redirect, render, settings_of
 
 DOCUMENT_CSP = "default-src 'none'; sandbox"
 
@@ -47,7 +47,7 @@ async def signup(request: Request) -> Response:
     if request.method == "POST":
         form = await read_form(request)
         try:
-            data = parse_signup(form)
+            data = parse_signup(form, account_email=user.email if user else "")
             if user is not None:  # signed in without a profile: attach one
                 await service.create_producer(user=user, values=data.profile)
             else:
@@ -92,6 +92,31 @@ async def profile(request: Request) -> Response:
         return redirect(str(request.url_for("exhibitors.profile")))
     return _page(request, "exhibitors/profile.html", {
         "form": form_from_producer(producer), "producer": producer, "clusters": clusters})
+
+
+@login_required
+async def members(request: Request) -> Response:
+    producer = await _producer(request)
+    form = Form()
+    status = 200
+    if request.method == "POST":
+        form = await read_form(request)
+        email = form.email("email")
+        name = form.text("name", required=False, max_length=120)
+        if form.valid:
+            try:
+                await service.add_member(producer=producer, email=email, name=name,
+                                         by=require_user(request),
+                                         settings=settings_of(request),
+                                         link_base=absolute_url(request, "accounts.reset"))
+            except DomainError as exc:
+                form.error("email", exc.message)
+            else:
+                flash(request, _("%(email)s can now sign in for your business.", email=email))
+                return redirect(str(request.url_for("exhibitors.members")))
+        status = 422
+    return _page(request, "exhibitors/members.html", {
+        "form": form, "members": await service.members_of(producer)}, status)
 
 
 async def _save_product(request: Request, producer: Producer, product=None) -> Response:  # type: ignore[no-untyped-def]
@@ -300,22 +325,23 @@ routes = [
     Route("/exhibitor", dashboard, name="exhibitors.dashboard"),
     Route("/exhibitor/signup", signup, methods=["GET", "POST"], name="exhibitors.signup"),
     Route("/exhibitor/profile", profile, methods=["GET", "POST"], name="exhibitors.profile"),
+    Route("/exhibitor/members", members, methods=["GET", "POST"], name="exhibitors.members"),
     Route("/exhibitor/products", products, methods=["GET", "POST"], name="exhibitors.products"),
-    Route("/exhibitor/products/{product_id:int}", product_edit, methods=["GET", "POST"],
+    Route("/exhibitor/products/{product_id:pk}", product_edit, methods=["GET", "POST"],
           name="exhibitors.product_edit"),
-    Route("/exhibitor/products/{product_id:int}/delete", product_delete, methods=["POST"],
+    Route("/exhibitor/products/{product_id:pk}/delete", product_delete, methods=["POST"],
           name="exhibitors.product_delete"),
-    Route("/exhibitor/products/{product_id:int}/photo/{size:str}", product_photo,
+    Route("/exhibitor/products/{product_id:pk}/photo/{size:str}", product_photo,
           name="exhibitors.product_photo"),
     Route("/exhibitor/documents", documents, methods=["GET", "POST"],
           name="exhibitors.documents"),
-    Route("/exhibitor/documents/{document_id:int}", document_file, name="exhibitors.document"),
-    Route("/exhibitor/documents/{document_id:int}/delete", document_delete, methods=["POST"],
+    Route("/exhibitor/documents/{document_id:pk}", document_file, name="exhibitors.document"),
+    Route("/exhibitor/documents/{document_id:pk}/delete", document_delete, methods=["POST"],
           name="exhibitors.document_delete"),
     Route("/exhibitor/apply/{slug}", apply, methods=["GET", "POST"], name="exhibitors.apply"),
-    Route("/exhibitor/applications/{application_id:int}", application,
+    Route("/exhibitor/applications/{application_id:pk}", application,
           name="exhibitors.application"),
-    Route("/exhibitor/applications/{application_id:int}/withdraw", withdraw, methods=["POST"],
+    Route("/exhibitor/applications/{application_id:pk}/withdraw", withdraw, methods=["POST"],
           name="exhibitors.withdraw"),
     *review_routes,
 ]

@@ -23,8 +23,8 @@ from expo.events.service import window_state
 from expo.exhibitors import uploads
 from expo.exhibitors.forms import SignupData
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Document,
     InboxMessage,
     Producer,
@@ -80,7 +80,47 @@ async def update_profile(*, producer: Producer, values: dict[str, Any], by: User
     await producer.save()
     await log_action(action="expo.producer.updated", actor=by, obj=producer,
                      summary=", ".join(changed)[:300], data={"fields": changed})
+    await _recompute_scores(producer)
     return producer
+
+
+async def _recompute_scores(producer: Producer) -> None:
+    """Automatic criteria (legality, SMK, micro) follow the profile: refresh the totals."""
+    from expo.exhibitors.curation import SCORABLE, recompute_total
+
+    for application in await Application.filter(producer=producer, status__in=list(SCORABLE)):
+        await recompute_total(application)
+
+
+async def add_member(*, producer: Producer, email: str, name: str, by: User,
+                     settings: Settings | None, link_base: str) -> User:
+    """Let another login act for this producer; a new account gets an invitation link."""
+    from expo.accounts.service import INVITE_TTL, create_password_token
+
+    user = await User.get_or_none(email=email.strip().lower())
+    created = user is None
+    if user is None:
+        user = await create_user(email=email, name=name or email.split("@")[0])
+    elif await ProducerMember.exists(producer=producer, user=user):
+        raise DomainError(_("This person can already sign in for your business."),
+                          "already_member", field="email")
+    await ProducerMember.create(producer=producer, user=user)
+    for application in await Application.filter(producer=producer).prefetch_related("event"):
+        await grant_role(event=application.event, user=user, role=Role.EXHIBITOR, by=by)
+    await log_action(action="expo.producer.member_added", actor=by, obj=producer,
+                     summary=user.email)
+    if settings is not None:
+        token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
+        link = f"{link_base}?token={token}"
+        body = _("Hello %(name)s,\n\n%(by)s added you to %(business)s on expo.\n",
+                 name=user.name, by=by.name, business=producer.business_name)
+        if created:
+            body += _("Choose your password here (valid 14 days):\n%(link)s\n",
+                      link=link)
+        await mail.send_mail(settings, to=user.email, body=body,
+                             subject=_("You can now sign in for %(business)s",
+                                       business=producer.business_name))
+    return user
 
 
 async def cluster_suggestions() -> list[str]:
@@ -97,7 +137,7 @@ async def members_of(producer: Producer) -> list[User]:
 async def staff_event_ids(user: User) -> set[int]:
     rows = await EventRole.filter(user=user, role__in=list(STAFF_ROLES)).values_list(
         "event_id", flat=True)
-    return {int(r) for r in rows}
+    return {int(r) for r in rows}  # type: ignore[call-overload]
 
 
 async def can_view_producer(user: User, producer: Producer) -> bool:
@@ -352,7 +392,7 @@ async def dashboard(producer: Producer) -> Dashboard:
     unread = sum(1 for m in messages if m.read_at is None)
     applied = {a.event_id for a in applications}  # type: ignore[attr-defined]
     events = [e for e in await Event.filter(status=EventStatus.PUBLISHED).order_by("starts_on")
-              if e.id not in applied and registration_state(e) in ("open", "unset")
+              if e.id not in applied and registration_state(e) != "closed"
               and e.ends_on >= dt.date.today()]
     steps: list[str] = []
     if not producer.description or not producer.address:

@@ -82,8 +82,8 @@ def _open_image(data: bytes) -> Image.Image:
             Image.DecompressionBombWarning):
         raise DomainError(_("This photo could not be read. Try another file."),
                           "file_type") from None
-    image = ImageOps.exif_transpose(image) or image
-    return image.convert("RGB")
+    upright: Image.Image = ImageOps.exif_transpose(image) or image
+    return upright.convert("RGB")
 
 
 def save_photo(*, uploads_dir: Path, data: bytes) -> str:

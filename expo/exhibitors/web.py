@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
@@ -18,6 +19,22 @@ from expo.exhibitors.models import (
 from expo.forms import Form
 from expo.regions import region_choices
 from expo.web import MAX_FIELDS, MAX_PART
+
+
+class PkConvertor(Convertor[int]):
+    """A database id in a path: 1 to 9 digits, so that a guessed huge number is a 404
+    (not an int32 overflow on PostgreSQL)."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("pk", PkConvertor())
 
 
 @dataclass

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from expo import i18n
 from expo.accounts.permissions import public
 from expo.errors import DomainError, Forbidden, NotFound
 from expo.events.models import Event
@@ -62,7 +63,13 @@ def device_token(endpoint: ApiEndpoint) -> Callable[[Request], Awaitable[Respons
             raise NotFound(_("No event with this short name."))
         if device.event_id != ctx.event_id:
             raise Forbidden(_("This device token belongs to another event."), "wrong_event")
-        return await endpoint(request, ctx, device)
+        wanted = i18n.negotiate(request.headers.get("accept-language", ""))
+        token = i18n.set_locale(wanted) if wanted else None
+        try:
+            return await endpoint(request, ctx, device)
+        finally:
+            if token is not None:
+                i18n.reset_locale(token)
 
     wrapper.__expo_permission__ = "device"  # type: ignore[attr-defined]
     return wrapper

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from expo.events.models import Event, EventDay
 from expo.visitors import codes
@@ -96,7 +95,8 @@ def forget_event(event_id: int | None = None) -> None:
             _contexts.pop(key, None)
 
 
-async def gate_context(*, slug: str | None = None, event: Event | None = None) -> GateContext | None:
+async def gate_context(*, slug: str | None = None,
+                       event: Event | None = None) -> GateContext | None:
     key: int | str = event.id if event is not None else str(slug)
     hit = _contexts.get(key)
     if hit is not None and hit[0] > time.monotonic():
@@ -195,8 +195,10 @@ async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer
         if isinstance(client, SqliteClient):  # inside a caller's transaction
             async with client.acquire_connection() as conn:
                 return await conn._execute(_run_sqlite, conn._conn, steps)  # noqa: SLF001
-        async with in_transaction() as conn:
-            return await _run_async(conn, steps)
+        # PostgreSQL: an admission is one statement (UPDATE and INSERT in a CTE, atomic by
+        # itself), so no explicit transaction and one round trip.
+        steps = _steps(ctx, ticket.key, scan, at, now, gate_id, device_id, combined=True)
+        return await _run_async(client, steps)
     except (IntegrityError, sqlite3.IntegrityError):
         if not scan.nonce:
             raise
@@ -315,8 +317,21 @@ async def _run_async(conn: Any, steps: Steps) -> ScanResult:
             answer = None
 
 
+def _combined(update: str) -> str:
+    """One of the module's UPDATE constants with its INSERT (no input reaches the text)."""
+    return (f"WITH v AS ({update}), s AS (INSERT INTO visitor_scans (event_id, visitor_id, "  # noqa: S608
+            "gate_id, device_id, nonce, direction, ok, reason, forced, day, scanned_at, "
+            "recorded_at) SELECT ?::int, v.id, ?::int, ?::int, ?::varchar, ?::varchar, TRUE, NULL, "
+            "FALSE, ?::date, ?::timestamptz, ?::timestamptz FROM v RETURNING visitor_id) "
+            "SELECT v.id, v.name, v.type FROM v JOIN s ON s.visitor_id = v.id")
+
+
+_ENTER_PG = _combined(_ENTER.replace("(inside = ? AND ?)", "(inside = ? AND ?::boolean)"))
+_LEAVE_PG = _combined(_LEAVE)
+
+
 def _steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt.datetime,
-           gate_id: int | None, device_id: int | None) -> Steps:
+           gate_id: int | None, device_id: int | None, combined: bool = False) -> Steps:
     """The statements of one scan, as a generator: the caller runs each and sends back rows.
 
     A repeated nonce is caught by the unique (event, nonce) index on the final INSERT, which
@@ -330,12 +345,19 @@ def _steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt
     visitor_id: int | None = None
     if ctx.is_open(local):
         if scan.direction == Direction.OUT:
-            row = yield "one", _LEAVE, [False, at, key, ctx.event_id, True, day]
+            sql, values = _LEAVE, [False, at, key, ctx.event_id, True, day]
         else:
-            row = yield "one", _ENTER, [True, day, at, key, ctx.event_id, day, False, ctx.reentry]
+            sql, values = _ENTER, [True, day, at, key, ctx.event_id, day, False, ctx.reentry]
+        if combined:
+            sql = _LEAVE_PG if scan.direction == Direction.OUT else _ENTER_PG
+            values += [ctx.event_id, gate_id, device_id, scan.nonce or None, direction, day, at,
+                       now]
+        row = yield "one", sql, values
         if row is not None:
             result = ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
                                 direction=direction)
+            if combined:
+                return result
             visitor_id = int(row["id"])
     if result is None:
         row = yield "one", _LOOKUP, [key, ctx.event_id]
@@ -404,4 +426,5 @@ def scanner_messages() -> dict[str, str]:
         "closed": _("gate closed: outside opening hours"),
         "offline_ok": _("Accepted offline"),
         "queued": _("queued, will sync"),
+        "no_camera": _("No camera here: use a handheld scanner or type the code."),
     }

@@ -12,7 +12,6 @@ The signing key is derived from the instance's secret key, so nothing extra is s
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -30,6 +29,10 @@ PAYLOAD_BYTES = 1 + 3 + KEY_BYTES
 SIG_BYTES = 64
 CODE_LENGTH = 120  # base32 of 75 bytes, without padding
 FAST_MASK = 2  # mask pattern for bulk rendering; single tickets let segno choose
+
+
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_B32_TO_INT = str.maketrans(_B32, "0123456789abcdefghijklmnopqrstuv")
 
 
 class CodeInvalid(ValueError):
@@ -111,9 +114,13 @@ def verify_with_public_key(*, public_raw: bytes, code: str) -> Ticket:
 def _read_code(signer: Signer, code: str) -> Ticket:
     if len(code) != CODE_LENGTH:
         raise CodeInvalid("length")
+    # base32 as one big integer: C speed, where base64.b32decode loops in Python.
+    digits = code.translate(_B32_TO_INT)
+    if not digits.isalnum() or not digits.isascii() or digits != digits.lower():
+        raise CodeInvalid("alphabet")
     try:
-        raw = base64.b32decode(code + "=" * (-len(code) % 8))
-    except (binascii.Error, ValueError):
+        raw = int(digits, 32).to_bytes(PAYLOAD_BYTES + SIG_BYTES, "big")
+    except (ValueError, OverflowError):
         raise CodeInvalid("alphabet") from None
     payload, signature = raw[:PAYLOAD_BYTES], raw[PAYLOAD_BYTES:]
     if len(signature) != SIG_BYTES or payload[0] != VERSION:
@@ -134,7 +141,24 @@ def qr(code: str, fast: bool = False) -> segno.QRCode:
 
 @lru_cache(maxsize=8192)
 def qr_svg(code: str, scale: int = 4, fast: bool = False) -> str:
-    return qr(code, fast).svg_inline(scale=scale, border=2, dark="#111", omitsize=True)
+    """An inline SVG: one path of filled runs per row (smaller and quicker than segno's)."""
+    matrix = qr(code, fast).matrix
+    border = 2
+    size = len(matrix) + 2 * border
+    runs: list[str] = []
+    for y, row in enumerate(matrix):
+        x, width = 0, len(row)
+        while x < width:
+            if row[x] & 1:
+                start = x
+                while x < width and row[x] & 1:
+                    x += 1
+                runs.append(f"M{start + border} {y + border}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    return (f'<svg viewBox="0 0 {size} {size}" width="{size * scale}" height="{size * scale}" '
+            f'class="segno" shape-rendering="crispEdges"><rect width="{size}" height="{size}" '
+            f'fill="#fff"/><path fill="#111" d="{"".join(runs)}"/></svg>')
 
 
 @lru_cache(maxsize=512)

@@ -179,4 +179,4 @@ class Scan(Model):
     class Meta:
         table = "visitor_scans"
         unique_together = (("event", "nonce"),)
-        indexes = (("event", "day", "ok"),)
+        indexes = (("event_id", "day", "ok"),)

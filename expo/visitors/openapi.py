@@ -53,7 +53,7 @@ SCAN_OUT = {
                                                      "language (Indonesian by default)."},
     },
 }
-_SECURITY = [{"device": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"device": []}]
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",

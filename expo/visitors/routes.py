@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +14,7 @@ from expo.events.service import viewable_event, window_state
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
+from expo.leads import identity
 from expo.nav import Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
@@ -27,12 +26,17 @@ from expo.web import absolute_url, read_form, redirect, render, settings_of
 STAFF = (Role.COMMITTEE, Role.GATE)
 register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30))
 register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31))
-register_tab(Tab("visitors.gates", _l("Gates"), frozenset({Role.COMMITTEE}), 32))
+register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE}), 32))
 register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 33))
 
 
 def _signer(request: Request) -> codes.Signer:
     return codes.signer_for(settings_of(request).secret_key)
+
+
+def _svg(code: str, scale: int = 4, fast: bool = False) -> Markup:
+    """segno's SVG of our own code: no user input reaches it, so it is safe to inline."""
+    return Markup(codes.qr_svg(code, scale, fast))  # noqa: S704
 
 
 def _choices() -> dict[str, object]:
@@ -95,14 +99,18 @@ async def register_group(request: Request) -> Response:
 def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ignore[no-untyped-def]
     code = service.ticket_code(visitor=visitor, signer=_signer(request))
     return {"visitor": visitor, "event": visitor.event, "code": code,
-            "svg": Markup(codes.qr_svg(code)), "type_labels": TYPE_LABELS,
+            "svg": _svg(code), "type_labels": TYPE_LABELS,
             "link": absolute_url(request, "visitors.ticket", token=visitor.link_token)}
 
 
 @public
 async def ticket(request: Request) -> Response:
     visitor = await service.visitor_by_link(token=request.path_params["token"])
-    return render(request, "visitors/ticket.html", _ticket_context(request, visitor))
+    response = render(request, "visitors/ticket.html", _ticket_context(request, visitor))
+    # Stand pages know the visitor from now on (save, contact, inquiry): see expo.leads.
+    identity.remember(response, visitor=visitor, secret_key=settings_of(request).secret_key,
+                      https_only=settings_of(request).https_only)
+    return response
 
 
 @public
@@ -130,8 +138,7 @@ async def consent(request: Request) -> Response:
 async def group(request: Request) -> Response:
     group, members = await service.group_by_link(token=request.path_params["token"])
     signer = _signer(request)
-    cards = [(v, Markup(codes.qr_svg(service.ticket_code(visitor=v, signer=signer))))
-             for v in members]
+    cards = [(v, _svg(service.ticket_code(visitor=v, signer=signer))) for v in members]
     return render(request, "visitors/group.html", {"group": group, "event": group.event,
                                                    "cards": cards, "type_labels": TYPE_LABELS})
 
@@ -267,8 +274,7 @@ async def badge_sheet(request: Request) -> Response:
                           "bad_sheet")
     people = await service.badge_people(event=event, type=VisitorType(kind) if kind else None)
     signer = _signer(request)
-    cards = [(v, Markup(codes.qr_svg(service.ticket_code(visitor=v, signer=signer), 3, True)))
-             for v in people]
+    cards = [(v, _svg(service.ticket_code(visitor=v, signer=signer), 3, True)) for v in people]
     per_page = 4 if size == "a6" else 8
     pages = [cards[i:i + per_page] for i in range(0, len(cards), per_page)]
     return render(request, "visitors/badge_sheet.html", {
@@ -295,6 +301,14 @@ async def gate(request: Request) -> Response:
 
 
 @event_role(*STAFF)
+async def gate_counters(request: Request) -> Response:
+    """The counters block alone, refreshed every few seconds on the Gate page (htmx)."""
+    event = request.state.event
+    return render(request, "visitors/_counters.html", {
+        "event": event, "counters": await service.counters(event=event)})
+
+
+@event_role(*STAFF)
 async def scanner(request: Request) -> Response:
     event = request.state.event
     config = {"slug": event.slug, "api": f"/api/v1/events/{event.slug}",
@@ -302,8 +316,7 @@ async def scanner(request: Request) -> Response:
                                                           "zxing_reader.wasm").path),
               "messages": checkin.scanner_messages(), "gatePage": _url(request, "visitors.gate",
                                                                          slug=event.slug)}
-    return render(request, "visitors/scanner.html", {
-        "event": event, "config": Markup(json.dumps(config).replace("</", "<\\/"))})
+    return render(request, "visitors/scanner.html", {"event": event, "config": config})
 
 
 @event_role(*STAFF)
@@ -344,6 +357,7 @@ routes = [
     Route("/manage/e/{slug}/badges", badges, methods=["GET", "POST"], name="visitors.badges"),
     Route("/manage/e/{slug}/badges/sheet", badge_sheet, name="visitors.badge_sheet"),
     Route("/manage/e/{slug}/gate", gate, methods=["GET", "POST"], name="visitors.gate"),
+    Route("/manage/e/{slug}/gate/counters", gate_counters, name="visitors.gate_counters"),
     Route("/manage/e/{slug}/gate/scanner", scanner, name="visitors.scanner"),
     Route("/manage/e/{slug}/kiosk", kiosk, methods=["GET", "POST"], name="visitors.kiosk"),
 ]

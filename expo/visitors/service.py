@@ -175,7 +175,8 @@ async def list_gates(*, event: Event) -> list[Gate]:
 async def create_gate(*, event: Event, name: str, by: User | None) -> Gate:
     name = " ".join(name.split())[:60]
     if not name:
-        raise DomainError(_("Give the gate a name, such as Pintu Utama."), "gate_name", field="name")
+        raise DomainError(_("Give the gate a name, such as Pintu Utama."), "gate_name",
+                          field="name")
     gate, created = await Gate.get_or_create(event=event, name=name)
     if created:
         await log_action(action="expo.gate.created", actor=by, event=event, obj=gate, summary=name)

@@ -25,7 +25,8 @@
 
   function api(path, options) {
     options = options || {};
-    var headers = { "Authorization": "Bearer " + token, "Accept": "application/json" };
+    var headers = { "Authorization": "Bearer " + token, "Accept": "application/json",
+      "Accept-Language": document.documentElement.lang || "id" };
     if (options.body) { headers["Content-Type"] = "application/json"; }
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, options.timeout || 6000);
@@ -302,7 +303,7 @@
   function startCamera() {
     var status = $("camera-status"), video = $("video");
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = "camera unavailable (needs HTTPS)"; return;
+      status.textContent = M.no_camera; return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (s) {
@@ -311,7 +312,9 @@
       })
       .then(makeDetector)
       .then(function (d) { detector = d; running = true; document.body.dataset.camera = "on"; loop(); })
-      .catch(function (err) { status.textContent = String(err && err.message || err); });
+      .catch(function (err) {
+        status.textContent = M.no_camera + " (" + String(err && err.name || err) + ")";
+      });
   }
   function stopCamera() {
     running = false;

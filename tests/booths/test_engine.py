@@ -204,3 +204,35 @@ def test_engine_empty_inputs() -> None:
     assert allocate([], []).assignment == {}
     result = allocate([], [ApplicantIn(id=1)])
     assert result.waitlist == [1] and result.metrics["unassigned"] == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_engine_flow_equals_dense_assignment(seed: int) -> None:
+    """The min-cost flow used for large events reaches the dense assignment's optimum."""
+    from expo.booths import engine
+
+    rng = random.Random(seed)
+    booths = [BoothIn(id=i, code=f"B{i}", hall=1, x=3.0 * (i % 10), y=4.0 * (i // 10), w=3,
+                      h=3, zone=rng.choice(["X", "Y", "Z"]), type=rng.choice(["standard", "food"]),
+                      power_watts=rng.choice([0, 900]), water=rng.random() < 0.3)
+              for i in range(1, 41)]
+    apps = [ApplicantIn(id=100 + i, priority=rng.randrange(10),
+                        booth_type=rng.choice(["standard", "food"]),
+                        power_watts=rng.choice([0, 450]), water=rng.random() < 0.2,
+                        preferences=tuple(
+                            Preference(booth=rng.randrange(1, 41)) if rng.random() < 0.7
+                            else Preference(zone=rng.choice("XYZ")) for _ in range(3)))
+              for i in range(60)]
+    problem = engine._problem(booths, apps, Rules(seed=seed))
+    dense, flow = engine._solve_lsa(problem), engine.solve_flow(problem)
+    by_id = {b.id: b for b in booths}
+
+    def total(assignment: dict[int, tuple[int, ...]]) -> int:
+        return sum(weight(a, rank_of(a, assignment[a.id], [by_id[assignment[a.id][0]].zone]),
+                          problem.max_priority, problem.draws[a.id])
+                   for a in apps if a.id in assignment)
+
+    assert total(flow) == total(dense)
+    used = [b for ids in flow.values() for b in ids]
+    assert len(used) == len(set(used))
+    assert all(why_not(a, by_id[flow[a.id][0]], Rules()) is None for a in apps if a.id in flow)

@@ -76,7 +76,7 @@ async def test_add_booth_and_refuse_overlap(client, world: World) -> None:  # ty
     assert booth.price == 250000 and booth.water
     bad = await client.submit(world.base + "/booths/add", {
         "hall": world.hall.id, "code": "B-02", "x": "1", "y": "5", "kind": "standard"})
-    assert bad.status_code == 422 and "overlap" in bad.text
+    assert bad.status_code == 422 and "bertumpuk" in bad.text  # "would overlap", in Indonesian
     bad = await client.submit(world.base + "/booths/add", {
         "hall": world.hall.id, "code": "", "x": "abc", "y": "5", "kind": "standard"})
     assert bad.status_code == 422
@@ -121,7 +121,7 @@ async def test_halls_create_and_validate(client, world: World) -> None:  # type:
     assert dup.status_code == 422
     shrink = await client.submit(world.base + f"/booths/halls/{world.hall.id}",
                                  {"name": world.hall.name, "width": "4", "depth": "4"})
-    assert shrink.status_code == 422 and "outside" in shrink.text
+    assert shrink.status_code == 422 and "di luar hall" in shrink.text
 
 
 async def test_excel_template_export_import(client, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -194,7 +194,7 @@ async def _publish(world: World) -> Booth:
 async def test_exhibitor_sees_confirms_and_releases(client, world: World) -> None:  # type: ignore[no-untyped-def]
     await client.login(world.exhibitor.email, PASSWORD)
     before = await client.get(world.base + "/my-booth")
-    assert before.status_code == 200 and "not allocated yet" in before.text
+    assert before.status_code == 200 and "belum dialokasikan" in before.text
     booth = await _publish(world)
     page = soup(await client.get(world.base + "/my-booth"))
     assert booth.code in page.select_one("#my-booth").text
@@ -233,6 +233,7 @@ async def test_my_booth_without_application_is_404(client, world: World) -> None
 
 async def test_public_map_search_and_stand(client, world: World) -> None:  # type: ignore[no-untyped-def]
     await _publish(world)
+    assert "/map" in (await client.get(f"/e/{world.event.slug}")).text
     page = await client.get(f"/e/{world.event.slug}/map")
     assert page.status_code == 200
     assert len(soup(page).select("svg.plan g.booth")) == 3

@@ -102,6 +102,7 @@ async def test_allocation_run_publish_confirm(db: str) -> None:
     await holding.confirm(application=apps[0], booth_id=held[0].id, by=committee)
     assert (await Booth.get(id=held[0].id)).confirmed_at is not None
     assert await AuditEntry.filter(action="expo.allocation.published").exists()
+    assert await AuditEntry.filter(action="expo.booth.assigned").count() == 2
     with pytest.raises(DomainError) as err:
         await allocation.move(run=run, application_id=apps[0].id, booth=booths[2], by=None)
     assert err.value.code == "run_not_draft"
@@ -242,11 +243,13 @@ async def test_import_is_all_or_nothing_with_row_errors(db: str) -> None:
     bad = workbook_bytes([Sheet("B", cols, [
         ["Hall A", "A-01", 0, 0, 3, 3, "standard", "", 0, 0, "no", "no"],
         ["Hall A", "A-02", "kiri", 0, 3, 3, "castle", "", 0, 0, "maybe", "no"],
-        ["Hall A", "A-01", 9, 0, 3, 3, "standard", "", 0, 0, "no", "no"]])])
+        ["Hall A", "A-01", 9, 0, 3, 3, "standard", "", 0, 0, "no", "no"],
+        ["Hall A", "A-05", "inf", 0, 3, 3, "standard", "", 10**12, 0, "no", "no"]])])
     with pytest.raises(DomainError) as err:
         await importer.import_booths(event=event, data=bad, by=None)
     rows = err.value.data["rows"]
-    assert any(r.startswith("Row 3") for r in rows) and any(r.startswith("Row 4") for r in rows)
+    assert any(" 3:" in r for r in rows) and any(" 4:" in r for r in rows)
+    assert sum(" 5:" in r for r in rows) == 2  # infinite X and a price beyond the column
     overlap = workbook_bytes([Sheet("B", cols, [
         ["Hall A", "A-01", 0, 0, 3, 3, "standard", "", 0, 0, "no", "no"],
         ["Hall A", "A-02", 1, 0, 3, 3, "standard", "", 0, 0, "no", "no"]])])

@@ -2,7 +2,6 @@
 and applies; a curator scores; the committee accepts; the producer sees the acceptance."""
 
 import datetime as dt
-import io
 
 from PIL import Image
 from playwright.sync_api import expect

@@ -33,7 +33,7 @@ def write_y4m(path: Path, code: str, frames: int = 15) -> None:
 
 
 def api(live_server, token: str, path: str, body: dict | None = None) -> dict:  # type: ignore[type-arg]
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (the live server on loopback)
         f"{live_server.url}/api/v1/events/{SLUG}{path}", method="POST" if body else "GET",
         data=json.dumps(body).encode() if body else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})

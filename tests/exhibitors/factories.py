@@ -11,8 +11,8 @@ from PIL import Image
 from expo.accounts.models import EventRole, Role, User
 from expo.events.models import Event
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Category,
     Criterion,
     CriterionSource,

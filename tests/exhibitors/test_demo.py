@@ -1,5 +1,5 @@
 from expo.demo import load_demo
-from expo.exhibitors.models import AppStatus, Application, Producer
+from expo.exhibitors.models import Application, AppStatus, Producer
 from expo.exhibitors.service import producer_for
 
 

@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 from expo.accounts.models import EventRole, OutboxMessage, PasswordToken, Role, User
 from expo.errors import DomainError, NotFound
 from expo.exhibitors import importer
-from expo.exhibitors.models import AppStatus, Application, Producer
+from expo.exhibitors.models import Application, AppStatus, Producer
 from tests.exhibitors.factories import make_producer
 from tests.factories import PASSWORD, make_event, make_user
 

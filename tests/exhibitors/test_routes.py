@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 from expo.accounts.models import Role, User
 from expo.exhibitors import uploads
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Criterion,
     Document,
     InboxMessage,
@@ -601,3 +601,87 @@ async def test_pages_render_in_both_languages(client, db):
                     "/exhibitor/documents", f"/exhibitor/apply/{event.slug}"]:
             assert (await client.get(url)).status_code == 200, (lang, url)
     assert isinstance(user, User) and dt.date.today()
+
+
+# ---- members ------------------------------------------------------------------------------
+
+async def test_add_member_invites_and_shares_the_profile(client, db):
+    from expo.accounts.models import OutboxMessage
+    from expo.exhibitors.service import producer_for
+
+    event = await make_event()
+    _user, producer = await exhibitor(client)
+    await make_application(event=event, producer=producer)
+    assert (await client.get("/exhibitor/members")).status_code == 200
+    response = await client.submit("/exhibitor/members", {"email": "anak@example.id",
+                                                          "name": "Rudi"})
+    assert response.status_code == 303
+    member = await User.get(email="anak@example.id")
+    assert (await producer_for(member)).id == producer.id
+    assert await OutboxMessage.filter(to="anak@example.id", body__contains="token=").exists()
+    from expo.accounts.models import EventRole
+
+    assert await EventRole.exists(user=member, event=event, role=Role.EXHIBITOR)
+    again = await client.submit("/exhibitor/members", {"email": "anak@example.id"})
+    assert again.status_code == 422
+    assert (await client.submit("/exhibitor/members", {"email": "nope"})).status_code == 422
+
+
+async def test_signed_in_user_without_profile_adds_one(client, db):
+    user = await make_user()
+    await client.login(user.email, PASSWORD)
+    page = soup(await client.get("/exhibitor/signup"))
+    assert not page.select_one("#f-password")
+    form = {k: v for k, v in SIGNUP.items() if k not in ("email", "password", "password2")}
+    response = await client.submit("/exhibitor/signup", {**form, "email": "other@example.id"})
+    assert response.status_code == 303
+    from expo.exhibitors.service import producer_for
+
+    producer = await producer_for(user)
+    assert producer.business_name == SIGNUP["business_name"] and producer.email == user.email
+    response = await client.get("/exhibitor/signup")
+    assert response.status_code == 303 and response.headers["location"].endswith("/exhibitor")
+
+
+async def test_committee_cannot_see_photo_of_draft_applicant(client, db):
+    event = await make_event()
+    producer = await make_producer()
+    product = await Product.get(producer=producer)
+    product.photo = "abc"
+    await product.save()
+    await make_application(event=event, producer=producer, status=AppStatus.DRAFT)
+    await staff(client, event)
+    response = await client.get(f"/exhibitor/products/{product.id}/photo/thumb")
+    assert response.status_code == 404
+
+
+async def test_decided_application_offers_whatsapp_message(client, db):
+    event = await make_event()
+    app = await make_application(event=event, status=AppStatus.REJECTED,
+                                 decision_message="Kuota penuh")
+    await Quota.create(event=event, kind="category", key="kuliner", limit=3)
+    await make_application(event=event, status=AppStatus.ACCEPTED)
+    await staff(client, event)
+    page = soup(await client.get(f"/manage/e/{event.slug}/applications/{app.id}"))
+    link = page.select_one("a.wa-decision")["href"]
+    assert link.startswith("https://wa.me/62") and "Kuota%20penuh" in link
+    page = soup(await client.get(f"/manage/e/{event.slug}/curation"))
+    assert "1" in page.select_one("label.quota small").text
+
+
+async def test_huge_guessed_ids_are_404_not_500(client, db):
+    event = await make_event()
+    user = await make_user(event=event, role=Role.COMMITTEE)
+    await make_producer(user=user)
+    await client.login(user.email, PASSWORD)
+    big = 10**12
+    for url in [f"/exhibitor/documents/{big}", f"/exhibitor/products/{big}",
+                f"/exhibitor/applications/{big}", f"/exhibitor/products/{big}/photo/thumb",
+                f"/manage/e/{event.slug}/applications/{big}"]:
+        assert (await client.get(url)).status_code == 404, url
+    response = await client.submit(f"/manage/e/{event.slug}/applications/bulk",
+                                   {"ids": [str(big)], "decision": "accepted"})
+    assert response.status_code == 422
+    response = await client.submit(f"/manage/e/{event.slug}/curation",
+                                   {"action": "delete", "criterion": str(big)})
+    assert response.status_code == 404

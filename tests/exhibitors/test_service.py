@@ -17,8 +17,8 @@ from expo.exhibitors.forms import (
     wa_link,
 )
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     Category,
     Criterion,
     CriterionSource,
@@ -319,12 +319,18 @@ async def test_own_application_of_other_producer_is_not_found(db):
         await service.own_application(producer=await make_producer(), application_id=app.id)
 
 
-async def test_dashboard_lists_next_steps(db):
+async def test_dashboard_lists_next_steps_and_events_to_apply_to(db):
     event = await make_event()
+    closed = await make_event()
+    closed.exhibitor_reg_closes = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    await closed.save()
     producer = await make_producer(product=False)
     board = await service.dashboard(producer)
-    assert event in board.open_events
-    assert any("product" in step for step in board.next_steps) or board.next_steps
+    assert [e.id for e in board.open_events] == [event.id]
+    assert len(board.next_steps) == 3  # product, documents, apply
+    await make_application(event=event, producer=producer, status=AppStatus.DRAFT)
+    board = await service.dashboard(producer)
+    assert board.open_events == [] and len(board.applications) == 1
 
 
 # ---- scoring ------------------------------------------------------------------------------
@@ -545,3 +551,16 @@ async def test_queue_filters_sorts_and_marks_ties(db):
     assert await ids(smk="1") == [a.id]
     assert await ids(legality="complete") == []
     assert await ids(q=b.producer.business_name.lower()) == [b.id]
+
+
+async def test_profile_change_refreshes_automatic_scores(db):
+    event = await make_event()
+    await make_rubric(event)  # includes an automatic SMK criterion
+    app = await make_application(event=event)
+    from expo.exhibitors.curation import recompute_total
+
+    assert await recompute_total(app) == 0.0
+    await app.fetch_related("producer")
+    await service.update_profile(producer=app.producer, values={"smk_workers": 2},
+                                 by=await make_user())
+    assert (await Application.get(id=app.id)).total_score == 20.0

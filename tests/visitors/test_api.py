@@ -192,3 +192,10 @@ async def test_api_openapi_document(client):
     doc = response.json()
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/events/{slug}/scans/batch" in doc["paths"]
+
+
+async def test_api_answers_in_english_when_asked(client):
+    event, auth = await setup()
+    response = await client.post(f"/api/v1/events/{event.slug}/scans", json={"code": "X" * 120},
+                                 headers=auth | {"Accept-Language": "en-US,en;q=0.9"})
+    assert response.json()["message"] == "invalid ticket"

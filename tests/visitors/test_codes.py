@@ -82,3 +82,15 @@ def test_codes_verify_with_the_public_key_alone():
     except codes.CodeInvalid:
         return
     raise AssertionError("a code verified with the wrong public key")
+
+
+def test_codes_svg_draws_exactly_the_dark_modules():
+    import re
+
+    svg = codes.qr_svg(CODE, 3, True)
+    matrix = codes.qr(CODE, True).matrix
+    drawn = set()
+    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
+        drawn |= {(int(x) - 2 + i, int(y) - 2) for i in range(int(w))}
+    dark = {(x, y) for y, row in enumerate(matrix) for x, bit in enumerate(row) if bit & 1}
+    assert drawn == dark

@@ -199,3 +199,19 @@ async def test_kiosk_issues_printable_ticket(client, db):
 async def test_gate_pages_unknown_event_404(client, db):
     await signed_in(client, Role.COMMITTEE)
     assert (await client.get("/manage/e/nope/gate")).status_code == 404
+
+
+async def test_public_event_page_links_to_registration(client, db):
+    event = await make_event()
+    page = await client.get(f"/e/{event.slug}")
+    assert f"/e/{event.slug}/register" in page.text
+
+
+async def test_gate_counters_partial_refreshes(client, db):
+    event, _user = await signed_in(client, Role.GATE)
+    await make_visitor(event)
+    response = await client.get(f"/manage/e/{event.slug}/gate/counters")
+    assert response.status_code == 200
+    block = BeautifulSoup(response.text, "html.parser").select_one("#counters")
+    assert block["hx-trigger"] == "every 10s"
+    assert block.select_one("[data-counter=checked_in]").text.strip() == "0"

@@ -209,3 +209,18 @@ async def test_gate_search_needs_three_letters_and_returns_few(db):
         await service.search_at_gate(event=event, q="Bu")
     assert err.value.code == "query_too_short"
     assert len(await service.search_at_gate(event=event, q="budi")) == 10
+
+
+async def test_scan_forged_and_foreign_codes_never_reach_the_database(db, monkeypatch):
+    _, visitor, ctx = await setup()
+    other = await make_event(starts_on=START)
+    foreign = code_of(await make_visitor(other))
+    code = code_of(visitor)
+
+    def no_database(*args, **kwargs):
+        raise AssertionError("the database was asked")
+
+    monkeypatch.setattr(checkin, "connections", type("C", (), {"get": no_database}))
+    for forged in (code[:-1] + ("A" if code[-1] != "A" else "B"), code[:60], "", "x" * 500):
+        assert (await scan(ctx, forged)).reason == "invalid"
+    assert (await scan(ctx, foreign)).reason == "wrong_event"

@@ -1,0 +1,163 @@
+"""Demo leads: four nastar producers on stands (one with two staff logins), visitors who saved
+stands, shared their contact, were scanned and sent inquiries, OPD procurement, and one
+grouped offer: 2,000 boxes of nastar for a provincial event, split across four producers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from expo.accounts.models import EventRole, Role
+from expo.accounts.service import create_user
+from expo.booths.models import Booth, BoothStatus, Hall
+from expo.booths.service import claim_booth
+from expo.demo import DEMO_PASSWORD
+from expo.exhibitors.models import (
+    Application,
+    AppStatus,
+    BoothType,
+    Category,
+    Producer,
+    ProducerMember,
+    Product,
+)
+from expo.visitors.forms import VisitorData
+from expo.visitors.models import Visitor, VisitorType
+from expo.visitors.service import register_visitor
+
+from . import matching, service
+from .forms import InquiryData, OfferData
+from .models import Lead, LeadStatus, Rating, ShareStatus
+
+# business, owner, kabupaten, product, weekly capacity (kotak), lead time (days)
+NASTAR = [
+    ("Nastar Nanas Bu Ani", "Ani Suryani", "Kutai Kartanegara", "Nastar nanas kotak 500 g", 300, 3),
+    ("Nastar Lumer Kak Mira", "Mira Lestari", "Kota Bontang", "Nastar lumer kotak 400 g", 250, 2),
+    ("Nastar Mama Rara", "Rara Wulandari", "Kota Balikpapan", "Nastar premium kotak 500 g", 200, 4),
+    ("Nastar Wisman Samarinda", "Hj. Wisma", "Kota Samarinda", "Nastar wisman kotak 450 g", 150, 3),
+]
+BUYERS = [
+    ("Drs. Rahmat Hidayat", VisitorType.INSTANSI, "Dinas Pariwisata Provinsi Kaltim"),
+    ("Sri Mulyani, S.E.", VisitorType.INSTANSI, "Biro Umum Setda Provinsi Kaltim"),
+    ("Andi Pratama", VisitorType.INSTANSI, "Bappeda Kota Samarinda"),
+    ("Yusuf Maulana", VisitorType.BUYER, "Hotel Mesra Samarinda"),
+    ("Citra Dewi", VisitorType.BUYER, "Toko Oleh-oleh Borneo Balikpapan"),
+]
+
+
+async def _nastar_stands(ctx: Any) -> list[Application]:
+    event, apps = ctx.event, []
+    for index, (name, owner, kab, product, capacity, lead_time) in enumerate(NASTAR):
+        email = f"nastar{index + 1}@expo.test"
+        producer = await Producer.create(
+            business_name=name, owner_name=owner, phone=f"+62812540{index:02d}{index:03d}1",
+            email=email, kabupaten=kab, category=Category.KULINER, cluster="nastar",
+            description="Nastar isi selai nanas buatan sendiri, tanpa pengawet.",
+            nib=f"91200{index:08d}", pirt_number=f"P-IRT 2066472{index:02d}", is_micro=True)
+        await Product.create(producer=producer, name=product, price_min=85000,
+                             price_max=110000, capacity_per_week=capacity, capacity_unit="kotak",
+                             lead_time_days=lead_time)
+        staff = [email] + (["staf.nastar@expo.test"] if index == 0 else [])
+        for address in staff:
+            user = await create_user(email=address, name=owner if address == email
+                                     else "Rizky (staf stan)", password=DEMO_PASSWORD)
+            await ProducerMember.create(producer=producer, user=user)
+            await EventRole.create(event=event, user=user, role=Role.EXHIBITOR)
+            ctx.logins.append(("exhibitor", address, DEMO_PASSWORD))
+        apps.append(await Application.create(
+            event=event, producer=producer, status=AppStatus.ACCEPTED,
+            booth_type=BoothType.FOOD, terms_accepted_at=dt.datetime.now(dt.UTC),
+            submitted_at=dt.datetime.now(dt.UTC), decided_at=dt.datetime.now(dt.UTC)))
+    return apps
+
+
+async def _place_on_booths(event: Any) -> None:
+    """Every accepted exhibitor without a booth gets one (a free booth, else a new one)."""
+    held = set(await Booth.filter(event=event, holder_id__not_isnull=True).values_list(
+        "holder_id", flat=True))
+    waiting = [a for a in await Application.filter(event=event, status=AppStatus.ACCEPTED)
+               .order_by("id") if a.id not in held]
+    free = await Booth.filter(event=event, holder_id=None,
+                              status=BoothStatus.AVAILABLE).order_by("code")
+    hall = None
+    for n, app in enumerate(waiting):
+        if free:
+            await claim_booth(booth_id=free.pop(0).id, application_id=app.id)
+            continue
+        hall = hall or await Hall.create(event=event, name="Hall Klaster UMKM", width=60, depth=20)
+        await Booth.create(event=event, hall=hall, code=f"K-{n + 1:02d}", x=3.0 * (n % 20),
+                           y=6.0 * (n // 20), zone="Kuliner & Kriya", holder=app,
+                           status=BoothStatus.ASSIGNED)
+
+
+async def _buyers(event: Any) -> list[Visitor]:
+    out = []
+    for index, (name, kind, agency) in enumerate(BUYERS):
+        out.append(await register_visitor(event=event, data=VisitorData(
+            name=name, phone=f"+6281350{index:02d}7788", type=kind, agency=agency,
+            organisation=agency if kind == VisitorType.BUYER else "",
+            kabupaten="Kota Samarinda", consent_share=True)))
+    return out
+
+
+async def _casual_leads(rng: random.Random, event: Any, apps: list[Application]) -> None:
+    visitors = await Visitor.filter(event=event, group_id=None).order_by("id").limit(120)
+    for visitor in visitors:
+        for app in rng.sample(apps, k=min(len(apps), rng.randrange(0, 4))):
+            roll = rng.random()
+            if roll < 0.4:
+                await service.save_stand(visitor=visitor, application=app)
+            elif roll < 0.7:
+                await service.set_consent(visitor=visitor, application=app, consent=True,
+                                          wants_contact=True)
+            else:
+                lead = await service.touch_lead(application=app, visitor=visitor,
+                                                source=service.LeadSource.SCAN)
+                await Lead.filter(id=lead.id).update(scans=rng.randrange(1, 3))
+    for lead in await Lead.filter(event=event):
+        if rng.random() < 0.5:
+            lead.rating = rng.choice(list(Rating))
+            lead.status = rng.choice(list(LeadStatus))
+            lead.value = rng.choice([0, 250_000, 1_200_000, 3_500_000])
+            lead.tags = rng.choice(["", "reseller", "hotel", "oleh-oleh", "katering"])
+            await lead.save()
+
+
+async def load(ctx: Any) -> None:
+    event = ctx.event
+    rng = random.Random(6)
+    nastar = await _nastar_stands(ctx)
+    await _place_on_booths(event)
+    accepted = await Application.filter(event=event, status=AppStatus.ACCEPTED).order_by("id")
+    await _casual_leads(rng, event, accepted)
+    buyers = await _buyers(event)
+    today = dt.date.today()
+    products = {p.producer_id: p for p in await Product.filter(  # type: ignore[attr-defined]
+        producer_id__in=[a.producer_id for a in nastar])}  # type: ignore[attr-defined]
+    big = await service.create_inquiry(visitor=buyers[0], application=nastar[0], data=InquiryData(
+        product_id=products[nastar[0].producer_id].id,  # type: ignore[attr-defined]
+        product_name="Nastar nanas kotak 500 g", quantity=2000, unit="kotak",
+        needed_by=today + dt.timedelta(days=24), budget=190_000_000, consent=True,
+        note="Untuk bingkisan peserta Rakor Pariwisata se-Kalimantan Timur."))
+    for visitor, app, qty, budget in [(buyers[1], nastar[1], 300, 30_000_000),
+                                      (buyers[2], accepted[0], 150, 6_000_000),
+                                      (buyers[3], nastar[2], 120, 12_000_000),
+                                      (buyers[4], accepted[1], 80, 4_000_000)]:
+        product = await Product.filter(producer_id=app.producer_id).first()  # type: ignore[attr-defined]
+        await service.create_inquiry(visitor=visitor, application=app, data=InquiryData(
+            product_id=product.id if product else None,
+            product_name=product.name if product else "Produk", quantity=qty,
+            unit=product.capacity_unit if product else "", budget=budget, consent=True,
+            needed_by=today + dt.timedelta(days=rng.choice([14, 30, 45]))))
+    offer = await matching.create_offer(event=event, inquiry=big, by=ctx.users["committee"],
+                                        data=OfferData(
+        title="2.000 kotak nastar · Rakor Pariwisata Provinsi Kaltim", quantity=2000,
+        unit="kotak", needed_by=big.needed_by,
+        shares={nastar[0].id: 650, nastar[1].id: 550, nastar[2].id: 450, nastar[3].id: 350}))
+    shares = await matching.shares_of(offer)
+    for share, status in zip(shares, [ShareStatus.ACCEPTED, ShareStatus.ACCEPTED,
+                                      ShareStatus.PROPOSED, ShareStatus.PROPOSED], strict=True):
+        if status != ShareStatus.PROPOSED:
+            await matching.set_share_status(event=event, share_id=share.id, status=status,
+                                            by=ctx.users["committee"])

@@ -1,0 +1,47 @@
+"""The exhibitor's own leads and inquiries as an Excel workbook (consented contacts only)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from expo.events.models import Event
+from expo.exhibitors.models import Application
+from expo.i18n import gettext as _
+from expo.visitors.models import TYPE_LABELS
+from expo.xlsx import Column, Sheet, workbook_bytes
+
+from .models import RATING_LABELS, SOURCE_LABELS, STATUS_LABELS
+from .service import inbox, visible_inquiries
+
+
+async def leads_workbook(*, event: Event, application: Application) -> bytes:
+    tz = ZoneInfo(event.timezone)
+    box = await inbox(application=application)
+    lead_rows = [[
+        lead.visitor.name, lead.visitor.phone, lead.visitor.email,
+        str(TYPE_LABELS.get(lead.visitor.type, lead.visitor.type)),
+        lead.visitor.agency or lead.visitor.organisation,
+        str(SOURCE_LABELS[lead.source]), str(RATING_LABELS[lead.rating]) if lead.rating else "",
+        str(STATUS_LABELS[lead.status]), lead.value, lead.tags, lead.notes, lead.scans,
+        lead.first_at.astimezone(tz), lead.last_at.astimezone(tz),
+    ] for lead in box.leads]
+    leads = Sheet(_("Leads"), [
+        Column(_("Name"), width=24), Column(_("WhatsApp"), width=16), Column(_("Email"), width=24),
+        Column(_("Visitor type")), Column(_("Agency or organisation"), width=24),
+        Column(_("Source")), Column(_("Rating")), Column(_("Status")),
+        Column(_("Value"), "idr"), Column(_("Tags")), Column(_("Notes"), width=30),
+        Column(_("Scans"), "int"), Column(_("First contact"), "datetime"),
+        Column(_("Last contact"), "datetime"),
+    ], lead_rows, notes=[_("%(n)s other leads did not share their contact.", n=box.hidden)]
+        if box.hidden else [])
+    inquiry_rows = [[
+        i.lead.visitor.name, i.lead.visitor.phone, i.agency, i.product_name, i.quantity, i.unit,
+        i.needed_by, i.budget, i.note, i.created_at.astimezone(tz),
+    ] for i in await visible_inquiries(application=application)]
+    inquiries = Sheet(_("Inquiries"), [
+        Column(_("Name"), width=24), Column(_("WhatsApp"), width=16),
+        Column(_("Agency or organisation"), width=24), Column(_("Product"), width=24),
+        Column(_("Quantity"), "int"), Column(_("Unit")), Column(_("Needed by"), "date"),
+        Column(_("Budget"), "idr"), Column(_("Note"), width=30), Column(_("Sent"), "datetime"),
+    ], inquiry_rows)
+    return workbook_bytes([leads, inquiries])
