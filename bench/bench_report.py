@@ -7,9 +7,6 @@ Step 1 synthesizes the event with bulk INSERTs (60,000 visitors, 100,000 check-i
 days, 200 exhibitors with booths and sales). Step 2 builds the workbook in a fresh child
 process (so that its peak memory is the build's alone) and prints seconds, peak RSS and rows.
 Targets: under 30 s and under 150 MB.
-
-Until the leads domain has a table, the Leads sheet is fed by a synthetic generator of the
-same shape (10 columns), so the writer's cost is measured, not the database read.
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import resource
 import subprocess
@@ -45,7 +41,8 @@ async def _insert(conn, dialect: str, table: str, columns: list[str], rows: list
         await conn.execute_many(sql, rows[start:start + 10_000])
 
 
-async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int) -> None:
+async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int,
+                     leads: int) -> None:
     from tortoise import Tortoise, connections
 
     from expo.db import tortoise_config
@@ -106,30 +103,17 @@ async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int)
         "updated_at"], [(event.id, p, start + dt.timedelta(days=d), rng.randrange(10**5, 10**7),
                          rng.randrange(1, 300), False, "", now, now)
                         for p in producer_ids for d in range(3)])
+    app_ids = [r[0] for r in (await conn.execute_query(
+        f"SELECT id FROM applications WHERE event_id = {event.id} ORDER BY id"))[1]]
+    statuses = ["new", "new", "contacted", "quoted", "won", "lost"]
+    await _insert(conn, dialect, "leads", [
+        "event_id", "application_id", "visitor_id", "source", "rating", "status", "notes", "tags",
+        "value", "scans", "last_nonce", "first_at", "last_at"], [
+        (event.id, app_ids[n % len(app_ids)], first_id + n // len(app_ids),
+         rng.choice(["scan", "save", "contact", "inquiry"]), rng.choice(["hot", "warm", "cold"]),
+         rng.choice(statuses), "", "", rng.randrange(0, 50) * 100_000, 1, "",
+         now + dt.timedelta(seconds=n), now + dt.timedelta(seconds=n)) for n in range(leads)])
     await Tortoise.close_connections()
-
-
-def _synthetic_leads(count: int) -> None:
-    """Feed the Leads sheet with ``count`` generated rows (10 columns)."""
-    from expo.reports import leads_source
-
-    base = dt.datetime(2027, 4, 20, 9, 0)
-    leads_source.LEAD_HEADERS = [  # type: ignore[misc]
-        ("Captured", "datetime"), ("Stand", "text"), ("Business", "text"),
-        ("Visitor no.", "int"), ("Visitor type", "text"), ("Rating", "text"),
-        ("Status", "text"), ("Value (IDR)", "idr"), ("Agency", "text"), ("Note", "text")]
-
-    async def count_leads(*, event):  # type: ignore[no-untyped-def]
-        return count
-
-    async def chunk(*, event, after_id, limit):  # type: ignore[no-untyped-def]
-        top = min(count, after_id + limit)
-        return [(i, base + dt.timedelta(seconds=i), f"A-{i % 200:03d}", f"UMKM {i % 200}",
-                 i % 60000, "Umum", "hot", "new", (i % 50) * 100000, "", "")
-                for i in range(after_id + 1, top + 1)]
-
-    leads_source.count = count_leads  # type: ignore[assignment]
-    leads_source.lead_chunk = chunk  # type: ignore[assignment]
 
 
 async def build(db_url: str, target: str, leads: int) -> None:
@@ -137,11 +121,8 @@ async def build(db_url: str, target: str, leads: int) -> None:
 
     from expo.db import tortoise_config
     from expo.events.models import Event
-    from expo.reports import leads_source
     from expo.reports.workbook import build_event_workbook
 
-    if not leads_source.available() and leads:
-        _synthetic_leads(leads)
     await Tortoise.init(config=tortoise_config(db_url))
     event = await Event.get(slug=SLUG)
     began = time.perf_counter()
@@ -174,9 +155,11 @@ def main() -> int:
         else:
             db_url = f"sqlite://{tmp}/bench.sqlite3"
         began = time.perf_counter()
-        asyncio.run(synthesize(db_url, args.visitors, args.checkins, args.exhibitors))
+        asyncio.run(synthesize(db_url, args.visitors, args.checkins, args.exhibitors,
+                               args.leads))
         print(f"synthesized {args.visitors:,} visitors, {args.checkins:,} check-ins, "
-              f"{args.exhibitors} exhibitors in {time.perf_counter() - began:.1f} s")
+              f"{args.leads:,} leads, {args.exhibitors} exhibitors in "
+              f"{time.perf_counter() - began:.1f} s")
         target = str(Path(tmp) / "report.xlsx")
         child = subprocess.run([sys.executable, __file__, "--leads", str(args.leads), "--build",
                                 db_url.replace("?create_db=true", ""), target], check=False)

@@ -19,7 +19,7 @@ from expo.exhibitors.models import CATEGORY_LABELS, STATUS_LABELS, Application, 
 from expo.i18n import gettext as _
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
-from expo.reports.workbook import Source, local
+from expo.reports.workbook import Source, local, when
 from expo.visitors.models import TYPE_LABELS, Gate, Scan, Visitor
 from expo.xlsx import Column
 
@@ -94,12 +94,6 @@ async def _raw(table: str, columns: str, where: str, event: Event, after: int,
     return [tuple(r) for r in rows]
 
 
-def _when(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
-
-
 def _day(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -117,7 +111,7 @@ async def _visitors(event: Event, tz: ZoneInfo) -> Source:
         for r in rows:
             shared = bool(r[9]) and r[10] is None
             out.append((r[0], r[0], r[1], types.get(r[2], r[2]), r[4] or r[3], r[5], r[6],
-                        local(_when(r[7]), tz), r[8], _("yes") if shared else _("no"),
+                        local(when(r[7]), tz), r[8], _("yes") if shared else _("no"),
                         r[11] if shared else None, r[12] if shared else None,
                         _("revoked") if r[13] else ""))
         return out
@@ -142,7 +136,7 @@ async def _checkins(event: Event, tz: ZoneInfo) -> Source:
                           f"AND ok = {TRUE} AND direction = 'in'", event, after, limit)
         ids = {r[4] for r in rows}
         kinds = dict(await Visitor.filter(id__in=list(ids)).values_list("id", "type"))
-        return [(r[0], local(_when(r[1]), tz), _day(r[2]), gates.get(r[3], ""), r[4],
+        return [(r[0], local(when(r[1]), tz), _day(r[2]), gates.get(r[3], ""), r[4],
                  types.get(str(kinds.get(r[4], "")), "")) for r in rows]
 
     return Source(_("Check-ins"), [

@@ -73,6 +73,13 @@ def local(at: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
     return at.astimezone(tz).replace(tzinfo=None)
 
 
+def when(value: Any) -> dt.datetime | None:
+    """A datetime from a raw SQL row (SQLite returns text, PostgreSQL a datetime)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
 class _Counter:
     def __init__(self, total: int, progress: Progress | None, bridge: LoopBridge):
         self.total, self.done, self.progress, self.bridge = max(total, 1), 0, progress, bridge
