@@ -201,7 +201,7 @@ async def send_reminders(*, event: Event, day: dt.date, settings: Settings | Non
     missing = (await overview(event=event, day=day)).missing
     subject = _("Please report your sales of %(day)s", day=day.strftime("%d/%m/%Y"))
     body = _("The committee of %(event)s asks every exhibitor to report the day's sales "
-             "(omzet and units sold). It takes a minute on your phone: open the Sales tab "
+             "(omzet and units sold). It takes a minute on your phone: open the My sales tab "
              "of the event.", event=event.name)
     for producer in missing:
         await InboxMessage.create(producer=producer, event=event, subject=subject, body=body)
