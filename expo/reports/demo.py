@@ -8,7 +8,7 @@ from typing import Any
 
 from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
-from expo.exhibitors.models import AppStatus, Application, ProducerMember, Product
+from expo.exhibitors.models import Application, AppStatus, ProducerMember, Product
 from expo.reports.models import SalesLine, SalesReport
 
 SELLER_EMAIL = "penjual@expo.test"

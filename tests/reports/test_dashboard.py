@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from expo.exhibitors.models import AppStatus, Application, Category
+from expo.exhibitors.models import Application, AppStatus, Category
 from expo.leads.models import Lead
 from expo.reports import dashboard
 from tests.factories import make_event

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from expo import i18n
 from expo.booths.models import Booth, Hall
+from expo.errors import DomainError
 from expo.exhibitors.models import Application, Category
 from expo.leads.models import Inquiry, Lead
 from expo.reports import jobs, service
@@ -137,3 +138,16 @@ async def test_export_job_runs_in_background(db, tmp_path):
     assert load_workbook(path).sheetnames == SHEETS
     assert not list((tmp_path / "exports").glob("*.part"))
     assert await ExportJob.filter(event=event).count() == 1
+
+
+async def test_export_refuses_a_second_job_but_not_a_stale_one(db, tmp_path):
+    event = await _event_with_data()
+    stuck = await ExportJob.create(event=event, status=JobStatus.RUNNING, file_name="a.xlsx")
+    with pytest.raises(DomainError) as err:
+        await jobs.start_export(event=event, data_dir=tmp_path, by=None)
+    assert err.value.code == "export_running"
+    await ExportJob.filter(id=stuck.id).update(
+        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    job = await jobs.start_export(event=event, data_dir=tmp_path, by=None)
+    assert (await jobs.wait_for(job.id)).status == JobStatus.DONE
+    assert (await ExportJob.get(id=stuck.id)).status == JobStatus.FAILED
