@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -110,7 +111,7 @@ async def save_report(*, event: Event, producer: Producer, data: SalesInput,
     return report
 
 
-async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dict[str, object],
+async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dict[str, Any],
                   lines: list[LineInput]) -> SalesReport:
     async with in_transaction():
         report = await SalesReport.get_or_none(event=event, producer=producer, day=day)

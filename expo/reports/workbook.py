@@ -13,7 +13,8 @@ import asyncio
 import concurrent.futures
 import contextvars
 import datetime as dt
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,11 @@ class LoopBridge:
     def __init__(self, loop: asyncio.AbstractEventLoop, context: contextvars.Context):
         self.loop, self.context = loop, context
 
-    def run(self, factory: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    def run(self, factory: Callable[[], Awaitable[Any]]) -> Any:
         result: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def start() -> None:
-            task = self.loop.create_task(factory(), context=self.context)
+            task = self.loop.create_task(_wrap(factory), context=self.context)
 
             def done(t: asyncio.Task[Any]) -> None:
                 if t.cancelled():
@@ -62,6 +63,10 @@ class LoopBridge:
 
         self.loop.call_soon_threadsafe(start)
         return result.result()
+
+
+async def _wrap(factory: Callable[[], Awaitable[Any]]) -> Any:
+    return await factory()
 
 
 def local(at: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
@@ -94,7 +99,7 @@ class _Counter:
 def _stream(source: Source, bridge: LoopBridge, counter: _Counter) -> Iterator[Sequence[Any]]:
     after = 0
     while True:
-        chunk = bridge.run(lambda after=after: source.fetch(after, CHUNK))  # type: ignore[misc]
+        chunk = bridge.run(functools.partial(source.fetch, after, CHUNK))
         if not chunk:
             return
         for row in chunk:
