@@ -33,7 +33,8 @@ def _sqlite_schema(path: Path) -> Schema:
                 rows.add(("column", table, name, type_.upper(), str(notnull), str(pk)))
             for _seq, index, unique, _origin, _partial in conn.execute(
                     f'PRAGMA index_list("{table}")'):
-                cols = ",".join(r[2] for r in conn.execute(f'PRAGMA index_info("{index}")'))
+                cols = ",".join(str(r[2]) for r in conn.execute(
+                    f'PRAGMA index_info("{index}")'))  # None for an expression column
                 rows.add(("index", table, cols, str(unique)))
             for row in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
                 rows.add(("fk", table, row[3], row[2], row[4], row[6]))

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 
+T = 15_000  # generous: CI machines run several servers at once
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -20,7 +21,7 @@ def _photo(tmp_path):
 def _new_page(browser, live_server):
     context = browser.new_context(viewport={"width": 390, "height": 800},
                                   base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(T)
     return context.new_page()
 
 
@@ -59,8 +60,8 @@ def test_producer_applies_curator_scores_committee_accepts(page, browser, live_s
     page.fill("#f-nib", "0912345678901")
     page.fill("#f-smk_interns", "2")
     page.click("form.form-grid button[type=submit]")
-    expect(page.locator(".flash-success")).to_be_visible()
-    expect(page.locator(".badge.legality-complete")).to_be_visible()
+    expect(page.locator(".flash-success")).to_be_visible(timeout=T)
+    expect(page.locator("legend .badge.legality-complete")).to_be_visible(timeout=T)
 
     page.goto("/exhibitor/products")
     page.fill("#f-name", "Tas rotan anyam")
@@ -71,15 +72,16 @@ def test_producer_applies_curator_scores_committee_accepts(page, browser, live_s
     page.fill("#f-lead_time_days", "7")
     page.set_input_files("#f-photo", str(_photo(tmp_path)))
     page.click("form.product-form button[type=submit]")
-    expect(page.locator(".product img")).to_be_visible()
-    assert page.locator(".product img").evaluate("img => img.naturalWidth") == 320
+    expect(page.locator(".product img")).to_be_visible(timeout=T)
+    width = page.locator(".product img").evaluate("img => img.decode().then(() => img.naturalWidth)")
+    assert width == 320  # the thumbnail, not the 1600 px upload
 
     page.goto("/exhibitor/documents")
     page.select_option("#f-kind", "nib")
     page.set_input_files("#f-file", files=[{"name": "nib.pdf", "mimeType": "application/pdf",
                                              "buffer": PDF}])
     page.click("form.document-form button[type=submit]")
-    expect(page.locator("table.docs a")).to_have_count(1)
+    expect(page.locator("table.docs a")).to_have_count(1, timeout=T)
 
     page.goto("/exhibitor")
     page.click('a[href*="/exhibitor/apply/hkn2027"]')
@@ -89,7 +91,7 @@ def test_producer_applies_curator_scores_committee_accepts(page, browser, live_s
     page.check("input[name=terms]")
     page.click("button[value=submit]")
     page.wait_for_url("**/exhibitor")
-    expect(page.locator(".app-list .status-submitted")).to_be_visible()
+    expect(page.locator(".app-list .status-submitted")).to_be_visible(timeout=T)
 
     # a curator scores
     curator = _new_page(browser, live_server)
@@ -99,18 +101,18 @@ def test_producer_applies_curator_scores_committee_accepts(page, browser, live_s
     for field in curator.locator(".score-form input[type=number]").all():
         field.fill("4")
     curator.click(".score-form button[type=submit]")
-    expect(curator.locator(".flash-success")).to_be_visible()
-    expect(curator.locator("#total-score")).not_to_have_text("–")
-    expect(curator.locator(".decide")).to_have_count(0)  # a curator cannot decide
+    expect(curator.locator(".flash-success")).to_be_visible(timeout=T)
+    expect(curator.locator("#total-score")).not_to_have_text("–", timeout=T)
+    expect(curator.locator(".decide")).to_have_count(0, timeout=T)  # a curator cannot decide
 
     # the committee accepts
     committee.goto("/manage/e/hkn2027/applications?q=rotan+kreasi")
     committee.click("text=Rotan Kreasi Bontang")
     committee.fill("#f-message", "Selamat bergabung di HKN 2027!")
     committee.click(".decide button[value=accepted]")
-    expect(committee.locator("#app-status.status-accepted")).to_be_visible()
+    expect(committee.locator("#app-status.status-accepted")).to_be_visible(timeout=T)
 
     # the producer sees the acceptance and the message
     page.goto("/exhibitor")
-    expect(page.locator(".app-list .status-accepted")).to_be_visible()
-    expect(page.locator(".inbox")).to_contain_text("Selamat bergabung di HKN 2027!")
+    expect(page.locator(".app-list .status-accepted")).to_be_visible(timeout=T)
+    expect(page.locator(".inbox")).to_contain_text("Selamat bergabung di HKN 2027!", timeout=T)

@@ -685,3 +685,12 @@ async def test_huge_guessed_ids_are_404_not_500(client, db):
     response = await client.submit(f"/manage/e/{event.slug}/curation",
                                    {"action": "delete", "criterion": str(big)})
     assert response.status_code == 404
+
+
+async def test_profile_shows_each_legality_item(client, db):
+    _user, producer = await exhibitor(client, nib="0912345678901", halal_number="ID1",
+                                      halal_expires_on=dt.date(2020, 1, 1))
+    page = soup(await client.get("/exhibitor/profile"))
+    badges = [b["class"][-1] for b in page.select(".legality-items .badge")]
+    assert badges == ["legality-complete", "legality-incomplete", "legality-expired",
+                      "legality-incomplete"]
