@@ -91,6 +91,7 @@ def bench_engine(n_booths: int, n_apps: int, repeat: int) -> None:
         print(f"  {label}: median {statistics.median(times):.2f} s (of {repeat}); "
               f"placed {metrics['placed']}, first choice {metrics['first_choice_share']}, "
               f"mean rank {metrics['mean_rank']}, cohesion {metrics['cluster_cohesion']}, "
+              f"separation {metrics['cluster_separation']}, "
               f"solver {metrics['solver']}")
 
 

@@ -132,7 +132,7 @@ async def get_run(*, event: Event, run_id: int) -> AllocationRun:
 
 async def run_allocation(*, event: Event, by: User | None, seed: int | None = None,
                          label: str = "", cluster_mode: ClusterMode | None = None,
-                         max_seconds: float = 2.0) -> AllocationRun:
+                         max_seconds: float = 1.0) -> AllocationRun:
     """Solve and store a draft run; locked assignments of the latest run are kept."""
     policy = await policy_for(event)
     booths, applicants, _apps = await engine_inputs(event, policy)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+import expo.exhibitors.web  # noqa: F401  (registers the {id:pk} path convertor)
 from expo.accounts.models import Role
 from expo.accounts.permissions import event_role, require_user
 from expo.errors import DomainError
@@ -110,7 +111,7 @@ async def _run_and_form(request: Request):  # type: ignore[no-untyped-def]
 async def run_move(request: Request) -> Response:
     run, form = await _run_and_form(request)
     code = form.text("booth", max_length=20)
-    app_id = form.integer("application", low=1)
+    app_id = forms.form_id(form, "application")
     booth = await Booth.get_or_none(event=request.state.event, code=code)
     if booth is None or app_id is None:
         raise DomainError(_("Choose an exhibitor and an existing booth code."), "bad_move")
@@ -123,7 +124,7 @@ async def run_move(request: Request) -> Response:
 @event_role(Role.COMMITTEE)
 async def run_swap(request: Request) -> Response:
     run, form = await _run_and_form(request)
-    first, second = form.integer("first", low=1), form.integer("second", low=1)
+    first, second = forms.form_id(form, "first"), forms.form_id(form, "second")
     if first is None or second is None or first == second:
         raise DomainError(_("Choose two different exhibitors to swap."), "swap_needs_two")
     await allocation.swap(run=run, first=first, second=second, by=require_user(request))
@@ -134,7 +135,7 @@ async def run_swap(request: Request) -> Response:
 @event_role(Role.COMMITTEE)
 async def run_lock(request: Request) -> Response:
     run, form = await _run_and_form(request)
-    app_id = form.integer("application", low=1)
+    app_id = forms.form_id(form, "application")
     if app_id is None:
         raise DomainError(_("Choose an exhibitor."), "form_invalid")
     await allocation.set_lock(run=run, application_id=app_id, locked=form.boolean("locked"),
@@ -156,6 +157,8 @@ async def compare(request: Request) -> Response:
     event = request.state.event
     try:
         left_id, right_id = int(request.query_params["a"]), int(request.query_params["b"])
+        if not (0 < left_id <= forms.MAX_ID and 0 < right_id <= forms.MAX_ID):
+            raise ValueError
     except (KeyError, ValueError):
         raise DomainError(_("Choose two runs to compare."), "bad_compare") from None
     left = await allocation.get_run(event=event, run_id=left_id)
@@ -236,16 +239,16 @@ routes = [
     Route(_A, allocation_page, name="booths.allocation"),
     Route(_A + "/policy", policy_save, methods=["POST"], name="booths.policy"),
     Route(_A + "/runs", run_new, methods=["POST"], name="booths.run_new"),
-    Route(_A + "/runs/{run_id:int}", run_detail, name="booths.run"),
-    Route(_A + "/runs/{run_id:int}/move", run_move, methods=["POST"], name="booths.run_move"),
-    Route(_A + "/runs/{run_id:int}/swap", run_swap, methods=["POST"], name="booths.run_swap"),
-    Route(_A + "/runs/{run_id:int}/lock", run_lock, methods=["POST"], name="booths.run_lock"),
-    Route(_A + "/runs/{run_id:int}/publish", run_publish, methods=["POST"],
+    Route(_A + "/runs/{run_id:pk}", run_detail, name="booths.run"),
+    Route(_A + "/runs/{run_id:pk}/move", run_move, methods=["POST"], name="booths.run_move"),
+    Route(_A + "/runs/{run_id:pk}/swap", run_swap, methods=["POST"], name="booths.run_swap"),
+    Route(_A + "/runs/{run_id:pk}/lock", run_lock, methods=["POST"], name="booths.run_lock"),
+    Route(_A + "/runs/{run_id:pk}/publish", run_publish, methods=["POST"],
           name="booths.run_publish"),
     Route(_A + "/compare", compare, name="booths.compare"),
     Route(_M, mine, name="booths.mine"),
     Route(_M + "/preferences", preferences, methods=["POST"], name="booths.preferences"),
-    Route(_M + "/{booth_id:int}/confirm", confirm, methods=["POST"], name="booths.confirm"),
-    Route(_M + "/{booth_id:int}/release", release, methods=["POST"], name="booths.release"),
-    Route(_M + "/pick/{booth_id:int}", pick, methods=["POST"], name="booths.pick"),
+    Route(_M + "/{booth_id:pk}/confirm", confirm, methods=["POST"], name="booths.confirm"),
+    Route(_M + "/{booth_id:pk}/release", release, methods=["POST"], name="booths.release"),
+    Route(_M + "/pick/{booth_id:pk}", pick, methods=["POST"], name="booths.pick"),
 ]

@@ -90,7 +90,7 @@ class Rules:
     cluster_mode: str = "none"  # none | together | apart
     locked: dict[int, tuple[int, ...]] = field(default_factory=dict)  # applicant -> booths
     seed: int = 0
-    max_seconds: float = 2.0  # CP-SAT deterministic time budget
+    max_seconds: float = 1.0  # CP-SAT deterministic time budget (not wall time)
 
 
 @dataclass

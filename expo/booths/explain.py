@@ -104,5 +104,22 @@ def metrics(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules:
         if with_prefs else None,
         "mean_rank": round(sum(got) / len(got), 2) if got else None,
         "cluster_cohesion": cluster_cohesion(assignment, applicants, zone_of),
+        "cluster_separation": cluster_separation(booths, applicants, assignment)
+        if rules.cluster_mode == "apart" else None,
         "cluster_mode": rules.cluster_mode,
     }
+
+
+def cluster_separation(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
+                       assignment: dict[int, tuple[int, ...]]) -> float | None:
+    """Share of neighbouring occupied booths whose exhibitors are of different clusters."""
+    from expo.booths.engine import adjacency
+
+    cluster = {a.id: a.cluster for a in applicants}
+    holder = {b: a for a, ids in assignment.items() for b in ids}
+    pairs = [(holder[x], holder[y]) for x, y in adjacency(booths)
+             if x in holder and y in holder and holder[x] != holder[y]
+             and cluster.get(holder[x]) and cluster.get(holder[y])]
+    if not pairs:
+        return None
+    return round(sum(cluster[a] != cluster[b] for a, b in pairs) / len(pairs), 3)

@@ -12,6 +12,13 @@ from .models import AllocationMode, AllocationPolicy, BoothKind, ClusterMode
 from .service import BoothData
 
 MAX_SIDE = 500.0
+MAX_ID = 2_147_483_647
+
+
+def form_id(form: Form, name: str) -> int | None:
+    """A database id from a form field, or None (never a number the database cannot hold)."""
+    value = form.integer(name, low=1, high=MAX_ID)
+    return value if name not in form.errors else None
 
 
 def decimal(form: Form, name: str, *, low: float = 0.0, high: float = MAX_SIDE,

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+import expo.exhibitors.web  # noqa: F401  (registers the {id:pk} path convertor)
 from expo.accounts.models import Role
 from expo.accounts.permissions import current_user, event_role, public, require_user
 from expo.errors import DomainError
@@ -83,7 +84,7 @@ async def hall_save(request: Request) -> Response:
 @event_role(Role.COMMITTEE)
 async def booth_add(request: Request) -> Response:
     event, form = request.state.event, await read_form(request)
-    hall = await service.get_hall(event=event, hall_id=form.integer("hall") or 0)
+    hall = await service.get_hall(event=event, hall_id=forms.form_id(form, "hall") or 0)
     try:
         data = forms.parse_booth(form)
         await service.create_booths(event=event, hall=hall, items=[data],
@@ -226,14 +227,14 @@ _B = "/manage/e/{slug}/booths"
 routes = [
     Route(_B, plan, name="booths.plan"),
     Route(_B + "/halls", hall_save, methods=["POST"], name="booths.hall_add"),
-    Route(_B + "/halls/{hall_id:int}", hall_save, methods=["POST"], name="booths.hall_save"),
+    Route(_B + "/halls/{hall_id:pk}", hall_save, methods=["POST"], name="booths.hall_save"),
     Route(_B + "/add", booth_add, methods=["POST"], name="booths.booth_add"),
-    Route(_B + "/{booth_id:int}/edit", booth_edit, methods=["GET", "POST"],
+    Route(_B + "/{booth_id:pk}/edit", booth_edit, methods=["GET", "POST"],
           name="booths.booth_edit"),
-    Route(_B + "/{booth_id:int}/move", booth_move, methods=["POST"], name="booths.booth_move"),
-    Route(_B + "/{booth_id:int}/duplicate", booth_duplicate, methods=["POST"],
+    Route(_B + "/{booth_id:pk}/move", booth_move, methods=["POST"], name="booths.booth_move"),
+    Route(_B + "/{booth_id:pk}/duplicate", booth_duplicate, methods=["POST"],
           name="booths.booth_duplicate"),
-    Route(_B + "/{booth_id:int}/delete", booth_delete, methods=["POST"],
+    Route(_B + "/{booth_id:pk}/delete", booth_delete, methods=["POST"],
           name="booths.booth_delete"),
     Route(_B + "/export.xlsx", export, name="booths.export"),
     Route(_B + "/template.xlsx", template, name="booths.template"),

@@ -126,6 +126,9 @@ def test_engine_cluster_apart_avoids_neighbours() -> None:
             ApplicantIn(id=2, cluster="amplang", preferences=(Preference(booth=2),))]
     result = allocate(booths, apps, Rules(cluster_mode="apart"))
     assert sorted(result.assignment.values()) == [(1,), (3,)]
+    assert result.metrics["cluster_separation"] is None  # no neighbours left to compare
+    close = allocate(row(2), apps, Rules(cluster_mode="apart"))
+    assert close.metrics["cluster_separation"] == 0.0  # two booths only: they must touch
 
 
 def test_engine_locked_assignments_are_kept() -> None:
@@ -236,3 +239,18 @@ def test_engine_flow_equals_dense_assignment(seed: int) -> None:
     used = [b for ids in flow.values() for b in ids]
     assert len(used) == len(set(used))
     assert all(why_not(a, by_id[flow[a.id][0]], Rules()) is None for a in apps if a.id in flow)
+
+
+def test_engine_cp_sat_is_deterministic_on_a_medium_event() -> None:
+    rng = random.Random(5)
+    booths = [BoothIn(id=i, code=f"B{i}", hall=1, x=3.0 * (i % 12), y=5.0 * (i // 12), w=3,
+                      h=3, zone=f"Z{i // 24}") for i in range(60)]
+    apps = [ApplicantIn(id=100 + i, priority=rng.randrange(20), cluster=f"c{i % 6}",
+                        count=2 if i % 15 == 0 else 1,
+                        preferences=(Preference(booth=rng.randrange(60)),)) for i in range(80)]
+    for mode in ("together", "apart"):
+        rules = Rules(seed=9, cluster_mode=mode, max_seconds=0.3)
+        first, again = allocate(booths, apps, rules), allocate(booths, apps, rules)
+        assert first.assignment == again.assignment
+        used = [b for ids in first.assignment.values() for b in ids]
+        assert len(used) == len(set(used)) == 60

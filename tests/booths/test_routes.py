@@ -246,3 +246,18 @@ async def test_public_map_search_and_stand(client, world: World) -> None:  # typ
     assert stand.status_code == 200 and "A-01" in stand.text
     assert (await client.get(f"/e/{world.event.slug}/stand/ZZ")).status_code == 404
     assert (await client.get("/e/nope/map")).status_code == 404
+
+
+async def test_huge_ids_are_404_or_422_not_500(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    await client.login(world.committee.email, PASSWORD)
+    huge = "99999999999"
+    assert (await client.get(world.base + f"/booths/{huge}/edit")).status_code == 404
+    assert (await client.submit(world.base + "/booths/add",
+                                {"hall": huge, "code": "Z"})).status_code == 404
+    assert (await client.get(world.base + f"/allocation/compare?a={huge}&b=1")).status_code == 422
+    await allocation.run_allocation(event=world.event, by=None, seed=1)
+    run = await AllocationRun.get(event=world.event)
+    url = world.base + f"/allocation/runs/{run.id}"
+    assert (await client.submit(url + "/move", {"application": huge,
+                                                "booth": "A-01"})).status_code == 422
+    assert (await client.submit(url + "/lock", {"application": huge})).status_code == 422
