@@ -28,7 +28,7 @@ from expo.visitors.service import register_visitor
 
 from . import matching, service
 from .forms import InquiryData, OfferData
-from .models import Lead, LeadStatus, Rating, ShareStatus
+from .models import Lead, LeadStatus, OfferStatus, Rating, ShareStatus
 
 # business, owner, kabupaten, product, weekly capacity (kotak), lead time (days)
 NASTAR = [
@@ -155,6 +155,8 @@ async def load(ctx: Any) -> None:
         title="2.000 kotak nastar · Rakor Pariwisata Provinsi Kaltim", quantity=2000,
         unit="kotak", needed_by=big.needed_by,
         shares={nastar[0].id: 650, nastar[1].id: 550, nastar[2].id: 450, nastar[3].id: 350}))
+    await matching.set_offer_status(offer=offer, status=OfferStatus.OFFERED,
+                                    by=ctx.users["committee"])
     shares = await matching.shares_of(offer)
     for share, status in zip(shares, [ShareStatus.ACCEPTED, ShareStatus.ACCEPTED,
                                       ShareStatus.PROPOSED, ShareStatus.PROPOSED], strict=True):

@@ -283,6 +283,7 @@ async def committee_summary(*, event: Event) -> Summary:
         for row in rows_for(int(app_id)):  # type: ignore[call-overload]
             row.leads += 1
     agency: dict[str, Row] = {}
+    agency_leads: dict[str, set[int]] = defaultdict(set)
     inquiries = await Inquiry.filter(event=event)
     for inq in inquiries:
         for row in rows_for(inq.application_id):  # type: ignore[attr-defined]
@@ -290,8 +291,10 @@ async def committee_summary(*, event: Event) -> Summary:
             row.quantity += inq.quantity
             row.value += inq.budget or 0
         if inq.is_procurement:
-            row = agency.setdefault(inq.agency or _("(agency not named)"),
-                                    Row(inq.agency or _("(agency not named)")))
+            name = inq.agency or _("(agency not named)")
+            row = agency.setdefault(name, Row(name))
+            agency_leads[name].add(inq.lead_id)  # type: ignore[attr-defined]
+            row.leads = len(agency_leads[name])
             row.inquiries += 1
             row.quantity += inq.quantity
             row.value += inq.budget or 0

@@ -133,6 +133,10 @@ async def contact(request: Request) -> Response:
     visitor = await _require_visitor(request, event, item.booth.code)
     form = await read_form(request)
     give = form.boolean("consent")
+    state = await service.visitor_state(visitor=visitor, application=item.application)
+    if not give and not state["consent"]:
+        raise DomainError(_("Tick the box to share your contact: the producer needs it "
+                            "to answer you."), "consent_required", status_code=422)
     await service.set_consent(visitor=visitor, application=item.application, consent=give,
                               wants_contact=give)
     flash(request, _("Thank you: %(name)s will contact you.", name=item.producer.business_name)
@@ -224,7 +228,8 @@ async def inbox(request: Request) -> Response:
     application = await _exhibitor(request)
     q = request.query_params
     filters = service.InboxFilter(q=q.get("q", "")[:80], status=q.get("status", "")[:10],
-                                  rating=q.get("rating", "")[:5], source=q.get("source", "")[:8])
+                                  rating=q.get("rating", "")[:5], source=q.get("source", "")[:8],
+                                  procurement=q.get("procurement") == "1")
     box = await service.inbox(application=application, filters=filters)
     links = {lead.id: service.whatsapp_link(
         phone=lead.visitor.phone, visitor_name=lead.visitor.name,

@@ -234,6 +234,10 @@ class InboxFilter:
     status: str = ""
     rating: str = ""
     source: str = ""
+    procurement: bool = False
+
+
+PROCUREMENT_TYPES = ("instansi", "buyer")
 
 
 def _matches(lead: Lead, f: InboxFilter) -> bool:
@@ -243,6 +247,8 @@ def _matches(lead: Lead, f: InboxFilter) -> bool:
     if f.rating and (lead.rating or "") != f.rating:
         return False
     if f.source and lead.source != f.source:
+        return False
+    if f.procurement and v.type not in PROCUREMENT_TYPES:
         return False
     if f.q:
         text = " ".join([v.name, v.phone, v.email, v.agency, v.organisation, lead.notes,

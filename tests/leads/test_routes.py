@@ -49,6 +49,7 @@ async def test_ticket_link_sets_the_visitor_cookie_then_save_and_contact(client)
     assert r.status_code == 200 and COOKIE in r.cookies
     assert (await client.submit(stand + "/save")).status_code == 303
     assert await SavedStand.exists(visitor_id=visitor.id, application_id=a.application.id)
+    assert (await client.submit(stand + "/contact", {})).status_code == 422
     assert (await client.submit(stand + "/contact", {"consent": "1"})).status_code == 303
     mine = await client.get(f"/e/{event.slug}/my-expo")
     assert a.application.producer_id and "contact shared" in mine.text
@@ -214,3 +215,17 @@ async def test_committee_overview_group_and_offer(client) -> None:  # type: igno
     assert "Nastar Dispar" in page.text and "Delivered" in page.text
     assert (await client.get(f"{base}/inquiries/99999/group")).status_code == 404
     assert (await client.get(f"{base}/offers/99999")).status_code == 404
+
+
+async def test_a_forged_or_foreign_visitor_cookie_is_ignored(client) -> None:  # type: ignore[no-untyped-def]
+    event, a, _b, _c = await setup()
+    stand = f"/e/{event.slug}/s/{a.booth.code}"
+    await client.fetch_csrf(stand)
+    client.cookies.set(COOKIE, "eyJ2IjoxfQ.forged.signature")
+    assert (await client.submit(stand + "/save")).status_code == 403
+    other_event = (await setup())[0]
+    stranger = await make_visitor(other_event)
+    await client.get(f"/t/{stranger.link_token}")  # a ticket of another event
+    assert (await client.submit(stand + "/save")).status_code == 403
+    inquiry_page = await client.get(stand + "/inquiry")
+    assert inquiry_page.status_code == 303 and "/me?stand=" in inquiry_page.headers["location"]

@@ -256,7 +256,20 @@ async def test_committee_summary_has_no_personal_data() -> None:
     await service.save_stand(visitor=await make_visitor(event), application=b.application)
     summary = await matching.committee_summary(event=event)
     assert summary.total_leads == 2 and summary.total_inquiries == 1
-    assert [(r.label, r.inquiries, r.quantity, r.value) for r in summary.per_agency] == [
-        ("Bappeda Kaltim", 1, 100, 5_000_000)]
+    assert [(r.label, r.leads, r.inquiries, r.quantity, r.value)
+            for r in summary.per_agency] == [("Bappeda Kaltim", 1, 1, 100, 5_000_000)]
     assert "Nama Pribadi" not in repr(summary)
     assert summary.per_cluster[0].label == "nastar" and summary.per_cluster[0].leads == 2
+
+
+async def test_inbox_filters_procurement_buyers() -> None:
+    event, a, _b, _c = await setup()
+    opd = await make_visitor(event, "Pak OPD", type="instansi")
+    umum = await make_visitor(event, "Bu Umum")
+    for visitor in (opd, umum):
+        await service.set_consent(visitor=visitor, application=a.application, consent=True)
+    box = await service.inbox(application=a.application,
+                              filters=service.InboxFilter(procurement=True))
+    assert [lead.visitor.name for lead in box.leads] == ["Pak OPD"]
+    box = await service.inbox(application=a.application, filters=service.InboxFilter(q="umum"))
+    assert [lead.visitor.name for lead in box.leads] == ["Bu Umum"]
