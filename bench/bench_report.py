@@ -37,8 +37,9 @@ def _placeholders(dialect: str, n: int) -> str:
 async def _insert(conn, dialect: str, table: str, columns: list[str], rows: list[tuple]) -> None:  # type: ignore[no-untyped-def]
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
            f"VALUES ({_placeholders(dialect, len(columns))})")
-    for start in range(0, len(rows), 10_000):
-        await conn.execute_many(sql, rows[start:start + 10_000])
+    step = 2000  # asyncpg binds at most 32,767 arguments per statement
+    for start in range(0, len(rows), step):
+        await conn.execute_many(sql, rows[start:start + step])
 
 
 async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int,
@@ -48,7 +49,7 @@ async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int,
     from expo.db import tortoise_config
     from expo.events.models import Event, EventDay
 
-    await Tortoise.init(config=tortoise_config(db_url))
+    await Tortoise.init(config=tortoise_config(db_url), _create_db=db_url.startswith("postgres"))
     await Tortoise.generate_schemas(safe=True)
     conn = connections.get("default")
     dialect = conn.capabilities.dialect
@@ -135,6 +136,17 @@ async def build(db_url: str, target: str, leads: int) -> None:
           f"file {size:.1f} MB")
 
 
+async def _drop(db_url: str) -> None:
+    import asyncpg
+
+    server, name = db_url.rsplit("/", 1)
+    conn = await asyncpg.connect(server.replace("postgres://", "postgresql://") + "/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", help="PostgreSQL URL of a server (a fresh database is made)")
@@ -151,7 +163,7 @@ def main() -> int:
         if args.pg:
             import asyncpg  # noqa: F401  (fails early without the driver)
 
-            db_url = args.pg.rsplit("/", 1)[0] + f"/bench_{uuid.uuid4().hex[:8]}?create_db=true"
+            db_url = args.pg.rsplit("/", 1)[0] + f"/bench_{uuid.uuid4().hex[:8]}"
         else:
             db_url = f"sqlite://{tmp}/bench.sqlite3"
         began = time.perf_counter()
@@ -162,7 +174,9 @@ def main() -> int:
               f"{time.perf_counter() - began:.1f} s")
         target = str(Path(tmp) / "report.xlsx")
         child = subprocess.run([sys.executable, __file__, "--leads", str(args.leads), "--build",
-                                db_url.replace("?create_db=true", ""), target], check=False)
+                                db_url, target], check=False)
+        if args.pg:
+            asyncio.run(_drop(db_url))
         return child.returncode
 
 
