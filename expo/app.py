@@ -38,6 +38,7 @@ from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
 from expo.leads.committee_routes import routes as lead_committee_routes
 from expo.leads.routes import routes as lead_routes
+from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
 from expo.visitors.api import routes as visitor_api_routes
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *visitor_routes,
         *booth_routes,
         *booth_allocation_routes,
+        *report_routes,
         *lead_routes,
         *lead_committee_routes,
     ]

@@ -129,3 +129,148 @@ def read_rows(data: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> tuple[list[str
         return header, body
     finally:
         wb.close()
+
+
+# ---- a fast streaming writer for big exports -------------------------------------------------
+#
+# openpyxl's write-only mode builds an lxml element per cell (about 30 s per million cells on
+# a small server). ``stream_workbook`` writes the same workbook (frozen bold header, autofilter,
+# widths, number formats, real numbers and dates) by formatting the sheet XML directly into a
+# zip stream: constant memory, several times faster. openpyxl reads it back (see the tests).
+
+_KIND_STYLE = {"text": 0, "int": 2, "decimal": 3, "idr": 4, "date": 5, "datetime": 6,
+               "percent": 7}
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+_CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)}
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="5"><numFmt numFmtId="164" formatCode="&quot;Rp&quot; #,##0"/>'
+    '<numFmt numFmtId="165" formatCode="dd/mm/yyyy"/>'
+    '<numFmt numFmtId="166" formatCode="dd/mm/yyyy hh:mm"/>'
+    '<numFmt numFmtId="167" formatCode="0.0%"/><numFmt numFmtId="168" formatCode="#,##0.00"/>'
+    '</numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFCCFBF1"/></patternFill></fill>'
+    '</fills><borders count="1"><border/></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="168" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    '</cellStyles></styleSheet>')
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_RNS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _esc(text: str) -> str:
+    return text.translate(_XML_ESCAPES).translate(_CONTROL)
+
+
+def _text_cell(value: Any) -> str:
+    text = _esc(str(value))
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f'<c t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None or value == "":
+        return "<c/>"
+    if isinstance(value, bool) or kind == "text":
+        return _text_cell(value)
+    style = _KIND_STYLE[kind]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        serial = (value - _EXCEL_EPOCH).total_seconds() / 86400
+        return f'<c s="{style}"><v>{serial!r}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c s="{style}"><v>{(value - _EXCEL_EPOCH.date()).days}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c s="{style}"><v>{value!r}</v></c>'
+    return _text_cell(value)
+
+
+def _sheet_xml(sheet: Sheet) -> Iterable[str]:
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{c.width or max(10, min(50, len(c.header) + 4))}" '
+        f'customWidth="1"/>' for i, c in enumerate(sheet.columns, start=1))
+    yield ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           f'<worksheet {_NS} {_RNS}><sheetViews><sheetView workbookViewId="0">'
+           '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+           f'</sheetView></sheetViews><cols>{cols}</cols><sheetData>')
+    header = "".join(_text_cell(c.header).replace("<c ", '<c s="1" ', 1) for c in sheet.columns)
+    yield f"<row>{header}</row>"
+    kinds = [c.kind for c in sheet.columns]
+    count = 0
+    for row in sheet.rows:
+        yield "<row>" + "".join(_cell(v, k) for v, k in zip(row, kinds, strict=False)) + "</row>"
+        count += 1
+    for note in sheet.notes:
+        yield "<row/>"
+        yield f"<row>{_text_cell(note)}</row>"
+    last = get_column_letter(max(1, len(sheet.columns)))
+    yield f'</sheetData><autoFilter ref="A1:{last}{count + 1}"/></worksheet>'
+
+
+def _write_parts(zf: zipfile.ZipFile, titles: list[str]) -> None:
+    n = len(titles)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, n + 1))
+    zf.writestr("[Content_Types].xml", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Types xmlns="{_PKG}/content-types">'
+        '<Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f'{overrides}</Types>'))
+    zf.writestr("_rels/.rels", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{_PKG}/relationships"><Relationship Id="rId1" '
+        f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+    sheets = "".join(f'<sheet name="{_esc(t)}" sheetId="{i}" r:id="rId{i}"/>'
+                     for i, t in enumerate(titles, start=1))
+    zf.writestr("xl/workbook.xml", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<workbook {_NS} {_RNS}><sheets>{sheets}</sheets></workbook>'))
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{_DOC}/worksheet" '
+                   f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
+    zf.writestr("xl/_rels/workbook.xml.rels", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{_PKG}/relationships">{rels}<Relationship Id="rId{n + 1}" '
+        f'Type="{_DOC}/styles" Target="styles.xml"/></Relationships>'))
+    zf.writestr("xl/styles.xml", _STYLES)
+
+
+def stream_workbook(sheets: Iterable[Sheet], target: IO[bytes] | str) -> None:
+    """Write ``sheets`` like ``write_workbook`` does, streaming the XML (fast, constant memory)."""
+    titles: list[str] = []
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for index, sheet in enumerate(sheets, start=1):
+            titles.append(sheet.title[:31])
+            with zf.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as part:
+                buffer: list[str] = []
+                for piece in _sheet_xml(sheet):
+                    buffer.append(piece)
+                    if len(buffer) >= 500:
+                        part.write("".join(buffer).encode())
+                        buffer.clear()
+                part.write("".join(buffer).encode())
+        _write_parts(zf, titles)

@@ -83,6 +83,7 @@ DEMO_MODULES: list[str] = [
     "expo.exhibitors.demo",
     "expo.booths.demo",
     "expo.leads.demo",
+    "expo.reports.demo",
 ]
 
 

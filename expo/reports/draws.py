@@ -15,7 +15,7 @@ from expo.events.models import Event
 from expo.i18n import gettext as _
 from expo.reports import draw as algorithm
 from expo.reports.models import DrawRun, DrawWinner
-from expo.visitors.models import Scan, Visitor, VisitorType
+from expo.visitors.models import Scan, VisitorType
 
 # Staff never win: exhibitors' staff and the committee.
 STAFF_TYPES = frozenset({VisitorType.EXHIBITOR, VisitorType.COMMITTEE})
@@ -37,13 +37,14 @@ async def candidates(*, event: Event, day: dt.date | None,
     """Visitor numbers (ids, ascending) who checked in (on ``day``), of ``types``, not staff,
     with a valid ticket, and who have not won before at this event."""
     allowed = [t for t in (types or DRAWABLE_TYPES) if t not in STAFF_TYPES]
-    scans = Scan.filter(event=event, ok=True, direction="in", visitor_id__isnull=False)
+    # One join, no list of ids in the query: PostgreSQL binds at most 32,767 parameters.
+    scans = Scan.filter(event=event, ok=True, direction="in", visitor_id__isnull=False,
+                        visitor__type__in=allowed, visitor__revoked_at__isnull=True)
     if day is not None:
         scans = scans.filter(day=day)
     scanned = set(await scans.distinct().values_list("visitor_id", flat=True))
     won = set(await DrawWinner.filter(event=event).values_list("visitor_id", flat=True))
-    eligible = await Visitor.filter(event=event, id__in=list(scanned - won), type__in=allowed,
-                                    revoked_at__isnull=True).values_list("id", flat=True)
+    eligible = scanned - won
     return sorted(eligible)  # type: ignore[arg-type]
 
 

@@ -17,6 +17,7 @@ from expo.reports.models import ExportJob, JobStatus
 from expo.reports.workbook import build_event_workbook, file_name
 
 log = logging.getLogger("expo.reports")
+STALE_AFTER = dt.timedelta(minutes=30)
 _TASKS: set[asyncio.Task[None]] = set()  # keep a reference until each task ends
 
 
@@ -28,6 +29,10 @@ def exports_dir(data_dir: Path) -> Path:
 
 async def start_export(*, event: Event, data_dir: Path, by: User | None) -> ExportJob:
     """Create the job and start writing it in the background (one running job per event)."""
+    # A job left running by a restarted server would block every later export.
+    await ExportJob.filter(event=event, status__in=[JobStatus.PENDING, JobStatus.RUNNING],
+                           created_at__lt=dt.datetime.now(dt.UTC) - STALE_AFTER).update(
+        status=JobStatus.FAILED, error="interrupted", finished_at=dt.datetime.now(dt.UTC))
     if await ExportJob.filter(event=event, status__in=[JobStatus.PENDING,
                                                        JobStatus.RUNNING]).exists():
         raise DomainError(_("A report is already being written. Wait for it to finish."),

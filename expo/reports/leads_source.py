@@ -1,19 +1,24 @@
 """What reports read from the leads domain, behind one small adapter.
 
-The leads domain is built in parallel: until ``expo.leads.models`` exists, every function here
-answers "no leads" and the workbook's Leads sheet says so. When it lands, only this module
-changes.
+Only this module knows the leads tables (``Lead``: one visitor at one exhibitor's
+application; ``Inquiry``: a request with quantity and budget, ``agency`` and ``buyer_type``
+copied from the visitor). The Leads sheet shows no visitor contact details: the visitor
+number and type only (contacts stay with the exhibitor the visitor consented to).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise import connections
+
 from expo.events.models import Event
+from expo.i18n import lazy_gettext as _l
 
 
 @dataclass
@@ -27,7 +32,7 @@ class AgencyInquiries:
 def _models() -> Any | None:
     try:
         return importlib.import_module("expo.leads.models")
-    except ImportError:
+    except ImportError:  # pragma: no cover - the leads domain is part of the app
         return None
 
 
@@ -35,28 +40,83 @@ def available() -> bool:
     return _models() is not None
 
 
-async def lead_times(*, event: Event, since: dt.datetime | None = None) -> list[dt.datetime]:
-    """When each lead of the event was captured (UTC)."""
-    return []
+async def count(*, event: Event) -> int:
+    m = _models()
+    return 0 if m is None else await m.Lead.filter(event=event).count()
+
+
+async def lead_times(*, event: Event, day: dt.date | None = None) -> list[dt.datetime]:
+    """When each lead of the event was first captured."""
+    m = _models()
+    if m is None:
+        return []
+    return list(await m.Lead.filter(event=event).values_list("first_at", flat=True))
 
 
 async def top_stands(*, event: Event, limit: int = 10) -> list[tuple[str, int]]:
-    """(business name, leads) for the stands with the most leads."""
-    return []
+    """(business name, leads) for the exhibitors with the most leads."""
+    m = _models()
+    if m is None:
+        return []
+    names = await m.Lead.filter(event=event).values_list(
+        "application__producer__business_name", flat=True)
+    return Counter(str(n) for n in names).most_common(limit)
 
 
 async def inquiries_by_agency(*, event: Event) -> list[AgencyInquiries]:
-    return []
+    """Procurement inquiries (agency and business buyers) per agency: count, quantity, budget."""
+    m = _models()
+    if m is None:
+        return []
+    rows = await m.Inquiry.filter(event=event, buyer_type__in=["instansi", "buyer"]).values_list(
+        "agency", "quantity", "budget")
+    acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for agency, quantity, budget in rows:
+        item = acc[str(agency or "—")]
+        item[0] += 1
+        item[1] += quantity or 0
+        item[2] += budget or 0
+    return [AgencyInquiries(a, *v) for a, v in sorted(acc.items(), key=lambda kv: -kv[1][0])]
 
 
-async def count(*, event: Event) -> int:
-    return 0
+LEAD_HEADERS: Sequence[tuple[Any, str]] = (
+    (_l("First contact"), "datetime"), (_l("Last contact"), "datetime"),
+    (_l("Exhibitor"), "text"), (_l("Visitor no."), "int"), (_l("Visitor type"), "text"),
+    (_l("Source"), "text"), (_l("Rating"), "text"), (_l("Status"), "text"),
+    (_l("Value (IDR)"), "idr"), (_l("Scans"), "int"))
 
 
-LEAD_HEADERS: Sequence[tuple[str, str]] = ()
-Fetch = Callable[[int, int], Awaitable[list[tuple[Any, ...]]]]
+_LEADS_SQL = (
+    "SELECT l.id, l.first_at, l.last_at, p.business_name, l.visitor_id, v.type, "
+    "l.source, l.rating, l.status, l.value, l.scans FROM leads l "
+    "JOIN applications a ON a.id = l.application_id "
+    "JOIN producers p ON p.id = a.producer_id JOIN visitors v ON v.id = l.visitor_id ")
 
 
 async def lead_chunk(*, event: Event, after_id: int, limit: int) -> list[tuple[Any, ...]]:
     """Rows of the Leads sheet with id > ``after_id`` (the id first), at most ``limit``."""
-    return []
+    m = _models()
+    if m is None:
+        return []
+    from expo.reports.workbook import local, when
+    from expo.visitors.models import TYPE_LABELS
+
+    tz = _tz(event)
+    labels = {**{str(k): str(v) for k, v in m.SOURCE_LABELS.items()},
+              **{f"r:{k}": str(v) for k, v in m.RATING_LABELS.items()},
+              **{f"s:{k}": str(v) for k, v in m.STATUS_LABELS.items()},
+              **{f"t:{k}": str(v) for k, v in TYPE_LABELS.items()}}
+    # Raw SQL: the ORM's per-row cost dominates 100,000 rows. Only ints are interpolated.
+    where = (f"WHERE l.event_id = {int(event.id)} AND l.id > {int(after_id)} "
+             f"ORDER BY l.id LIMIT {int(limit)}")
+    _n, rows = await connections.get("default").execute_query(_LEADS_SQL + where)
+    return [(r[0], local(when(r[1]), tz), local(when(r[2]), tz), r[3], r[4],
+             labels.get(f"t:{r[5]}", r[5]),
+             labels.get(str(r[6]), r[6]), labels.get(f"r:{r[7]}", r[7] or ""),
+             labels.get(f"s:{r[8]}", r[8]), r[9], r[10]) for r in rows]
+
+
+def _tz(event: Event):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(event.timezone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -15,8 +16,8 @@ from expo.audit.service import log_action
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event, EventDay
 from expo.exhibitors.models import (
-    AppStatus,
     Application,
+    AppStatus,
     InboxMessage,
     Producer,
     ProducerMember,
@@ -110,7 +111,7 @@ async def save_report(*, event: Event, producer: Producer, data: SalesInput,
     return report
 
 
-async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dict[str, object],
+async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dict[str, Any],
                   lines: list[LineInput]) -> SalesReport:
     async with in_transaction():
         report = await SalesReport.get_or_none(event=event, producer=producer, day=day)
@@ -201,7 +202,7 @@ async def send_reminders(*, event: Event, day: dt.date, settings: Settings | Non
     missing = (await overview(event=event, day=day)).missing
     subject = _("Please report your sales of %(day)s", day=day.strftime("%d/%m/%Y"))
     body = _("The committee of %(event)s asks every exhibitor to report the day's sales "
-             "(omzet and units sold). It takes a minute on your phone: open the Sales tab "
+             "(omzet and units sold). It takes a minute on your phone: open the My sales tab "
              "of the event.", event=event.name)
     for producer in missing:
         await InboxMessage.create(producer=producer, event=event, subject=subject, body=body)

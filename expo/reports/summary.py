@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from expo.events.models import Event
-from expo.exhibitors.models import CATEGORY_LABELS, AppStatus, Application
+from expo.exhibitors.models import CATEGORY_LABELS, Application, AppStatus
 from expo.i18n import gettext as _
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
@@ -15,15 +15,11 @@ from expo.visitors.models import TYPE_LABELS, Scan, Visitor
 from expo.xlsx import Column, Sheet
 
 
-
-
 async def visitors_by_type_and_day(event: Event) -> Counter[tuple[dt.date, str]]:
     """Distinct visitors checked in, per day and visitor type."""
-    pairs = await Scan.filter(event=event, ok=True, direction="in").distinct().values_list(
-        "day", "visitor_id")
-    ids = {v for _d, v in pairs}
-    types = dict(await Visitor.filter(event=event, id__in=list(ids)).values_list("id", "type"))
-    return Counter((d, str(types.get(v, ""))) for d, v in pairs)  # type: ignore[misc]
+    rows = await Scan.filter(event=event, ok=True, direction="in").distinct().values_list(
+        "day", "visitor_id", "visitor__type")
+    return Counter((d, str(t)) for d, _v, t in rows)  # type: ignore[misc]
 
 
 async def accepted_producers_facts(event: Event) -> list[tuple[str, str, bool]]:

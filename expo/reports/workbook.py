@@ -13,7 +13,8 @@ import asyncio
 import concurrent.futures
 import contextvars
 import datetime as dt
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+import functools
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from expo.events.models import Event
 from expo.i18n import gettext as _
 from expo.reports import leads_source, summary
-from expo.xlsx import Column, Sheet, write_workbook
+from expo.xlsx import Column, Sheet, stream_workbook
 
 CHUNK = 5000
 Progress = Callable[[int, int, str], Awaitable[None]]
@@ -44,11 +45,11 @@ class LoopBridge:
     def __init__(self, loop: asyncio.AbstractEventLoop, context: contextvars.Context):
         self.loop, self.context = loop, context
 
-    def run(self, factory: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    def run(self, factory: Callable[[], Awaitable[Any]]) -> Any:
         result: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def start() -> None:
-            task = self.loop.create_task(factory(), context=self.context)
+            task = self.loop.create_task(_wrap(factory), context=self.context)
 
             def done(t: asyncio.Task[Any]) -> None:
                 if t.cancelled():
@@ -64,6 +65,10 @@ class LoopBridge:
         return result.result()
 
 
+async def _wrap(factory: Callable[[], Awaitable[Any]]) -> Any:
+    return await factory()
+
+
 def local(at: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
     """An aware datetime as the event's naive wall-clock time (Excel has no time zones)."""
     if at is None:
@@ -71,6 +76,13 @@ def local(at: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
     return at.astimezone(tz).replace(tzinfo=None)
+
+
+def when(value: Any) -> dt.datetime | None:
+    """A datetime from a raw SQL row (SQLite returns text, PostgreSQL a datetime)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
 
 
 class _Counter:
@@ -87,7 +99,7 @@ class _Counter:
 def _stream(source: Source, bridge: LoopBridge, counter: _Counter) -> Iterator[Sequence[Any]]:
     after = 0
     while True:
-        chunk = bridge.run(lambda: source.fetch(after, CHUNK))
+        chunk = bridge.run(functools.partial(source.fetch, after, CHUNK))
         if not chunk:
             return
         for row in chunk:
@@ -117,7 +129,7 @@ async def build_event_workbook(*, event: Event, target: Path | str,
         sheets = [summary_sheet] + [
             Sheet(s.title, s.columns, _stream(s, bridge, counter), notes=list(s.notes))
             for s in sources]
-        write_workbook(sheets, str(target))
+        stream_workbook(sheets, str(target))
 
     await asyncio.to_thread(write)
     return counter.done

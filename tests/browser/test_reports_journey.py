@@ -1,0 +1,51 @@
+"""An exhibitor reports a day's sales on a phone; the committee sees it on the dashboard and
+the sales page, writes the event workbook in the background and downloads it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+EVENT = "/manage/e/hkn2027"
+SELLER = "penjual@expo.test"  # staff of an accepted producer in the demo
+COMMITTEE = "panitia@expo.test"
+
+
+def test_exhibitor_reports_sales_and_committee_downloads_report(page, browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    login(page, SELLER)
+    page.goto(EVENT + "/my-sales?day=2027-04-20")
+    page.fill("#f-omzet", "1.250.000")
+    page.fill("#f-units", "48")
+    page.click("form.sales-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator('[data-testid="my-total"]')).to_contain_text("1.250.000")
+    page.context.clear_cookies()
+
+    context = browser.new_context(viewport={"width": 390, "height": 800},
+                                  base_url=live_server.url, accept_downloads=True)
+    context.set_default_timeout(10_000)
+    committee = context.new_page()
+    try:
+        login(committee, COMMITTEE)
+        committee.goto(EVENT + "/dashboard?day=2027-04-20")
+        expect(committee.locator('[data-stat="checked-in"]')).not_to_have_text("0")
+        expect(committee.locator("svg.chart").first).to_be_visible()
+        committee.goto(EVENT + "/sales?day=2027-04-20")
+        expect(committee.locator('[data-testid="sales-total"]')).to_contain_text("Rp")
+        committee.goto(EVENT + "/report")
+        committee.click("main form button[type=submit]")
+        link = committee.locator("a[download]").first
+        expect(link).to_be_visible(timeout=60_000)  # htmx polls the job until it is ready
+        with committee.expect_download() as download:
+            link.click()
+        book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        assert len(book.sheetnames) == 7
+        sales = book.worksheets[-1]
+        assert any(row[4] == 1_250_000 for row in sales.iter_rows(min_row=2, values_only=True))
+    finally:
+        context.close()
