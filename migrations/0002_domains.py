@@ -590,7 +590,7 @@ class Migration(migrations.Migration):
                 ('scanned_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('recorded_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'visitor_scans', 'app': 'models', 'unique_together': (('event', 'nonce'),), 'indexes': [Index(fields=['event', 'day', 'ok'])], 'pk_attr': 'id', 'table_description': "One scan as the device reported it, with the server's verdict (accepted or not)."},
+            options={'table': 'visitor_scans', 'app': 'models', 'unique_together': (('event', 'nonce'),), 'indexes': [Index(fields=['event_id', 'day', 'ok'])], 'pk_attr': 'id', 'table_description': "One scan as the device reported it, with the server's verdict (accepted or not)."},
             bases=['Model'],
         ),
     ]
