@@ -31,8 +31,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) main.py serve --demo --host $(HOST) --port $(PORT)
 
+# Two workers (the suite is written for it: every test has its own database); browser
+# journeys run last in each worker.
 test: $(VENV)/.installed-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not browser" -x $(PYTEST_ARGS)

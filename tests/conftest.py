@@ -60,6 +60,17 @@ async def db(backend: str) -> AsyncIterator[str]:
         yield backend
 
 
+@pytest_asyncio.fixture
+async def pg_db() -> AsyncIterator[str]:
+    """Like ``db`` but PostgreSQL only, for what only PostgreSQL can do (several processes
+    on one database). Skipped where EXPO_TEST_DATABASE_URL is unset; CI always sets it."""
+    if not PG_URL:
+        pytest.skip("needs PostgreSQL: set EXPO_TEST_DATABASE_URL")
+    EXECUTOR_CACHE.clear()
+    async with tortoise_test_context(MODEL_MODULES, db_url=backend_url("postgres")):
+        yield "postgres"
+
+
 @pytest.fixture(autouse=True)
 def _locale() -> object:
     """Service tests run in the default locale; each test starts clean."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from expo.booths.models import Booth
 from expo.booths.service import claim_booth
 from expo.errors import DomainError
@@ -56,9 +54,7 @@ def _claim_in_process(url: str, booth_id: int, app_ids: list[int]) -> list[int]:
     return asyncio.run(run())
 
 
-async def test_claims_from_several_worker_processes_have_one_winner(db: str) -> None:
-    if db != "postgres":
-        pytest.skip("several worker processes share one database on PostgreSQL only")
+async def test_claims_from_several_worker_processes_have_one_winner(pg_db: str) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
