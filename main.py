@@ -44,8 +44,9 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
 def _print_logins(logins: list[tuple[str, str, str]], base_url: str) -> None:
     print(f"\nDemo event: {base_url}/e/hkn2027")
     print("Demo logins (role  email  password):")
+    width = max(len(role) for role, _, _ in logins)
     for role, email, password in logins:
-        print(f"  {role:<10} {email:<24} {password}")
+        print(f"  {role:<{width}}  {email:<24} {password}")
     print()
 
 
