@@ -28,7 +28,8 @@ DEFAULT_LOCALE = "id"
 LOCALE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("expo_locale", default=DEFAULT_LOCALE)
+_current: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "expo_locale", default=DEFAULT_LOCALE)
 
 
 @cache

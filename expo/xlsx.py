@@ -102,8 +102,9 @@ def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def read_rows(data: bytes, *, max_rows: int = MAX_IMPORT_ROWS) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the first sheet of an .xlsx upload, or a DomainError a person can act on."""
+def read_rows(data: bytes, *,
+              max_rows: int = MAX_IMPORT_ROWS) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the first sheet of an .xlsx upload, or an actionable DomainError."""
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError(_("The file is larger than 5 MB. Split it into smaller files."),
                           "file_too_large", status_code=413)

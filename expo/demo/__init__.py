@@ -19,7 +19,7 @@ from expo.audit.service import log_action
 from expo.events.models import Event, EventDay, EventStatus
 
 DEMO_SLUG = "hkn2027"
-DEMO_PASSWORD = "expo-demo-2027"
+DEMO_PASSWORD = "expo-demo-2027"  # noqa: S105 (printed for the demo on purpose)
 
 
 @dataclass

@@ -75,7 +75,8 @@ def _form_context(form: Form) -> dict[str, object]:
         pass
     return {"form": form, "days": days,
             "timezone_options": list(INDONESIAN_ZONES.items()),
-            "status_options": [(s.value, STATUS_LABELS[s]) for s in EventStatus], "default_opens": DEFAULT_OPENS.strftime("%H:%M"),
+            "status_options": [(s.value, STATUS_LABELS[s]) for s in EventStatus],
+            "default_opens": DEFAULT_OPENS.strftime("%H:%M"),
             "default_closes": DEFAULT_CLOSES.strftime("%H:%M")}
 
 
@@ -134,7 +135,8 @@ async def set_status(request: Request) -> Response:
     if not form.valid:
         raise DomainError(_("Unknown status."), "form_invalid")
     await service.set_status(event=event, status=EventStatus(status), by=require_user(request))
-    flash(request, _("Status changed to %(status)s.", status=str(STATUS_LABELS[EventStatus(status)])))
+    label = str(STATUS_LABELS[EventStatus(status)])
+    flash(request, _("Status changed to %(status)s.", status=label))
     return redirect(str(request.url_for("events.overview", slug=event.slug)))
 
 
