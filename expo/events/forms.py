@@ -85,7 +85,7 @@ def parse_event_form(form: Form) -> EventData:
         exhibitor_reg_opens=windows["exhibitor"][0],
         exhibitor_reg_closes=windows["exhibitor"][1],
         visitor_reg_opens=windows["visitor"][0], visitor_reg_closes=windows["visitor"][1],
-        status=EventStatus(status) if status in EventStatus._value2member_map_ else EventStatus.DRAFT,
+        status=EventStatus(status) if status in set(EventStatus) else EventStatus.DRAFT,
         hours=hours,
     )
     form.check()
