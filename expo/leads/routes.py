@@ -105,7 +105,7 @@ async def stand_qr(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
-async def _require_visitor(request: Request, event: Event, code: str) -> Visitor:
+async def _require_visitor(request: Request, event: Event) -> Visitor:
     visitor = await _visitor(request, event)
     if visitor is None:
         raise DomainError(_("Open your ticket link first, or tell us who you are."),
@@ -116,7 +116,7 @@ async def _require_visitor(request: Request, event: Event, code: str) -> Visitor
 @public
 async def save(request: Request) -> Response:
     event, item = await _stand(request)
-    visitor = await _require_visitor(request, event, item.booth.code)
+    visitor = await _require_visitor(request, event)
     form = await read_form(request)
     if form.raw("action") == "remove":
         await service.unsave_stand(visitor=visitor, application=item.application)
@@ -130,7 +130,7 @@ async def save(request: Request) -> Response:
 @public
 async def contact(request: Request) -> Response:
     event, item = await _stand(request)
-    visitor = await _require_visitor(request, event, item.booth.code)
+    visitor = await _require_visitor(request, event)
     form = await read_form(request)
     give = form.boolean("consent")
     state = await service.visitor_state(visitor=visitor, application=item.application)
