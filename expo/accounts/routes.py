@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from expo.accounts import service
-from expo.accounts.models import ROLE_LABELS, OutboxMessage, Role
+from expo.accounts.models import ROLE_LABELS, Role
 from expo.accounts.permissions import (
     current_user,
     event_role,
@@ -151,7 +151,7 @@ async def set_language(request: Request) -> Response:
 
 @superuser_required
 async def outbox(request: Request) -> Response:
-    messages = await OutboxMessage.all().limit(100)
+    messages = await service.recent_outbox()
     return render(request, "accounts/outbox.html", {"messages": messages})
 
 

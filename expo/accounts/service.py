@@ -10,7 +10,14 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from expo import mail
-from expo.accounts.models import EventRole, LoginThrottle, PasswordToken, Role, User
+from expo.accounts.models import (
+    EventRole,
+    LoginThrottle,
+    OutboxMessage,
+    PasswordToken,
+    Role,
+    User,
+)
 from expo.audit.service import log_action
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
@@ -248,3 +255,7 @@ async def invite(*, settings: Settings, event: Event, email: str, name: str, rol
                    "Choose your password here (valid 14 days):\n%(link)s\n",
                    name=user.name, by=by.name, event=event.name, link=link))
     return user
+
+
+async def recent_outbox(limit: int = 100) -> list[OutboxMessage]:
+    return await OutboxMessage.all().limit(limit)

@@ -291,3 +291,15 @@ def compare(left: list[RunRow], right: list[RunRow]) -> list[tuple[Application, 
     apps = {r.application.id: r.application for r in [*left, *right]}
     return [(apps[i], a.get(i, ""), b.get(i, "")) for i in sorted(apps)
             if a.get(i, "") != b.get(i, "")]
+
+
+async def runs_of(event: Event) -> list[AllocationRun]:
+    return await AllocationRun.filter(event=event)
+
+
+async def booths_of(event: Event) -> list[Booth]:
+    return await Booth.filter(event=event).order_by("code")
+
+
+async def booth_by_code(*, event: Event, code: str) -> Booth | None:
+    return await Booth.get_or_none(event=event, code=code)

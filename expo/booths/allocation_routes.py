@@ -23,8 +23,6 @@ from .models import (
     CLUSTER_LABELS,
     RUN_STATUS_LABELS,
     AllocationMode,
-    AllocationRun,
-    Booth,
     ClusterMode,
 )
 
@@ -44,7 +42,7 @@ async def _allocation_page(request: Request, form=None, status: int = 200) -> Re
     event = request.state.event
     policy = await allocation.policy_for(event)
     return render(request, "booths/allocation.html", {
-        "event": event, "runs": await AllocationRun.filter(event=event),
+        "event": event, "runs": await allocation.runs_of(event),
         "form": form or forms.policy_form(policy, event.timezone), "policy": policy,
         "cluster_options": [(c.value, CLUSTER_LABELS[c]) for c in ClusterMode],
         "mode_options": [(AllocationMode.OPTIMAL.value, _("Committee runs the allocation")),
@@ -98,7 +96,7 @@ async def run_detail(request: Request) -> Response:
     return render(request, "booths/run.html", {
         "event": event, "run": run, "rows": await allocation.run_rows(run),
         "reason_text": reason_text, "run_status_labels": RUN_STATUS_LABELS,
-        "booths": await Booth.filter(event=event).order_by("code")})
+        "booths": await allocation.booths_of(event)})
 
 
 async def _run_and_form(request: Request):  # type: ignore[no-untyped-def]
@@ -112,7 +110,7 @@ async def run_move(request: Request) -> Response:
     run, form = await _run_and_form(request)
     code = form.text("booth", max_length=20)
     app_id = forms.form_id(form, "application")
-    booth = await Booth.get_or_none(event=request.state.event, code=code)
+    booth = await allocation.booth_by_code(event=request.state.event, code=code)
     if booth is None or app_id is None:
         raise DomainError(_("Choose an exhibitor and an existing booth code."), "bad_move")
     await allocation.move(run=run, application_id=app_id, booth=booth,

@@ -11,7 +11,6 @@ from starlette.routing import Route
 from expo.accounts.models import Role
 from expo.accounts.permissions import event_role, require_user
 from expo.errors import DomainError
-from expo.exhibitors.models import Product
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
@@ -70,7 +69,7 @@ async def _my_sales_page(request: Request, form: Form | None, day: dt.date | Non
     app = await service.exhibitor_application(user=user, event=event)
     days = await service.event_days(event)
     day = dash.pick_day(days, day, dt.date.today())
-    products = await Product.filter(producer_id=app.producer_id).order_by("id")  # type: ignore[attr-defined]
+    products = await service.products_of(app)
     report = await service.report_for(event=event, producer=app.producer, day=day) if day else None
     if form is None:
         lines = await service.lines_of(report)
@@ -94,7 +93,7 @@ async def my_sales(request: Request) -> Response:
     event, user = request.state.event, require_user(request)
     app = await service.exhibitor_application(user=user, event=event)
     form = await read_form(request)
-    products = await Product.filter(producer_id=app.producer_id).order_by("id")  # type: ignore[attr-defined]
+    products = await service.products_of(app)
     try:
         data = parse_sales(form, days=await service.event_days(event), products=products)
         await service.save_report(event=event, producer=app.producer, data=data, by=user)

@@ -215,3 +215,10 @@ async def send_reminders(*, event: Event, day: dt.date, settings: Settings | Non
                      summary=f"{len(missing)} reminders for {day.isoformat()}",
                      data={"day": day.isoformat(), "producers": [p.id for p in missing]})
     return len(missing)
+
+
+async def products_of(application: Any) -> list[Any]:
+    """The products of the producer behind an application, oldest first."""
+    from expo.exhibitors.models import Product
+
+    return await Product.filter(producer_id=application.producer_id).order_by("id")
