@@ -39,6 +39,7 @@ from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
 from expo.leads.committee_routes import routes as lead_committee_routes
 from expo.leads.routes import routes as lead_routes
+from expo.offline import routes as offline_routes
 from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/healthz", healthz, name="healthz"),
         *visitor_api_routes,  # first: the gate's hot path should not walk the page routes
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        *offline_routes,
         *event_routes,
         *account_routes,
         *audit_routes,

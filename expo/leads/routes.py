@@ -308,7 +308,9 @@ async def scanner(request: Request) -> Response:
               "wasm": str(request.url_for("static", path="vendor/barcode-detector/"
                                                           "zxing_reader.wasm").path),
               "messages": {"offline": _("Offline: the scan is kept and sent later"),
-                           "error": _("This code could not be read as a ticket")}}
+                           "error": _("This code could not be read as a ticket"),
+                           "no_camera": _("No camera here: use a handheld scanner or type "
+                                          "the code.")}}
     return render(request, "leads/scanner.html", {
         "event": event, "application": application,
         "config": Markup(json.dumps(config).replace("</", "<\\/"))})  # noqa: S704

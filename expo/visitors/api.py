@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from expo.errors import DomainError, Forbidden, NotFound
 from expo.events.models import Event
 from expo.forms import Form
 from expo.i18n import gettext as _
+from expo.ratelimit import RateLimiter
 from expo.visitors import checkin, codes, service
 from expo.visitors.checkin import GateContext, ScanInput, ScanResult
 from expo.visitors.forms import parse_visitor_form
@@ -203,8 +205,18 @@ async def counters(request: Request, ctx: GateContext, device: service.Device) -
     return JSONResponse((await service.counters(event=event)).as_dict())
 
 
+# A gate needs a handful of searches a minute; a script harvesting visitors needs thousands.
+SEARCH_LIMIT = RateLimiter(limit=20, window=60)
+
+
 @device_token
 async def search(request: Request, ctx: GateContext, device: service.Device) -> Response:
+    wait = SEARCH_LIMIT.hit(device.id)
+    if wait:
+        seconds = math.ceil(wait)
+        return JSONResponse({"error": "rate_limited", "message": _(
+            "Too many searches from this device. Try again in {n} seconds, or scan the ticket."
+        ).format(n=seconds)}, status_code=429, headers={"Retry-After": str(seconds)})
     event = await Event.get(id=ctx.event_id)
     found = await service.search_at_gate(event=event, q=request.query_params.get("q", ""))
     signer = _signer(request)

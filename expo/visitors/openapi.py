@@ -12,7 +12,8 @@ _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "str
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed JSON", 401: "Missing or invalid device token",
             403: "Token of another event, or not allowed for this token",
-            404: "Unknown event", 422: "Invalid input (the message says what to fix)"}
+            404: "Unknown event", 422: "Invalid input (the message says what to fix)",
+            429: "Too many requests: wait the seconds in Retry-After"}
     return {str(c): {"description": text[c],
                      "content": {"application/json": {"schema": _ERROR}}} for c in codes}
 
@@ -110,10 +111,12 @@ OPENAPI: dict[str, Any] = {
             "security": _SECURITY, "parameters": [_SLUG],
             "responses": {"200": {"description": "Counters"}, **_errors(401, 403, 404)}}},
         "/api/v1/events/{slug}/search": {"get": {
-            "summary": "Up to 10 visitors by name or phone (at least 3 characters)",
+            "summary": "Up to 10 visitors by name or phone (at least 3 characters); "
+                       "20 searches a minute per device, then 429 with Retry-After",
             "security": _SECURITY, "parameters": [_SLUG, {"name": "q", "in": "query",
                                                           "required": True,
                                                           "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "Matches"}, **_errors(401, 403, 404, 422)}}},
+            "responses": {"200": {"description": "Matches"},
+                          **_errors(401, 403, 404, 422, 429)}}},
     },
 }

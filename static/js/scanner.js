@@ -1,6 +1,5 @@
-// The gate scanner: camera (native BarcodeDetector or the vendored ZXing wasm), handheld
-// scanners (keyboard + Enter), search fallback, offline checks with the Ed25519 public key,
-// an IndexedDB queue synced in batches, and live counters.
+// The gate scanner: camera and handheld scanners (scankit.js), search fallback, offline checks
+// with the Ed25519 public key, an IndexedDB queue synced in batches, and live counters.
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("scanner-config").textContent);
@@ -13,7 +12,7 @@
   var bundle = null;
   var publicKey = null;
   var online = navigator.onLine;
-  var lastCode = "", lastAt = 0;
+  var guard = ExpoScan.repeatGuard(2500);
 
   // ---- token ------------------------------------------------------------------------------
   if (location.hash.indexOf("#token=") === 0) {
@@ -49,25 +48,12 @@
   window.addEventListener("offline", function () { setOnline(false); });
 
   // ---- feedback: big answer, sound, vibration -----------------------------------------------
-  var audio = null;
-  function beep(ok) {
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var osc = audio.createOscillator(), gain = audio.createGain();
-      osc.type = ok ? "sine" : "square";
-      osc.frequency.value = ok ? 1320 : 220;
-      gain.gain.value = 0.15;
-      osc.connect(gain); gain.connect(audio.destination);
-      osc.start(); osc.stop(audio.currentTime + (ok ? 0.15 : 0.5));
-    } catch (e) { /* no audio: the colour is enough */ }
-  }
   function show(kind, text) {
     var box = $("answer");
     box.className = "answer answer-" + kind;
     box.dataset.state = kind;
     $("answer-text").textContent = text;
-    beep(kind !== "bad");
-    if (navigator.vibrate) { navigator.vibrate(kind === "bad" ? [200, 100, 200] : 80); }
+    ExpoScan.feedback(kind !== "bad");
   }
   function hhmm(iso) {
     var tz = (bundle && bundle.timezone) || undefined;
@@ -140,30 +126,10 @@
   }
 
   // ---- the queue (IndexedDB) -----------------------------------------------------------------
-  var dbPromise = new Promise(function (resolve, reject) {
-    var req = indexedDB.open("expo-scanner", 1);
-    req.onupgradeneeded = function () { req.result.createObjectStore("queue", { keyPath: "nonce" }); };
-    req.onsuccess = function () { resolve(req.result); };
-    req.onerror = function () { reject(req.error); };
-  });
-  function store(mode) {
-    return dbPromise.then(function (db) { return db.transaction("queue", mode).objectStore("queue"); });
-  }
-  function idb(req) {
-    return new Promise(function (resolve, reject) {
-      req.onsuccess = function () { resolve(req.result); };
-      req.onerror = function () { reject(req.error); };
-    });
-  }
-  function enqueue(item) {
-    return store("readwrite").then(function (s) { return idb(s.put(item)); }).then(showQueue);
-  }
-  function queued() {
-    return store("readonly").then(function (s) { return idb(s.getAll()); })
-      .then(function (all) { return all.filter(function (x) { return x.slug === cfg.slug; }); });
-  }
+  var pending = ExpoScan.queue("expo-scanner", cfg.slug);
+  function enqueue(item) { return pending.put(item).then(showQueue); }
   function showQueue() {
-    return queued().then(function (all) {
+    return pending.all().then(function (all) {
       $("queue").hidden = all.length === 0;
       $("queue-n").textContent = all.length;
       document.body.dataset.queued = all.length;
@@ -173,19 +139,17 @@
   function sync() {
     if (syncing) { return Promise.resolve(); }
     syncing = true;
-    return queued().then(function (all) {
+    return pending.all().then(function (all) {
       if (!all.length) { return null; }
       var batch = all.slice(0, 1000);
-      var scans = batch.map(function (x) {
+      var payload = batch.map(function (x) {
         return { code: x.code, direction: x.direction, nonce: x.nonce, scanned_at: x.scanned_at, offline: true };
       });
-      return api("/scans/batch", { method: "POST", body: JSON.stringify({ scans: scans }), timeout: 20000 })
+      return api("/scans/batch", { method: "POST", body: JSON.stringify({ scans: payload }), timeout: 20000 })
         .then(function (r) { if (!r.ok) { throw new Error("sync " + r.status); } return r.json(); })
         .then(function () {
           setOnline(true);
-          return store("readwrite").then(function (s) {
-            return Promise.all(batch.map(function (x) { return idb(s.delete(x.nonce)); }));
-          });
+          return pending.remove(batch.map(function (x) { return x.nonce; }));
         });
     }).then(showQueue).then(refreshCounters).catch(function () { setOnline(navigator.onLine && false); })
       .finally(function () { syncing = false; });
@@ -197,16 +161,10 @@
     return picked && !$("direction").hidden ? picked.value : "in";
   }
   function handle(text) {
-    var code = (text || "").replace(/\s+/g, "").toUpperCase();
-    if (!code) { return; }
+    var code = ExpoScan.normalize(text);
+    if (!code || guard.seen(code)) { return; }
     var now = new Date();
-    // A ticket held in front of the camera is read many times a second: answer it once, and
-    // again only after it has been out of view for a moment.
-    var repeat = code === lastCode && now - lastAt < 2500;
-    lastCode = code; lastAt = now;
-    if (repeat) { return; }
-    var item = { slug: cfg.slug, code: code, direction: direction(),
-      nonce: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + now.getTime()),
+    var item = { code: code, direction: direction(), nonce: ExpoScan.nonce(),
       scanned_at: now.toISOString() };
     var body = JSON.stringify({ code: item.code, direction: item.direction, nonce: item.nonce,
       scanned_at: item.scanned_at });
@@ -261,7 +219,7 @@
   $("manual").addEventListener("submit", function (e) {
     e.preventDefault();
     var input = $("manual-code");
-    lastCode = "";
+    guard.reset();
     handle(input.value);
     input.value = "";
     input.focus();
@@ -278,61 +236,14 @@
         var li = document.createElement("li"), b = document.createElement("button");
         b.type = "button"; b.className = "button secondary";
         b.textContent = v.name + " · " + v.phone + " · " + v.type;
-        b.addEventListener("click", function () { lastCode = ""; handle(v.code); list.innerHTML = ""; $("search-q").value = ""; });
+        b.addEventListener("click", function () { guard.reset(); handle(v.code); list.innerHTML = ""; $("search-q").value = ""; });
         li.appendChild(b); list.appendChild(li);
       });
     }).catch(function () { list.innerHTML = ""; });
   }
 
-  var stream = null, detector = null, running = false;
-  function makeDetector() {
-    if ("BarcodeDetector" in window) {
-      return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
-        return formats.indexOf("qr_code") >= 0 ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
-      }).catch(function () { return null; }).then(function (native) { return native || polyfill(); });
-    }
-    return Promise.resolve(polyfill());
-  }
-  function polyfill() {
-    var lib = window.BarcodeDetectionAPI;
-    lib.prepareZXingModule({ overrides: { locateFile: function (path, prefix) {
-      return path.endsWith(".wasm") ? cfg.wasm : prefix + path;
-    } } });
-    return new lib.BarcodeDetector({ formats: ["qr_code"] });
-  }
-  function startCamera() {
-    var status = $("camera-status"), video = $("video");
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = M.no_camera; return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (s) {
-        stream = s; video.srcObject = s; video.classList.add("on");
-        return video.play();
-      })
-      .then(makeDetector)
-      .then(function (d) { detector = d; running = true; document.body.dataset.camera = "on"; loop(); })
-      .catch(function (err) {
-        status.textContent = M.no_camera + " (" + String(err && err.name || err) + ")";
-      });
-  }
-  function stopCamera() {
-    running = false;
-    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
-    $("video").classList.remove("on");
-  }
-  function loop() {
-    if (!running) { return; }
-    var video = $("video");
-    var next = function () { setTimeout(loop, 120); };
-    if (video.readyState < 2) { next(); return; }
-    detector.detect(video).then(function (codes) {
-      if (codes && codes.length) { handle(codes[0].rawValue); }
-    }).catch(function () { /* a frame that could not be read */ }).then(next);
-  }
-  $("camera-toggle").addEventListener("click", function () {
-    if (running) { stopCamera(); } else { startCamera(); }
-  });
+  ExpoScan.camera({ video: $("video"), toggle: $("camera-toggle"), status: $("camera-status"),
+    wasm: cfg.wasm, unavailable: M.no_camera, onCode: handle });
 
   // ---- start -------------------------------------------------------------------------------------
   var cached = localStorage.getItem(bundleKey);
@@ -350,5 +261,5 @@
   setInterval(function () { if (navigator.onLine) { sync(); } }, 5000);
   setInterval(refreshCounters, 10000);
   $("manual-code").focus();
-  if (new URLSearchParams(location.search).get("camera") !== "off") { startCamera(); }
+  ExpoScan.keepOffline();
 })();

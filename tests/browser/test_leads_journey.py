@@ -113,3 +113,29 @@ def test_visitor_to_inbox_export_and_scan(camera_browser, live_server, visitor):
     row = staff.locator("[data-testid=leads] tr", has_text="Ibu Pembeli Nastar")
     assert row.locator(".rating-hot").count() == 1
     assert "hampers" in row.inner_text()
+
+    # Offline at the stand: the scan is kept in IndexedDB, survives reopening the page from the
+    # service worker's cache, and is sent once when the network returns.
+    staff.goto(f"/manage/e/{SLUG}/leads")
+    total = staff.locator("[data-testid=leads-total]")
+    leads_before = int(total.inner_text())
+    token = live_server.cli("token", "--event", SLUG, "--gate", "Pintu Utama",
+                            "--kiosk").strip().splitlines()[-1]
+    other = api(live_server, token, "/visitors", {"name": "Pak Luring", "type": "umum",
+                                                  "phone": "081255509876"})
+    staff.goto(f"/manage/e/{SLUG}/leads/scanner?camera=off")
+    staff.wait_for_function("document.body.dataset.offlineReady === '1'")
+    staff.context.set_offline(True)
+    staff.fill("#manual-code", other["code"])
+    staff.press("#manual-code", "Enter")
+    staff.wait_for_selector("#answer[data-state=offline]")
+    staff.wait_for_function("document.body.dataset.queued === '1'")
+    reopened = staff.reload()
+    assert reopened is not None and reopened.headers.get("x-expo-offline") == "cache"
+    staff.wait_for_function("document.body.dataset.ready === '1'")
+    assert staff.locator("#queue-n").inner_text() == "1"
+    staff.context.set_offline(False)
+    staff.wait_for_function("document.body.dataset.queued === '0'")
+    staff.goto(f"/manage/e/{SLUG}/leads")
+    # Pak Luring did not share his contact: the lead is counted, not shown.
+    assert int(total.inner_text()) == leads_before + 1

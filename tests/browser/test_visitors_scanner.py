@@ -1,5 +1,6 @@
 """The gate scanner in Chromium: a fake camera shows a ticket, the network drops, a scan is
-queued offline and synced once when it returns."""
+queued offline, the page reopens from the service worker's cache, and the queue is synced
+once when the network returns."""
 
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, li
     page.wait_for_function(
         "document.querySelector('[data-counter=checked_in]').textContent.trim() === '1'")
 
+    # The service worker has kept the page and its assets: it reopens without a network.
+    page.wait_for_function("document.body.dataset.offlineReady === '1'")
     page.context.set_offline(True)
     page.fill("#manual-code", second)
     page.press("#manual-code", "Enter")
@@ -91,9 +94,25 @@ def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, li
     page.wait_for_function("document.body.dataset.queued === '1'")
     assert page.locator("#queue-n").inner_text() == "1"
 
+    reopened = page.reload()
+    assert reopened is not None and reopened.headers.get("x-expo-offline") == "cache"
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("document.body.dataset.queued === '1'")
+    # The camera (its decoder's wasm from the worker's cache) still shows the first ticket,
+    # and the offline memory of who is inside survived the reload.
+    page.wait_for_selector("#answer[data-state=bad]", timeout=30_000)
+    assert "sudah masuk pukul" in answer.inner_text()
+    page.click("#camera-toggle")
+
     page.context.set_offline(False)
     page.wait_for_function("document.body.dataset.queued === '0'")
     page.wait_for_function(
         "document.querySelector('[data-counter=checked_in]').textContent.trim() === '2'")
     numbers = api(live_server, token, "/counters")
     assert numbers["checked_in"] == 2 and numbers["scans"] == 2 and numbers["rejected"] == 0
+
+    # Signing out drops the kept pages (they carry the user's name and form token).
+    assert page.evaluate("caches.has('expo-pages')")
+    page.evaluate("document.querySelector('form[action$=\"/logout\"]').submit()")
+    page.wait_for_url(lambda url: "/gate/scanner" not in url)
+    assert page.evaluate("caches.has('expo-pages')") is False

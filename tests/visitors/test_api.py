@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from expo.accounts.models import Role
-from expo.visitors import checkin, service
+from expo.visitors import api, checkin, service
 from expo.visitors.models import GateRules, Scan, Visitor
 from tests.factories import make_event, make_user
 from tests.visitors.helpers import code_of, make_visitor
@@ -13,6 +13,7 @@ from tests.visitors.helpers import code_of, make_visitor
 def _fresh_caches():
     checkin.forget_event()
     service._devices.clear()
+    api.SEARCH_LIMIT._hits.clear()
 
 
 async def setup(kiosk: bool = False, reentry: bool = True):
@@ -184,6 +185,23 @@ async def test_api_search_offline_bundle_and_counters(client):
     numbers = (await client.get(base + "/counters", headers=auth)).json()
     assert numbers["checked_in"] == 1 and numbers["per_gate"] == [{"gate": "Pintu Utama",
                                                                     "entries": 1}]
+
+
+async def test_api_search_is_rate_limited_per_device(client):
+    event, auth = await setup()
+    await make_visitor(event, name="Rahmat Hidayat")
+    gate = await service.create_gate(event=event, name="Pintu Dua", by=None)
+    _token, other = await service.create_device_token(event=event, gate=gate, by=None)
+    url = f"/api/v1/events/{event.slug}/search?q=rahmat"
+    for _ in range(api.SEARCH_LIMIT.limit):
+        assert (await client.get(url, headers=auth)).status_code == 200
+    refused = await client.get(url, headers=auth)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "pindai tiketnya" in refused.json()["message"]
+    # Another gate's device has its own allowance.
+    assert (await client.get(url, headers={"Authorization": f"Bearer {other}"})).status_code == 200
 
 
 async def test_api_openapi_document(client):

@@ -1,0 +1,152 @@
+// What every scanner page shares (the gate's scanner and the exhibitors' lead scanner):
+// the camera reader (native BarcodeDetector or the vendored ZXing wasm), a handheld scanner or
+// typed code, a guard against the same code read many times a second, feedback by sound and
+// vibration, a queue kept in IndexedDB for scans taken offline, and the service worker that
+// lets the page reopen without a network.
+(function () {
+  "use strict";
+
+  function normalize(text) { return (text || "").replace(/\s+/g, "").toUpperCase(); }
+
+  function nonce() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return String(Math.random()).slice(2) + Date.now();
+  }
+
+  // A ticket held in front of the camera is read many times a second: answer it once, and
+  // again only after it has been out of view for `ms`.
+  function repeatGuard(ms) {
+    var last = "", at = 0;
+    return {
+      seen: function (code) {
+        var now = Date.now(), again = code === last && now - at < ms;
+        last = code; at = now;
+        return again;
+      },
+      reset: function () { last = ""; }
+    };
+  }
+
+  var audio = null;
+  function feedback(ok) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = ok ? "sine" : "square";
+      osc.frequency.value = ok ? 1320 : 220;
+      gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + (ok ? 0.15 : 0.5));
+    } catch (e) { /* no audio: the colour is enough */ }
+    if (navigator.vibrate) { navigator.vibrate(ok ? 80 : [200, 100, 200]); }
+  }
+
+  // ---- the camera --------------------------------------------------------------------------
+  function makeDetector(wasm) {
+    function polyfill() {
+      var lib = window.BarcodeDetectionAPI;
+      lib.prepareZXingModule({ overrides: { locateFile: function (path, prefix) {
+        return path.endsWith(".wasm") ? wasm : prefix + path;
+      } } });
+      return new lib.BarcodeDetector({ formats: ["qr_code"] });
+    }
+    if ("BarcodeDetector" in window && window.BarcodeDetector.getSupportedFormats) {
+      return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+        return formats.indexOf("qr_code") >= 0 ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
+      }).catch(function () { return null; }).then(function (native) { return native || polyfill(); });
+    }
+    return Promise.resolve(polyfill());
+  }
+
+  // opts: video, toggle (button), status (element), wasm (url), onCode(text),
+  // unavailable (message), interval (ms between frames)
+  function camera(opts) {
+    var stream = null, detector = null, running = false;
+    function loop() {
+      if (!running) { return; }
+      var next = function () { setTimeout(loop, opts.interval || 120); };
+      if (opts.video.readyState < 2) { next(); return; }
+      detector.detect(opts.video).then(function (found) {
+        if (found && found.length) { opts.onCode(found[0].rawValue); }
+      }).catch(function () { /* a frame that could not be read */ }).then(next);
+    }
+    function start() {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        opts.status.textContent = opts.unavailable; return;
+      }
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+        .then(function (s) {
+          stream = s; opts.video.srcObject = s; opts.video.classList.add("on");
+          return opts.video.play();
+        })
+        .then(function () { return makeDetector(opts.wasm); })
+        .then(function (d) { detector = d; running = true; document.body.dataset.camera = "on"; loop(); })
+        .catch(function (err) {
+          opts.status.textContent = opts.unavailable + " (" + String(err && err.name || err) + ")";
+        });
+    }
+    function stop() {
+      running = false;
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+      opts.video.classList.remove("on");
+      document.body.dataset.camera = "off";
+    }
+    opts.toggle.addEventListener("click", function () { if (running) { stop(); } else { start(); } });
+    if (new URLSearchParams(location.search).get("camera") !== "off") { start(); }
+    return { start: start, stop: stop };
+  }
+
+  // ---- a queue of scans in IndexedDB, keyed by nonce ---------------------------------------
+  // Each database holds one store, "queue"; items carry `slug` so one device can serve
+  // several events.
+  function queue(dbName, slug) {
+    var opened = new Promise(function (resolve, reject) {
+      var req = indexedDB.open(dbName, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore("queue", { keyPath: "nonce" }); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+    });
+    function done(req) {
+      return new Promise(function (resolve, reject) {
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    function store(mode) {
+      return opened.then(function (db) { return db.transaction("queue", mode).objectStore("queue"); });
+    }
+    return {
+      put: function (item) {
+        item.slug = slug;
+        return store("readwrite").then(function (s) { return done(s.put(item)); });
+      },
+      all: function () {
+        return store("readonly").then(function (s) { return done(s.getAll()); }).then(function (items) {
+          return items.filter(function (x) { return x.slug === slug; })
+            .sort(function (a, b) { return a.scanned_at < b.scanned_at ? -1 : a.scanned_at > b.scanned_at ? 1 : 0; });
+        });
+      },
+      remove: function (nonces) {
+        return store("readwrite").then(function (s) {
+          return Promise.all(nonces.map(function (n) { return done(s.delete(n)); }));
+        });
+      }
+    };
+  }
+
+  // ---- the service worker: the scanner page and its assets stay available offline ------------
+  function keepOffline() {
+    if (!("serviceWorker" in navigator) || !window.caches) { return Promise.resolve(false); }
+    return navigator.serviceWorker.register("/sw.js", { scope: "/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () {
+        // This page was loaded before the worker controlled it: keep a copy now.
+        return caches.open("expo-pages").then(function (cache) { return cache.add(location.pathname); });
+      })
+      .then(function () { document.body.dataset.offlineReady = "1"; return true; })
+      .catch(function () { return false; });
+  }
+
+  window.ExpoScan = { normalize: normalize, nonce: nonce, repeatGuard: repeatGuard,
+    feedback: feedback, camera: camera, queue: queue, keepOffline: keepOffline };
+})();
