@@ -9,7 +9,7 @@ import phonenumbers
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.regions import KALTIM, OUTSIDE
-from expo.visitors.models import PUBLIC_TYPES, Visitor, VisitorType
+from expo.visitors.models import PUBLIC_TYPES, Source, Visitor, VisitorType
 
 MAX_GROUP = 60
 
@@ -111,6 +111,11 @@ def parse_visitor_edit(form: Form, *, types: tuple[VisitorType, ...],
     form.check()
     return VisitorDetails(name=name, phone=phone, email=email, type=VisitorType(kind),
                           agency=agency, organisation=organisation, kabupaten=kabupaten)
+
+
+def contact_required(visitor: Visitor) -> bool:
+    """Online registration asked for the phone and kabupaten: an edit keeps them."""
+    return visitor.source == Source.ONLINE
 
 
 def visitor_form(visitor: Visitor) -> Form:

@@ -138,10 +138,14 @@ async def revoke_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
     return visitor
 
 
+def _erased() -> DomainError:
+    return DomainError(_("This visitor deleted their registration: it can no longer be "
+                         "changed."), "visitor_erased")
+
+
 def _check_not_erased(visitor: Visitor) -> None:
     if visitor.erased_at is not None:
-        raise DomainError(_("This visitor deleted their registration: it can no longer be "
-                            "changed."), "visitor_erased")
+        raise _erased()
 
 
 async def update_visitor(*, visitor: Visitor, details: VisitorDetails,
@@ -156,8 +160,7 @@ async def update_visitor(*, visitor: Visitor, details: VisitorDetails,
         return []
     # One conditional UPDATE: an edit that loses the race with an erasure saves nothing.
     if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
-        raise DomainError(_("This visitor deleted their registration: it can no longer be "
-                            "changed."), "visitor_erased")
+        raise _erased()
     for name, value in changes.items():
         setattr(visitor, name, value)
     fields = list(changes)
@@ -174,7 +177,7 @@ async def reinstate_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
     if visitor.revoked_at is None:
         return visitor
     if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(revoked_at=None):
-        _check_not_erased(await Visitor.get(id=visitor.id))
+        raise _erased()
     visitor.revoked_at = None
     await log_action(action="expo.visitor.reinstated", actor=by, event=visitor.event,  # type: ignore[arg-type]
                      obj=visitor)
