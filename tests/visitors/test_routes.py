@@ -260,7 +260,7 @@ async def test_committee_edits_a_visitor_and_the_ticket_stays_valid(client, db):
 
 
 async def test_committee_edit_shows_errors_next_to_the_fields(client, db):
-    event, _user = await signed_in(client, Role.COMMITTEE)
+    event, user = await signed_in(client, Role.COMMITTEE)
     visitor = await make_visitor(event)
     url = f"/manage/e/{event.slug}/visitors/{visitor.id}/edit"
     response = await client.submit(url, EDIT | {"name": " ", "phone": "12345", "agency": ""})
@@ -274,7 +274,7 @@ async def test_committee_edit_shows_errors_next_to_the_fields(client, db):
     assert (await Visitor.get(id=visitor.id)).name == "Siti Rahmawati"
     # a badge holder without a phone or kabupaten can still be corrected
     badge = (await service.issue_badges(event=event, names=["Pak Tamu"], type=VisitorType.GUEST,
-                                        organisation="", by=_user))[0]
+                                        organisation="", by=user))[0]
     fixed = await client.submit(f"/manage/e/{event.slug}/visitors/{badge.id}/edit",
                                 {"name": "Pak Tamu Besar", "type": "guest"})
     assert fixed.status_code == 303
