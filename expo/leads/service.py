@@ -199,6 +199,27 @@ async def record_scan(*, event: Event, application: Application, code: str,
     return ScanOutcome(lead=lead, visitor=visitor, created=not existed, visible=visible)
 
 
+async def forget_visitor(*, visitor: Visitor) -> None:
+    """The visitor deleted their registration: withdraw their consent at every stand where
+    they left a lead (a withdrawn consent hides the lead whatever the ticket says), drop their
+    saved stands and the free text written by or about them. Leads and inquiries stay,
+    without a person behind them, for the counts."""
+    now = _now()
+    leads = await Lead.filter(visitor_id=visitor.id).values_list("id", "application_id")
+    asked = set(await ContactRequest.filter(visitor_id=visitor.id).values_list(
+        "application_id", flat=True))
+    await ContactRequest.bulk_create(
+        [ContactRequest(visitor_id=visitor.id, application_id=app_id, revoked_at=now)
+         for app_id in {app_id for _id, app_id in leads} - asked], ignore_conflicts=True)
+    await ContactRequest.filter(visitor_id=visitor.id, revoked_at__isnull=True).update(
+        consent=False, wants_contact=False, revoked_at=now)
+    await SavedStand.filter(visitor_id=visitor.id).delete()
+    if leads:
+        lead_ids = [lead_id for lead_id, _app in leads]
+        await Lead.filter(id__in=lead_ids).update(notes="")
+        await Inquiry.filter(lead_id__in=lead_ids).update(note="")
+
+
 # ---- consent: who may be shown ------------------------------------------------------------
 
 async def visible_lead_ids(*, application: Application,

@@ -9,7 +9,7 @@ import phonenumbers
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.regions import KALTIM, OUTSIDE
-from expo.visitors.models import PUBLIC_TYPES, VisitorType
+from expo.visitors.models import PUBLIC_TYPES, Source, Visitor, VisitorType
 
 MAX_GROUP = 60
 
@@ -24,6 +24,22 @@ class VisitorData:
     organisation: str = ""
     kabupaten: str = ""
     consent_share: bool = False
+
+
+@dataclass(frozen=True)
+class VisitorDetails:
+    """What may be edited on a visitor: the fields of ``DETAIL_FIELDS``."""
+
+    name: str
+    phone: str
+    email: str
+    type: VisitorType
+    agency: str
+    organisation: str
+    kabupaten: str
+
+
+DETAIL_FIELDS = ("name", "phone", "email", "type", "agency", "organisation", "kabupaten")
 
 
 @dataclass
@@ -58,21 +74,53 @@ def _phone(form: Form, name: str, *, required: bool = True) -> str:
     return phone
 
 
+def _agency(form: Form, kind: str) -> str:
+    agency = form.text("agency", required=False, max_length=160)
+    if kind == VisitorType.INSTANSI and not agency:
+        form.error("agency", _("Name the agency (OPD) you come from."))
+    return agency
+
+
 def parse_visitor_form(form: Form, *, kiosk: bool = False,
                        types: tuple[VisitorType, ...] = PUBLIC_TYPES) -> VisitorData:
     name = form.text("name", max_length=120, min_length=2)
     phone = _phone(form, "phone", required=not kiosk)
     email = form.email("email", required=False)
     kind = form.choice("type", [t.value for t in types], required=not kiosk) or "umum"
-    agency = form.text("agency", required=False, max_length=160)
-    if kind == VisitorType.INSTANSI and not agency:
-        form.error("agency", _("Name the agency (OPD) you come from."))
+    agency = _agency(form, kind)
     kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE], required=not kiosk)
     form.check()
     return VisitorData(name=name, phone=phone, email=email, type=VisitorType(kind),
                        agency=agency, organisation=form.text("organisation", required=False,
                                                              max_length=160),
                        kabupaten=kabupaten, consent_share=form.boolean("consent_share"))
+
+
+def parse_visitor_edit(form: Form, *, types: tuple[VisitorType, ...],
+                       complete: bool) -> VisitorDetails:
+    """The details form of an existing visitor (consent is not on it: only the visitor gives
+    or withdraws consent, on the ticket page). ``complete`` asks for the phone and kabupaten
+    that online registration asks for; kiosk, group and badge tickets may lack them."""
+    name = form.text("name", max_length=120, min_length=2)
+    phone = _phone(form, "phone", required=complete)
+    email = form.email("email", required=False)
+    kind = form.choice("type", [t.value for t in types])
+    agency = _agency(form, kind)
+    organisation = form.text("organisation", required=False, max_length=160)
+    kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE], required=complete)
+    form.check()
+    return VisitorDetails(name=name, phone=phone, email=email, type=VisitorType(kind),
+                          agency=agency, organisation=organisation, kabupaten=kabupaten)
+
+
+def contact_required(visitor: Visitor) -> bool:
+    """Online registration asked for the phone and kabupaten: an edit keeps them."""
+    return visitor.source == Source.ONLINE
+
+
+def visitor_form(visitor: Visitor) -> Form:
+    """The details form filled with what is stored."""
+    return Form({name: str(getattr(visitor, name)) for name in DETAIL_FIELDS})
 
 
 def parse_group_form(form: Form) -> GroupData:

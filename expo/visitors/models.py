@@ -87,6 +87,8 @@ class Visitor(Model):
     consent_at = fields.DatetimeField(null=True)
     consent_revoked_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # Set when the visitor deleted their registration: the row stays, anonymised, for counts.
+    erased_at = fields.DatetimeField(null=True)
     # Presence, changed only by one conditional UPDATE per scan.
     inside = fields.BooleanField(default=False, db_default=False)
     last_in_day = fields.DateField(null=True)

@@ -19,8 +19,22 @@ from expo.nav import Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
 from expo.visitors import checkin, codes, service
-from expo.visitors.forms import parse_group_form, parse_names, parse_visitor_form
-from expo.visitors.models import BADGE_TYPES, PUBLIC_TYPES, TYPE_LABELS, Source, VisitorType
+from expo.visitors.forms import (
+    contact_required,
+    parse_group_form,
+    parse_names,
+    parse_visitor_edit,
+    parse_visitor_form,
+    visitor_form,
+)
+from expo.visitors.models import (
+    BADGE_TYPES,
+    PUBLIC_TYPES,
+    TYPE_LABELS,
+    Source,
+    Visitor,
+    VisitorType,
+)
 from expo.web import absolute_url, read_form, redirect, render, settings_of
 
 STAFF = (Role.COMMITTEE, Role.GATE)
@@ -134,6 +148,51 @@ async def consent(request: Request) -> Response:
     return redirect(_url(request, "visitors.ticket", token=visitor.link_token))
 
 
+def _own_types(visitor: Visitor) -> tuple[VisitorType, ...]:
+    """A visitor picks among the public types; a badge type is the committee's to change."""
+    return PUBLIC_TYPES if visitor.type in PUBLIC_TYPES else (VisitorType(visitor.type),)
+
+
+@public
+async def ticket_edit(request: Request) -> Response:
+    visitor = await service.visitor_by_link(token=request.path_params["token"])
+    types = _own_types(visitor)
+    form, status = visitor_form(visitor), 200
+    if request.method == "POST":
+        form = await read_form(request)
+        try:
+            details = parse_visitor_edit(form, types=types, complete=contact_required(visitor))
+        except FormInvalid:
+            status = 422
+        else:
+            await service.update_visitor(visitor=visitor, details=details, by=None)
+            flash(request, _("Your details are saved. Your QR code stays the same."))
+            return redirect(_url(request, "visitors.ticket", token=visitor.link_token))
+    return render(request, "visitors/ticket_edit.html", {
+        "visitor": visitor, "event": visitor.event, "form": form,
+        "required": contact_required(visitor), "region_options": region_choices(),
+        "type_options": [(t.value, TYPE_LABELS[t]) for t in types]}, status)
+
+
+@public
+async def ticket_delete(request: Request) -> Response:
+    """The right to erasure, after a confirmation: the registration is anonymised."""
+    visitor = await service.visitor_by_link(token=request.path_params["token"])
+    form, status = Form(), 200
+    if request.method == "POST":
+        form = await read_form(request)
+        if form.boolean("confirm"):
+            await service.erase_visitor(visitor=visitor)
+            response = render(request, "visitors/deleted.html", {"event": visitor.event})
+            identity.forget(response)  # stand pages no longer know this phone
+            return response
+        form.error("confirm", _("Tick the box to confirm that you want to delete your "
+                                "registration."))
+        status = 422
+    return render(request, "visitors/ticket_delete.html",
+                  {"visitor": visitor, "event": visitor.event, "form": form}, status)
+
+
 @public
 async def group(request: Request) -> Response:
     group, members = await service.group_by_link(token=request.path_params["token"])
@@ -167,6 +226,46 @@ async def revoke(request: Request) -> Response:
     await service.revoke_ticket(visitor=visitor, by=require_user(request))
     flash(request, _("Ticket of %(name)s revoked.", name=visitor.name))
     return redirect(_url(request, "visitors.list", slug=event.slug))
+
+
+@event_role(Role.COMMITTEE)
+async def reinstate(request: Request) -> Response:
+    event = request.state.event
+    visitor = await service.get_visitor(event=event, visitor_id=request.path_params["vid"])
+    visitor.event = event
+    await service.reinstate_ticket(visitor=visitor, by=require_user(request))
+    flash(request, _("Ticket of %(name)s is valid again.", name=visitor.name))
+    return redirect(_url(request, "visitors.list", slug=event.slug))
+
+
+def _all_types() -> list[tuple[str, object]]:
+    return [(t.value, TYPE_LABELS[t]) for t in (*PUBLIC_TYPES, *BADGE_TYPES)]
+
+
+@event_role(Role.COMMITTEE)
+async def edit(request: Request) -> Response:
+    """The committee corrects a visitor's details (never their consent: that is the
+    visitor's own choice, on the ticket page)."""
+    event = request.state.event
+    visitor = await service.get_visitor(event=event, visitor_id=request.path_params["vid"])
+    visitor.event = event
+    form, status = visitor_form(visitor), 200
+    if request.method == "POST":
+        form = await read_form(request)
+        try:
+            details = parse_visitor_edit(form, types=(*PUBLIC_TYPES, *BADGE_TYPES),
+                                         complete=False)
+        except FormInvalid:
+            status = 422
+        else:
+            changed = await service.update_visitor(visitor=visitor, details=details,
+                                                   by=require_user(request))
+            flash(request, _("Details of %(name)s saved.", name=visitor.name) if changed
+                  else _("Nothing was changed."))
+            return redirect(_url(request, "visitors.list", slug=event.slug))
+    return render(request, "visitors/edit.html", {
+        "event": event, "visitor": visitor, "form": form, "type_options": _all_types(),
+        "region_options": region_choices(), "type_labels": TYPE_LABELS}, status)
 
 
 async def _gates_page(request: Request, form: Form | None = None, new_token: str = "",
@@ -343,10 +442,17 @@ routes = [
     Route("/t/{token}", ticket, name="visitors.ticket"),
     Route("/t/{token}/qr.png", ticket_png, name="visitors.ticket_png"),
     Route("/t/{token}/consent", consent, methods=["POST"], name="visitors.consent"),
+    Route("/t/{token}/edit", ticket_edit, methods=["GET", "POST"], name="visitors.ticket_edit"),
+    Route("/t/{token}/delete", ticket_delete, methods=["GET", "POST"],
+          name="visitors.ticket_delete"),
     Route("/g/{token}", group, name="visitors.group"),
     Route("/manage/e/{slug}/visitors", visitor_list, name="visitors.list"),
+    Route("/manage/e/{slug}/visitors/{vid:int}/edit", edit, methods=["GET", "POST"],
+          name="visitors.edit"),
     Route("/manage/e/{slug}/visitors/{vid:int}/revoke", revoke, methods=["POST"],
           name="visitors.revoke"),
+    Route("/manage/e/{slug}/visitors/{vid:int}/reinstate", reinstate, methods=["POST"],
+          name="visitors.reinstate"),
     Route("/manage/e/{slug}/gates", gates, name="visitors.gates"),
     Route("/manage/e/{slug}/gates/new", gate_create, methods=["POST"], name="visitors.gate_create"),
     Route("/manage/e/{slug}/gates/rules", rules, methods=["POST"], name="visitors.rules"),

@@ -22,8 +22,9 @@ from expo.audit.service import log_action
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
 from expo.i18n import gettext as _
+from expo.leads import service as leads_service
 from expo.visitors import checkin, codes
-from expo.visitors.forms import GroupData, VisitorData
+from expo.visitors.forms import DETAIL_FIELDS, GroupData, VisitorData, VisitorDetails
 from expo.visitors.models import (
     DeviceToken,
     Gate,
@@ -36,6 +37,7 @@ from expo.visitors.models import (
 )
 
 PAGE_SIZE = 50
+ERASED_NAME = "(dihapus)"  # stored, not shown through _(): the row keeps no name
 TOKEN_CACHE_SECONDS = 10.0
 
 
@@ -133,6 +135,78 @@ async def revoke_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
         await visitor.save(update_fields=["revoked_at"])
         await log_action(action="expo.visitor.revoked", actor=by, event=visitor.event,  # type: ignore[arg-type]
                          obj=visitor, summary=visitor.name)
+    return visitor
+
+
+def _erased() -> DomainError:
+    return DomainError(_("This visitor deleted their registration: it can no longer be "
+                         "changed."), "visitor_erased")
+
+
+def _check_not_erased(visitor: Visitor) -> None:
+    if visitor.erased_at is not None:
+        raise _erased()
+
+
+async def update_visitor(*, visitor: Visitor, details: VisitorDetails,
+                         by: User | None) -> list[str]:
+    """Save changed details (never the ticket key: the QR code stays valid) and return the
+    names of the fields that changed. ``by`` is None when the visitor edits on their ticket
+    link. The audit entry names the fields, never their values."""
+    _check_not_erased(visitor)
+    changes = {name: getattr(details, name) for name in DETAIL_FIELDS
+               if getattr(details, name) != getattr(visitor, name)}
+    if not changes:
+        return []
+    # One conditional UPDATE: an edit that loses the race with an erasure saves nothing.
+    if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
+        raise _erased()
+    for name, value in changes.items():
+        setattr(visitor, name, value)
+    fields = list(changes)
+    await log_action(action="expo.visitor.updated", actor=by, event=visitor.event,  # type: ignore[arg-type]
+                     obj=visitor, summary=", ".join(fields),
+                     data={"fields": fields, "by": "committee" if by else "visitor"})
+    return fields
+
+
+async def reinstate_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
+    """Undo a revocation: the same ticket key is valid again (and leaves the offline bundle's
+    revoked list). A deleted registration stays revoked."""
+    _check_not_erased(visitor)
+    if visitor.revoked_at is None:
+        return visitor
+    if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(revoked_at=None):
+        raise _erased()
+    visitor.revoked_at = None
+    await log_action(action="expo.visitor.reinstated", actor=by, event=visitor.event,  # type: ignore[arg-type]
+                     obj=visitor)
+    return visitor
+
+
+async def erase_visitor(*, visitor: Visitor) -> Visitor:
+    """The visitor's right to erasure (UU No. 27/2022 PDP). The row stays so that scans,
+    entries and leads keep counting, but without the person: name, phone, email and
+    organisation are cleared, consent withdrawn, the ticket revoked (its key stays, for the
+    scanners' revoked list) and the personal link replaced (the old one stops working).
+    Type, agency and kabupaten stay, as statistics. Exhibitors lose the contact (see
+    ``expo.leads.service.forget_visitor``)."""
+    if visitor.erased_at is not None:
+        return visitor
+    now = dt.datetime.now(dt.UTC)
+    changes: dict[str, Any] = {
+        "name": ERASED_NAME, "phone": "", "email": "", "organisation": "",
+        "link_token": new_link_token(), "consent_share": False,
+        "consent_revoked_at": now if visitor.consent_share else visitor.consent_revoked_at,
+        "revoked_at": visitor.revoked_at or now, "erased_at": now}
+    async with in_transaction():
+        if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
+            return visitor  # erased a moment ago by another request
+        await leads_service.forget_visitor(visitor=visitor)
+    for name, value in changes.items():
+        setattr(visitor, name, value)
+    await log_action(action="expo.visitor.erased", actor=None, event=visitor.event,  # type: ignore[arg-type]
+                     obj=visitor, data={"by": "visitor"})
     return visitor
 
 

@@ -273,3 +273,31 @@ async def test_inbox_filters_procurement_buyers() -> None:
     assert [lead.visitor.name for lead in box.leads] == ["Pak OPD"]
     box = await service.inbox(application=a.application, filters=service.InboxFilter(q="umum"))
     assert [lead.visitor.name for lead in box.leads] == ["Bu Umum"]
+
+
+async def test_forget_visitor_hides_every_lead_and_keeps_the_counts() -> None:
+    event, a, b, _c = await setup()
+    visitor = await make_visitor(event, "Bu Hapus", consent=True)
+    other = await make_visitor(event, "Pak Tetap", consent=True)
+    item = await service.create_inquiry(visitor=visitor, application=a.application,
+                                        data=inquiry(a.product, 50, note="Telepon 0812 saya"))
+    await service.record_scan(event=event, application=b.application, code=code_of(visitor),
+                              signer=SIGNER, by=b.user)
+    await service.save_stand(visitor=visitor, application=b.application)
+    await service.set_consent(visitor=other, application=a.application, consent=True)
+    lead = await Lead.get(id=item.lead_id)  # type: ignore[attr-defined]
+    lead.notes = "Rumahnya di Jl. Pahlawan"
+    await lead.save()
+    await service.forget_visitor(visitor=visitor)  # the ticket's consent is still on here
+    assert [x.visitor.name for x in (await service.inbox(application=a.application)).leads] == [
+        "Pak Tetap"]
+    assert (await service.inbox(application=b.application)).leads == []
+    assert await service.visible_inquiries(application=a.application) == []
+    assert not await ContactRequest.filter(visitor_id=visitor.id, consent=True).exists()
+    assert await ContactRequest.filter(visitor_id=visitor.id, revoked_at__isnull=True).count() == 0
+    assert await ContactRequest.filter(visitor_id=other.id, consent=True).exists()
+    assert (await service.my_expo(visitor=visitor)).saved == []
+    assert await Lead.filter(visitor_id=visitor.id).count() == 2  # counted still
+    assert (await Inquiry.get(id=item.id)).note == "" and (await Lead.get(id=lead.id)).notes == ""
+    with pytest.raises(NotFound):
+        await service.get_lead(application=a.application, lead_id=lead.id)

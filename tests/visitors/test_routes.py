@@ -1,12 +1,19 @@
 import datetime as dt
+import io
 
 import pytest
 from bs4 import BeautifulSoup
+from openpyxl import load_workbook
 
 from expo.accounts.models import Role
+from expo.audit.models import AuditEntry
+from expo.leads import service as leads_service
+from expo.leads.identity import COOKIE
 from expo.visitors import checkin, service
-from expo.visitors.models import DeviceToken, Gate, GateRules, Visitor, VisitorGroup
+from expo.visitors.models import DeviceToken, Gate, GateRules, Visitor, VisitorGroup, VisitorType
 from tests.factories import PASSWORD, make_event, make_user
+from tests.leads.helpers import inquiry
+from tests.leads.helpers import setup as leads_setup
 from tests.visitors.helpers import make_visitor
 
 FORM = {"name": "Siti Rahmawati", "phone": "0812-3456-7890", "email": "", "type": "instansi",
@@ -215,3 +222,226 @@ async def test_gate_counters_partial_refreshes(client, db):
     block = BeautifulSoup(response.text, "html.parser").select_one("#counters")
     assert block["hx-trigger"] == "every 10s"
     assert block.select_one("[data-counter=checked_in]").text.strip() == "0"
+
+
+# ---- editing, reinstating and erasing ----------------------------------------------------
+
+EDIT = {"name": "Siti Aminah", "phone": "0813-1111-2222", "email": "Siti@Example.id",
+        "type": "instansi", "agency": "Dinas Pariwisata", "organisation": "",
+        "kabupaten": "Kota Balikpapan"}
+
+
+def errors_of(response) -> dict[str, str]:
+    soup = BeautifulSoup(response.text, "html.parser")
+    return {e["id"]: e.text.strip() for e in soup.select("small.error[id]")}
+
+
+async def test_committee_edits_a_visitor_and_the_ticket_stays_valid(client, db):
+    event, user = await signed_in(client, Role.COMMITTEE)
+    visitor = await make_visitor(event)
+    url = f"/manage/e/{event.slug}/visitors/{visitor.id}/edit"
+    page = await client.get(url)
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("input[name=name]")["value"] == "Siti Rahmawati"
+    assert soup.select_one("input[name=consent_share]") is None  # consent is the visitor's
+    listing = await client.get(f"/manage/e/{event.slug}/visitors")
+    assert url in listing.text
+    response = await client.submit(url, EDIT | {"consent_share": "1"})
+    assert response.status_code == 303
+    stored = await Visitor.get(id=visitor.id)
+    assert (stored.name, stored.phone, stored.email, stored.type, stored.agency,
+            stored.kabupaten) == ("Siti Aminah", "+6281311112222", "siti@example.id",
+                                  "instansi", "Dinas Pariwisata", "Kota Balikpapan")
+    assert stored.ticket_key == visitor.ticket_key and not stored.consent_share
+    entry = await AuditEntry.get(action="expo.visitor.updated")
+    assert entry.actor_id == user.id
+    assert entry.data["fields"] == ["name", "phone", "email", "type", "agency", "kabupaten"]
+
+
+async def test_committee_edit_shows_errors_next_to_the_fields(client, db):
+    event, user = await signed_in(client, Role.COMMITTEE)
+    visitor = await make_visitor(event)
+    url = f"/manage/e/{event.slug}/visitors/{visitor.id}/edit"
+    response = await client.submit(url, EDIT | {"name": " ", "phone": "12345", "agency": ""})
+    assert response.status_code == 422
+    errors = errors_of(response)
+    assert errors["e-name"] == "Kolom ini wajib diisi."
+    assert errors["e-phone"] == "Masukkan nomor WhatsApp, misalnya 0812 3456 7890."
+    assert "e-agency" in errors
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.select_one("input[name=phone]")["value"] == "12345"  # what was typed stays
+    assert (await Visitor.get(id=visitor.id)).name == "Siti Rahmawati"
+    # a badge holder without a phone or kabupaten can still be corrected
+    badge = (await service.issue_badges(event=event, names=["Pak Tamu"], type=VisitorType.GUEST,
+                                        organisation="", by=user))[0]
+    fixed = await client.submit(f"/manage/e/{event.slug}/visitors/{badge.id}/edit",
+                                {"name": "Pak Tamu Besar", "type": "guest"})
+    assert fixed.status_code == 303
+    assert (await Visitor.get(id=badge.id)).name == "Pak Tamu Besar"
+
+
+@pytest.mark.parametrize("role", [Role.GATE, Role.CURATOR, Role.EXHIBITOR])
+async def test_visitor_edit_and_reinstate_refuse_other_roles(client, db, role):
+    event, _user = await signed_in(client, role)
+    visitor = await make_visitor(event)
+    base = f"/manage/e/{event.slug}/visitors/{visitor.id}"
+    assert (await client.get(base + "/edit")).status_code == 403
+    assert (await client.submit(base + "/edit", EDIT)).status_code == 403
+    await service.revoke_ticket(visitor=visitor, by=None)
+    assert (await client.submit(base + "/reinstate")).status_code == 403
+    stored = await Visitor.get(id=visitor.id)
+    assert stored.name == "Siti Rahmawati" and stored.revoked_at is not None
+
+
+async def test_visitor_edit_is_open_to_superusers_and_scoped_to_the_event(client, db):
+    event = await make_event()
+    other = await make_event()
+    admin = await make_user(superuser=True)
+    await client.login(admin.email, PASSWORD)
+    mine, stranger = await make_visitor(event), await make_visitor(other)
+    assert (await client.get(f"/manage/e/{event.slug}/visitors/{mine.id}/edit")).status_code == 200
+    foreign = f"/manage/e/{event.slug}/visitors/{stranger.id}"
+    assert (await client.get(foreign + "/edit")).status_code == 404
+    assert (await client.submit(foreign + "/edit", EDIT)).status_code == 404
+    assert (await client.submit(foreign + "/reinstate")).status_code == 404
+    assert (await Visitor.get(id=stranger.id)).name == "Siti Rahmawati"
+
+
+async def test_committee_reinstates_a_revoked_ticket(client, db):
+    event, user = await signed_in(client, Role.COMMITTEE)
+    visitor = await make_visitor(event)
+    base = f"/manage/e/{event.slug}/visitors/{visitor.id}"
+    assert (await client.submit(base + "/revoke")).status_code == 303
+    listing = BeautifulSoup((await client.get(f"/manage/e/{event.slug}/visitors")).text,
+                            "html.parser")
+    assert listing.select_one(f"form[action$='{base}/reinstate']") is not None
+    assert (await client.submit(base + "/reinstate")).status_code == 303
+    assert (await Visitor.get(id=visitor.id)).revoked_at is None
+    assert await AuditEntry.filter(action="expo.visitor.reinstated", actor=user).exists()
+
+
+async def test_committee_cannot_edit_or_reinstate_an_erased_registration(client, db):
+    event, _user = await signed_in(client, Role.COMMITTEE)
+    visitor = await make_visitor(event)
+    await service.erase_visitor(visitor=visitor)
+    base = f"/manage/e/{event.slug}/visitors/{visitor.id}"
+    page = await client.get(base + "/edit")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("[data-testid=erased]") and soup.select_one("input[name=name]") is None
+    assert (await client.submit(base + "/edit", EDIT)).status_code == 422
+    assert (await client.submit(base + "/reinstate")).status_code == 422
+    stored = await Visitor.get(id=visitor.id)
+    assert stored.name == service.ERASED_NAME and stored.revoked_at is not None
+
+
+async def test_new_visitor_posts_refuse_a_missing_csrf_token(client, db):
+    event, _user = await signed_in(client, Role.COMMITTEE)
+    visitor = await make_visitor(event)
+    await service.revoke_ticket(visitor=visitor, by=None)
+    base = f"/manage/e/{event.slug}/visitors/{visitor.id}"
+    for url, data in [(base + "/edit", EDIT), (base + "/reinstate", {}),
+                      (f"/t/{visitor.link_token}/edit", EDIT),
+                      (f"/t/{visitor.link_token}/delete", {"confirm": "1"})]:
+        response = await client.post(url, data=data)
+        assert response.status_code == 403, url
+    stored = await Visitor.get(id=visitor.id)
+    assert stored.name == "Siti Rahmawati" and stored.erased_at is None
+    assert stored.revoked_at is not None
+
+
+async def test_visitor_edits_own_details_on_the_ticket_link(client, db):
+    event = await make_event()
+    visitor = await make_visitor(event, consent=True)
+    ticket = await client.get(f"/t/{visitor.link_token}")
+    url = f"/t/{visitor.link_token}/edit"
+    assert url in ticket.text and f"/t/{visitor.link_token}/delete" in ticket.text
+    page = await client.get(url)
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("input[name=phone]")["value"] == "+6281234567890"
+    assert {o["value"] for o in soup.select("select[name=type] option")} == {
+        "umum", "pelajar", "instansi", "buyer"}
+    await client.fetch_csrf(url)
+    response = await client.submit(url, EDIT | {"type": "buyer", "agency": "",
+                                                "organisation": "Hotel Mesra"})
+    assert response.status_code == 303 and response.headers["location"].endswith(
+        f"/t/{visitor.link_token}")
+    stored = await Visitor.get(id=visitor.id)
+    assert (stored.name, stored.phone, stored.type, stored.organisation) == (
+        "Siti Aminah", "+6281311112222", "buyer", "Hotel Mesra")
+    assert stored.ticket_key == visitor.ticket_key and stored.consent_share
+    entry = await AuditEntry.get(action="expo.visitor.updated")
+    assert entry.actor_id is None and entry.data["by"] == "visitor"
+
+
+async def test_visitor_edit_refuses_bad_input_and_unknown_links(client, db):
+    event = await make_event()
+    visitor = await make_visitor(event)
+    url = f"/t/{visitor.link_token}/edit"
+    await client.fetch_csrf(url)
+    bad = await client.submit(url, EDIT | {"name": "", "phone": "0812"})
+    assert bad.status_code == 422 and {"e-name", "e-phone"} <= set(errors_of(bad))
+    blank = await client.submit(url, EDIT | {"phone": "", "kabupaten": ""})  # registered online
+    assert blank.status_code == 422 and {"e-phone", "e-kabupaten"} <= set(errors_of(blank))
+    badge = await client.submit(url, EDIT | {"type": "committee"})  # not the visitor's to pick
+    assert badge.status_code == 422 and "e-type" in errors_of(badge)
+    assert (await Visitor.get(id=visitor.id)).name == "Siti Rahmawati"
+    assert (await client.get("/t/not-a-token/edit")).status_code == 404
+    assert (await client.submit("/t/not-a-token/edit", EDIT)).status_code == 404
+    assert (await client.get("/t/not-a-token/delete")).status_code == 404
+    assert (await client.submit("/t/not-a-token/delete", {"confirm": "1"})).status_code == 404
+
+
+async def test_visitor_deletes_registration_after_confirming(client, db):
+    event = await make_event()
+    visitor = await make_visitor(event, consent=True)
+    await client.get(f"/t/{visitor.link_token}")  # the stand pages' cookie is set
+    assert COOKIE in client.cookies
+    url = f"/t/{visitor.link_token}/delete"
+    page = await client.get(url)
+    assert page.status_code == 200
+    assert BeautifulSoup(page.text, "html.parser").select_one("input[name=confirm]")
+    await client.fetch_csrf(url)
+    unconfirmed = await client.submit(url, {})
+    assert unconfirmed.status_code == 422
+    assert BeautifulSoup(unconfirmed.text, "html.parser").select_one(".has-error small.error")
+    assert (await Visitor.get(id=visitor.id)).erased_at is None
+    done = await client.submit(url, {"confirm": "1"})
+    assert done.status_code == 200 and COOKIE not in client.cookies
+    stored = await Visitor.get(id=visitor.id)
+    assert (stored.name, stored.phone, stored.consent_share) == (service.ERASED_NAME, "", False)
+    assert stored.revoked_at is not None and stored.erased_at is not None
+    assert (await client.get(f"/t/{visitor.link_token}")).status_code == 404
+    assert (await client.get(f"/t/{visitor.link_token}/qr.png")).status_code == 404
+
+
+async def test_erasure_removes_the_contact_from_the_exhibitors_lead_views(client, db):
+    event, stand, _b, _committee = await leads_setup()
+    visitor = await make_visitor(event, "Bu Hapus Saya", phone="+6281355554444", consent=True)
+    item = await leads_service.create_inquiry(visitor=visitor, application=stand.application,
+                                              data=inquiry(stand.product, 40))
+    await client.login(stand.user.email, PASSWORD)
+    inbox_url = f"/manage/e/{event.slug}/leads"
+    lead_url = f"{inbox_url}/{item.lead_id}"
+    assert "Bu Hapus Saya" in (await client.get(inbox_url)).text
+    before = await client.get(lead_url)
+    assert before.status_code == 200 and "+6281355554444" in before.text
+    assert "+6281355554444" in await exported(client, inbox_url)
+    client.cookies.clear()
+    await client.fetch_csrf(f"/t/{visitor.link_token}/delete")
+    assert (await client.submit(f"/t/{visitor.link_token}/delete",
+                                {"confirm": "1"})).status_code == 200
+    await client.login(stand.user.email, PASSWORD)
+    inbox = await client.get(inbox_url)
+    assert "Bu Hapus Saya" not in inbox.text and "6281355554444" not in inbox.text
+    assert (await client.get(lead_url)).status_code == 404
+    export = await exported(client, inbox_url)
+    assert "6281355554444" not in export and "Bu Hapus" not in export
+
+
+async def exported(client, inbox_url: str) -> str:
+    """Every cell of the exhibitor's leads workbook, as one string."""
+    book = load_workbook(io.BytesIO((await client.get(f"{inbox_url}/export.xlsx")).content))
+    return str([list(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)])

@@ -5,10 +5,11 @@ import pytest
 
 from expo.accounts.models import Role
 from expo.audit.models import AuditEntry
-from expo.errors import DomainError
+from expo.errors import DomainError, NotFound
 from expo.visitors import checkin, service
 from expo.visitors.checkin import ScanInput
-from expo.visitors.models import Direction, GateRules, Scan, Visitor
+from expo.visitors.forms import DETAIL_FIELDS, VisitorDetails
+from expo.visitors.models import Direction, GateRules, Scan, Visitor, VisitorType
 from tests.factories import make_event, make_user
 from tests.visitors.helpers import SIGNER, START, code_of, local, make_visitor
 
@@ -224,3 +225,103 @@ async def test_scan_forged_and_foreign_codes_never_reach_the_database(db, monkey
     for forged in (code[:-1] + ("A" if code[-1] != "A" else "B"), code[:60], "", "x" * 500):
         assert (await scan(ctx, forged)).reason == "invalid"
     assert (await scan(ctx, foreign)).reason == "wrong_event"
+
+
+def details(visitor: Visitor, **changes: object) -> VisitorDetails:
+    current = {name: getattr(visitor, name) for name in DETAIL_FIELDS}
+    return VisitorDetails(**(current | changes))  # type: ignore[arg-type]
+
+
+async def test_update_visitor_saves_changes_and_keeps_the_ticket_valid(db):
+    event, visitor, ctx = await setup()
+    user = await make_user(event=event, role=Role.COMMITTEE)
+    key, code = visitor.ticket_key, code_of(visitor)
+    changed = await service.update_visitor(visitor=visitor, by=user, details=details(
+        visitor, name="Siti Aminah", phone="+6281299998888", type=VisitorType.INSTANSI,
+        agency="Dinas Pariwisata"))
+    assert changed == ["name", "phone", "type", "agency"]
+    stored = await Visitor.get(id=visitor.id)
+    assert (stored.name, stored.phone, stored.type, stored.agency) == (
+        "Siti Aminah", "+6281299998888", VisitorType.INSTANSI, "Dinas Pariwisata")
+    assert stored.ticket_key == key and code_of(stored) == code
+    assert (await scan(ctx, code)).name == "Siti Aminah"
+    entry = await AuditEntry.get(action="expo.visitor.updated")
+    assert entry.actor_id == user.id and entry.object_id == str(visitor.id)
+    assert entry.data == {"fields": changed, "by": "committee"}
+    assert "Aminah" not in entry.summary and "9999" not in entry.summary  # names, not values
+
+
+async def test_update_visitor_without_changes_records_nothing(db):
+    _, visitor, _ctx = await setup()
+    assert await service.update_visitor(visitor=visitor, details=details(visitor), by=None) == []
+    assert not await AuditEntry.filter(action="expo.visitor.updated").exists()
+
+
+async def test_update_visitor_refuses_an_erased_registration(db):
+    _, visitor, _ctx = await setup()
+    stale = await Visitor.get(id=visitor.id).select_related("event")
+    await service.erase_visitor(visitor=visitor)
+    with pytest.raises(DomainError) as err:
+        await service.update_visitor(visitor=visitor, details=details(visitor, name="Lagi"),
+                                     by=None)
+    assert err.value.code == "visitor_erased"
+    # A form opened before the erasure and saved after it brings nothing back.
+    with pytest.raises(DomainError) as err:
+        await service.update_visitor(visitor=stale, details=details(stale, name="Siti Lagi"),
+                                     by=None)
+    assert err.value.code == "visitor_erased"
+    stored = await Visitor.get(id=visitor.id)
+    assert stored.name == service.ERASED_NAME and stored.phone == ""
+
+
+async def test_reinstate_ticket_makes_the_same_key_valid_again(db):
+    event, visitor, ctx = await setup()
+    user = await make_user(event=event, role=Role.COMMITTEE)
+    await service.revoke_ticket(visitor=visitor, by=user)
+    bundle = await service.offline_bundle(event=event, signer=SIGNER)
+    assert bundle["revoked"] == [visitor.ticket_key]
+    assert (await scan(ctx, code_of(visitor))).reason == "revoked"
+    await service.reinstate_ticket(visitor=visitor, by=user)
+    assert (await Visitor.get(id=visitor.id)).revoked_at is None
+    assert (await service.offline_bundle(event=event, signer=SIGNER))["revoked"] == []
+    assert (await scan(ctx, code_of(visitor), nonce="after")).ok
+    assert await AuditEntry.filter(action="expo.visitor.reinstated", actor=user).count() == 1
+    await service.reinstate_ticket(visitor=visitor, by=user)  # already valid: nothing to do
+    assert await AuditEntry.filter(action="expo.visitor.reinstated").count() == 1
+
+
+async def test_reinstate_ticket_refuses_an_erased_registration(db):
+    _, visitor, _ctx = await setup()
+    await service.erase_visitor(visitor=visitor)
+    with pytest.raises(DomainError) as err:
+        await service.reinstate_ticket(visitor=visitor, by=None)
+    assert err.value.code == "visitor_erased"
+    assert (await Visitor.get(id=visitor.id)).revoked_at is not None
+
+
+async def test_erase_visitor_anonymises_but_keeps_counting(db):
+    event, visitor, ctx = await setup()
+    await Visitor.filter(id=visitor.id).update(email="siti@example.id", organisation="Toko Siti",
+                                               consent_share=True)
+    visitor = await Visitor.get(id=visitor.id).select_related("event")
+    old_link, code = visitor.link_token, code_of(visitor)
+    assert (await scan(ctx, code)).ok
+    await service.erase_visitor(visitor=visitor)
+    stored = await Visitor.get(id=visitor.id)
+    assert (stored.name, stored.phone, stored.email, stored.organisation) == (
+        service.ERASED_NAME, "", "", "")
+    assert not stored.consent_share and stored.consent_revoked_at is not None
+    assert stored.revoked_at is not None and stored.erased_at is not None
+    assert (stored.type, stored.kabupaten, stored.entries) == ("umum", "Kota Samarinda", 1)
+    assert stored.ticket_key == visitor.ticket_key and stored.link_token != old_link
+    with pytest.raises(NotFound):
+        await service.visitor_by_link(token=old_link)
+    assert (await service.counters(event=event, now=OPEN)).checked_in == 1
+    assert await Scan.filter(event=event, visitor_id=visitor.id, ok=True).count() == 1
+    assert (await service.offline_bundle(event=event, signer=SIGNER))["revoked"] == [
+        visitor.ticket_key]
+    assert (await scan(ctx, code, nonce="later")).reason == "revoked"
+    entry = await AuditEntry.get(action="expo.visitor.erased")
+    assert entry.actor_id is None and "Siti" not in entry.summary
+    await service.erase_visitor(visitor=visitor)  # twice: nothing more happens
+    assert await AuditEntry.filter(action="expo.visitor.erased").count() == 1
