@@ -426,5 +426,8 @@ def scanner_messages() -> dict[str, str]:
         "closed": _("gate closed: outside opening hours"),
         "offline_ok": _("Accepted offline"),
         "queued": _("queued, will sync"),
+        "synced": _("{n} offline scans sent"),
+        "conflicts": _("the server disagreed on {n}:"),
+        "forced": _("recorded as a forced entry"),
         "no_camera": _("No camera here: use a handheld scanner or type the code."),
     }

@@ -147,12 +147,32 @@
       });
       return api("/scans/batch", { method: "POST", body: JSON.stringify({ scans: payload }), timeout: 20000 })
         .then(function (r) { if (!r.ok) { throw new Error("sync " + r.status); } return r.json(); })
-        .then(function () {
+        .then(function (data) {
           setOnline(true);
+          report(data.results || []);
           return pending.remove(batch.map(function (x) { return x.nonce; }));
         });
     }).then(showQueue).then(refreshCounters).catch(function () { setOnline(navigator.onLine && false); })
       .finally(function () { syncing = false; });
+  }
+
+  // The server has the last word on scans taken offline: say where it disagreed (someone
+  // already inside through another gate, a ticket revoked meanwhile), and that a forced entry
+  // was recorded as such.
+  function report(results) {
+    var box = $("sync-report"), list = $("sync-conflicts");
+    var conflicts = results.filter(function (r) { return r.status !== "ok"; });
+    $("sync-summary").textContent = fill(M.synced, { n: results.length }) +
+      (conflicts.length ? " · " + fill(M.conflicts, { n: conflicts.length }) : "");
+    list.innerHTML = "";
+    conflicts.forEach(function (r) {
+      var li = document.createElement("li");
+      li.textContent = (r.visitor ? r.visitor.name + ": " : "") + (r.message || M.invalid) +
+        (r.forced ? " · " + M.forced : "");
+      list.appendChild(li);
+    });
+    box.hidden = false;
+    box.dataset.conflicts = conflicts.length;
   }
 
   // ---- one scan --------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def camera_page(playwright_instance, live_server, tmp_path):  # type: ignore[no-
                             "--kiosk").strip().splitlines()[-1]
     first = api(live_server, token, "/visitors", {"name": "Kamera Satu", "type": "umum"})
     second = api(live_server, token, "/visitors", {"name": "Luring Dua", "type": "pelajar"})
+    third = api(live_server, token, "/visitors", {"name": "Gerbang Tiga", "type": "umum"})
     video = tmp_path / "ticket.y4m"
     write_y4m(video, first["code"])
     browser = playwright_instance.chromium.launch(
@@ -60,14 +61,14 @@ def camera_page(playwright_instance, live_server, tmp_path):  # type: ignore[no-
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        yield page, token, (first["code"], second["code"])
+        yield page, token, (first["code"], second["code"], third["code"])
     finally:
         context.close()
         browser.close()
 
 
 def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, live_server):
-    page, token, (first, second) = camera_page
+    page, token, (first, second, third) = camera_page
     login(page, "panitia@expo.test")
     # The demo fair is in 2027: admit at any hour for this run.
     page.goto(f"/manage/e/{SLUG}/gates")
@@ -93,11 +94,17 @@ def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, li
     page.wait_for_selector("#answer[data-state=offline]")
     page.wait_for_function("document.body.dataset.queued === '1'")
     assert page.locator("#queue-n").inner_text() == "1"
+    # Meanwhile another gate, still online, lets the third visitor in; this scanner cannot
+    # know, admits them offline too, and hears about it when it syncs.
+    assert api(live_server, token, "/scans", {"code": third, "nonce": "other-gate"})["status"] == "ok"
+    page.fill("#manual-code", third)
+    page.press("#manual-code", "Enter")
+    page.wait_for_function("document.body.dataset.queued === '2'")
 
     reopened = page.reload()
     assert reopened is not None and reopened.headers.get("x-expo-offline") == "cache"
     page.wait_for_function("document.body.dataset.ready === '1'")
-    page.wait_for_function("document.body.dataset.queued === '1'")
+    page.wait_for_function("document.body.dataset.queued === '2'")
     # The camera (its decoder's wasm from the worker's cache) still shows the first ticket,
     # and the offline memory of who is inside survived the reload.
     page.wait_for_selector("#answer[data-state=bad]", timeout=30_000)
@@ -107,9 +114,14 @@ def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, li
     page.context.set_offline(False)
     page.wait_for_function("document.body.dataset.queued === '0'")
     page.wait_for_function(
-        "document.querySelector('[data-counter=checked_in]').textContent.trim() === '2'")
+        "document.querySelector('[data-counter=checked_in]').textContent.trim() === '3'")
+    report = page.locator("#sync-report")
+    assert report.get_attribute("data-conflicts") == "1"
+    assert "2 pindaian luring terkirim" in report.inner_text()
+    conflict = page.locator("#sync-conflicts li").inner_text()
+    assert conflict.startswith("Gerbang Tiga: sudah masuk pukul") and "masuk paksa" in conflict
     numbers = api(live_server, token, "/counters")
-    assert numbers["checked_in"] == 2 and numbers["scans"] == 2 and numbers["rejected"] == 0
+    assert numbers["checked_in"] == 3 and numbers["scans"] == 4 and numbers["rejected"] == 1
 
     # Signing out drops the kept pages (they carry the user's name and form token).
     assert page.evaluate("caches.has('expo-pages')")
