@@ -55,8 +55,6 @@ NASTAR = [
     ("Nastar Mama Rara", "Rara Wulandari", "Kota Balikpapan", "Nastar premium kotak 500 g", 200, 4),
     ("Nastar Wisman Samarinda", "Hj. Wisma", "Kota Samarinda", "Nastar wisman kotak 450 g", 150, 3),
 ]
-DATES_SEED = 2042
-Window = tuple[dt.datetime, dt.datetime]  # one event day's opening and closing moment (UTC)
 BUYERS = [
     ("Drs. Rahmat Hidayat", VisitorType.INSTANSI, "Dinas Pariwisata Provinsi Kaltim"),
     ("Sri Mulyani, S.E.", VisitorType.INSTANSI, "Biro Umum Setda Provinsi Kaltim"),
@@ -64,6 +62,8 @@ BUYERS = [
     ("Yusuf Maulana", VisitorType.BUYER, "Hotel Mesra Samarinda"),
     ("Citra Dewi", VisitorType.BUYER, "Toko Oleh-oleh Borneo Balikpapan"),
 ]
+DATES_SEED = 2042
+Window = tuple[dt.datetime, dt.datetime]  # one event day's opening and closing moment (UTC)
 
 
 async def _nastar_stands(ctx: Any) -> list[Application]:
@@ -155,8 +155,7 @@ def opening_windows(days: Sequence[EventDay], timezone: str) -> list[Window]:
 def contact_moment(rng: random.Random, windows: Sequence[Window],
                    entered: dt.datetime | None = None) -> dt.datetime:
     """When a visitor reached a stand: within three hours after ``entered`` (their check-in)
-    when that was during opening hours, else at any time of an event day. Always at least a
-    minute before closing."""
+    when that was during opening hours, else at any time of an event day; before closing."""
     window = next((w for w in windows if entered is not None and w[0] <= entered < w[1]), None)
     if window is None or entered is None:
         opens, closes = rng.choice(list(windows))
@@ -189,11 +188,11 @@ async def _date_activity(event: Any) -> None:
         last = later_moment(rng, windows, first) if lead.scans > 1 or lead.rating else first
         await Lead.filter(id=lead.id).update(first_at=first, last_at=last)
         firsts[(lead.visitor_id, lead.application_id)] = first  # type: ignore[attr-defined]
-    for saved in await SavedStand.filter(application__event=event):
+    for saved in await SavedStand.filter(application__event=event).order_by("id"):
         at = firsts.get((saved.visitor_id, saved.application_id))  # type: ignore[attr-defined]
         await SavedStand.filter(id=saved.id).update(
             created_at=at or contact_moment(rng, windows))
-    for request in await ContactRequest.filter(application__event=event):
+    for request in await ContactRequest.filter(application__event=event).order_by("id"):
         at = firsts.get((request.visitor_id, request.application_id))  # type: ignore[attr-defined]
         at = at or contact_moment(rng, windows)
         await ContactRequest.filter(id=request.id).update(
