@@ -37,8 +37,14 @@ def client_ip(request: Request) -> str:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site relative paths are accepted as a place to go back to."""
+    """Only same-site relative paths are accepted as a place to go back to.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so a backslash or a
+    control character could turn ``/x`` into ``//evil.example``: such targets are refused.
+    """
     if not target:
+        return default
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -82,6 +82,26 @@ async def hall_save(request: Request) -> Response:
 
 
 @event_role(Role.COMMITTEE)
+async def hall_delete(request: Request) -> Response:
+    """What deleting a hall would touch, with the button (GET); delete it (POST)."""
+    event = request.state.event
+    hall = await service.get_hall(event=event, hall_id=request.path_params["hall_id"])
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            usage = await service.delete_hall(hall=hall, by=require_user(request))
+        except DomainError as exc:
+            status, error = exc.status_code, exc.message
+        else:
+            flash(request, _("Hall %(hall)s deleted with its %(n)s booths.", hall=hall.name,
+                             n=usage.booths))
+            return redirect(_plan_url(request))
+    return render(request, "booths/hall_delete.html", {
+        "event": event, "hall": hall, "usage": await service.hall_usage(hall=hall),
+        "error": error}, status)
+
+
+@event_role(Role.COMMITTEE)
 async def booth_add(request: Request) -> Response:
     event, form = request.state.event, await read_form(request)
     hall = await service.get_hall(event=event, hall_id=forms.form_id(form, "hall") or 0)
@@ -228,6 +248,8 @@ routes = [
     Route(_B, plan, name="booths.plan"),
     Route(_B + "/halls", hall_save, methods=["POST"], name="booths.hall_add"),
     Route(_B + "/halls/{hall_id:pk}", hall_save, methods=["POST"], name="booths.hall_save"),
+    Route(_B + "/halls/{hall_id:pk}/delete", hall_delete, methods=["GET", "POST"],
+          name="booths.hall_delete"),
     Route(_B + "/add", booth_add, methods=["POST"], name="booths.booth_add"),
     Route(_B + "/{booth_id:pk}/edit", booth_edit, methods=["GET", "POST"],
           name="booths.booth_edit"),

@@ -16,7 +16,7 @@ from expo.errors import DomainError, NotFound
 from expo.events.models import Event
 from expo.i18n import gettext as _
 
-from .models import Booth, BoothKind, BoothStatus, Hall
+from .models import Assignment, Booth, BoothKind, BoothPreference, BoothStatus, Hall, RunStatus
 
 EPS = 1e-6
 MAX_ROW = 50
@@ -107,6 +107,67 @@ async def save_hall(*, event: Event, name: str, width: float, depth: float, by: 
     await log_action(action="expo.hall.saved", actor=by, event=event, obj=hall,
                      summary=f"Hall {name} ({width:g} x {depth:g} m)")
     return hall
+
+
+@dataclass(frozen=True)
+class HallUsage:
+    """What deleting a hall would touch. A booth keeps its hall when it is ``held`` by an
+    exhibitor, in the ``published`` allocation, or ``locked`` by hand in a draft run (booth
+    codes). Its places in other runs (drafts, superseded) and exhibitors' wishes for it go
+    with it."""
+
+    booths: int
+    held: list[str]
+    published: list[str]
+    locked: list[str]
+    run_places: int
+    wishes: int
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.held or self.published or self.locked)
+
+
+async def hall_usage(*, hall: Hall) -> HallUsage:
+    booths = await Booth.filter(hall=hall).values_list("code", "holder_id")
+    places = await Assignment.filter(booth__hall=hall).values_list(
+        "booth__code", "run__status", "locked")
+    published = {str(c) for c, status, _l in places if status == RunStatus.PUBLISHED}
+    locked = {str(c) for c, status, lock in places if lock and status == RunStatus.DRAFT}
+    return HallUsage(
+        booths=len(booths), held=sorted(str(c) for c, holder in booths if holder is not None),
+        published=sorted(published), locked=sorted(locked),
+        run_places=sum(1 for _c, status, _l in places if status != RunStatus.PUBLISHED),
+        wishes=await BoothPreference.filter(booth__hall=hall).count())
+
+
+def _hall_in_use(hall: Hall, usage: HallUsage) -> DomainError:
+    codes = ", ".join(sorted({*usage.held, *usage.published, *usage.locked})[:10])
+    return DomainError(
+        _("%(hall)s cannot be deleted: booths %(codes)s are held by exhibitors, in the "
+          "published allocation or locked in a draft run. Release or move them first.",
+          hall=hall.name, codes=codes), "hall_in_use", status_code=409)
+
+
+async def delete_hall(*, hall: Hall, by: User | None) -> HallUsage:
+    """Delete a hall with all its booths in one transaction, unless one of them is in use.
+
+    The booths go by one conditional ``DELETE ... WHERE holder_id IS NULL``: a booth claimed
+    since the check stays, and then nothing is deleted."""
+    event = await hall.event
+    async with in_transaction():
+        usage = await hall_usage(hall=hall)
+        if usage.in_use:
+            raise _hall_in_use(hall, usage)
+        await Booth.filter(hall=hall, holder_id=None).delete()
+        if await Booth.filter(hall=hall).exists():
+            raise _hall_in_use(hall, await hall_usage(hall=hall))
+        await Hall.filter(id=hall.id).delete()
+    await log_action(action="expo.hall.deleted", actor=by, event=event, obj=hall,
+                     summary=f"Hall {hall.name} deleted with {usage.booths} booth(s)",
+                     data={"booths": usage.booths, "run_places": usage.run_places,
+                           "wishes": usage.wishes})
+    return usage
 
 
 # -- booths -----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -9,7 +11,7 @@ from starlette.routing import Route
 from expo.accounts.permissions import current_user, login_required, public, require_user, sign_in
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
-from expo.exhibitors import curation, service, uploads
+from expo.exhibitors import curation, service, signup_link, uploads
 from expo.exhibitors.forms import (
     form_from_producer,
     parse_application,
@@ -20,6 +22,7 @@ from expo.exhibitors.forms import (
 )
 from expo.exhibitors.models import AppStatus, Producer
 from expo.exhibitors.review import routes as review_routes
+from expo.exhibitors.signup_link import Registration, SignupEvent
 from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
@@ -38,32 +41,71 @@ async def _producer(request: Request) -> Producer:
     return await service.require_producer(require_user(request))
 
 
+def _signin_url(request: Request, target: SignupEvent | None) -> str:
+    """The sign-in link of the sign-up page: back to this event's application afterwards."""
+    back = request.app.url_path_for("exhibitors.dashboard")
+    if target is not None and target.accepts:
+        back = request.app.url_path_for("exhibitors.signup") + "?" + urlencode(
+            {"event": target.slug})
+    return request.app.url_path_for("accounts.login") + "?" + urlencode({"next": back})
+
+
+def _to_event(request: Request, target: SignupEvent | None) -> Response:
+    """A producer who already has a profile: on to the event's application if it takes one."""
+    if target is not None and target.accepts:
+        assert target.event is not None
+        return redirect(str(request.url_for("exhibitors.apply", slug=target.event.slug)))
+    if target is not None:
+        flash(request, target.notice, "warning")
+    return redirect(str(request.url_for("exhibitors.dashboard")))
+
+
+def _after_signup(request: Request, done: Registration) -> Response:
+    """A new profile: on to its draft application to the event of the link, else the profile."""
+    if done.application is not None and done.event is not None:
+        flash(request, _("Welcome! Your draft application to %(event)s is ready: complete it "
+                         "and send it to the committee.", event=done.event.name))
+        return redirect(str(request.url_for("exhibitors.apply", slug=done.event.slug)))
+    if done.notice:
+        flash(request, done.notice, "warning")
+    flash(request, _("Welcome! Complete your business profile."))
+    return redirect(str(request.url_for("exhibitors.profile")))
+
+
+def _signup_page(request: Request, form: Form, target: SignupEvent | None,
+                 status_code: int = 200) -> Response:
+    return _page(request, "exhibitors/signup.html", {
+        "form": form, "signup_event": target, "signin_url": _signin_url(request, target)},
+        status_code)
+
+
 @public
 async def signup(request: Request) -> Response:
     user = current_user(request)
-    if user is not None and await service.producer_for(user) is not None:
-        return redirect(str(request.url_for("exhibitors.dashboard")))
     form = Form({"kabupaten": "Kota Samarinda", "category": "kuliner"})
+    slug = request.query_params.get("event")
     if request.method == "POST":
         form = await read_form(request)
-        try:
-            data = parse_signup(form, account_email=user.email if user else "")
-            if user is not None:  # signed in without a profile: attach one
-                await service.create_producer(user=user, values=data.profile)
-            else:
-                user, _producer = await service.signup(data=data)
-                sign_in(request, user)
-        except FormInvalid:
-            pass
-        except DomainError as exc:
-            form.error("email" if exc.code == "email_taken" else "__all__", exc.message)
-        else:
-            flash(request, _("Welcome! Complete your business profile."))
-            return redirect(str(request.url_for("exhibitors.profile")))
-        form.data.pop("password", None)
-        form.data.pop("password2", None)
-        return _page(request, "exhibitors/signup.html", {"form": form}, 422)
-    return _page(request, "exhibitors/signup.html", {"form": form})
+        slug = form.raw("event") or slug
+    target = await signup_link.signup_event(slug)
+    if user is not None and await service.producer_for(user) is not None:
+        return _to_event(request, target)
+    if request.method == "GET":
+        return _signup_page(request, form, target)
+    try:
+        data = parse_signup(form, account_email=user.email if user else "")
+        done = await signup_link.register(data=data, user=user, target=target)
+    except FormInvalid:
+        pass
+    except DomainError as exc:
+        form.error("email" if exc.code == "email_taken" else "__all__", exc.message)
+    else:
+        if user is None:
+            sign_in(request, done.user)
+        return _after_signup(request, done)
+    form.data.pop("password", None)
+    form.data.pop("password2", None)
+    return _signup_page(request, form, target, 422)
 
 
 @login_required
@@ -269,8 +311,9 @@ async def _apply_context(producer: Producer, event: Event, application) -> dict[
 async def apply(request: Request) -> Response:
     user = require_user(request)
     producer = await service.producer_for(user)
-    if producer is None:
-        return redirect(str(request.url_for("exhibitors.signup")))
+    if producer is None:  # sign up first, then come back to this event
+        return redirect(str(request.url_for("exhibitors.signup").include_query_params(
+            event=request.path_params["slug"])))
     event = await service.open_event(request.path_params["slug"])
     application = await service.application_for(producer=producer, event=event)
     if application is not None and application.status != AppStatus.DRAFT:

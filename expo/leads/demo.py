@@ -1,18 +1,27 @@
 """Demo leads: four nastar producers on stands (one with two staff logins), visitors who saved
 stands, shared their contact, were scanned and sent inquiries, OPD procurement, and one
-grouped offer: 2,000 boxes of nastar for a provincial event, split across four producers."""
+grouped offer: 2,000 boxes of nastar for a provincial event, split across four producers.
+
+The services stamp what they create with the current time; ``_date_activity`` then moves
+every lead, saved stand, contact request and inquiry into the event's opening hours (in the
+event's time zone, WITA): a checked-in visitor's contacts follow their entry at the gate,
+the others fall on an event day. The dates are seeded, so every load gives the same ones.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
 from expo.booths.models import Booth, BoothStatus, Hall
 from expo.booths.service import claim_booth
 from expo.demo import DEMO_PASSWORD
+from expo.events.models import EventDay
 from expo.exhibitors.models import (
     Application,
     AppStatus,
@@ -28,7 +37,16 @@ from expo.visitors.service import register_visitor
 
 from . import matching, service
 from .forms import InquiryData, OfferData
-from .models import Lead, LeadStatus, OfferStatus, Rating, ShareStatus
+from .models import (
+    ContactRequest,
+    Inquiry,
+    Lead,
+    LeadStatus,
+    OfferStatus,
+    Rating,
+    SavedStand,
+    ShareStatus,
+)
 
 # business, owner, kabupaten, product, weekly capacity (kotak), lead time (days)
 NASTAR = [
@@ -44,6 +62,8 @@ BUYERS = [
     ("Yusuf Maulana", VisitorType.BUYER, "Hotel Mesra Samarinda"),
     ("Citra Dewi", VisitorType.BUYER, "Toko Oleh-oleh Borneo Balikpapan"),
 ]
+DATES_SEED = 2042
+Window = tuple[dt.datetime, dt.datetime]  # one event day's opening and closing moment (UTC)
 
 
 async def _nastar_stands(ctx: Any) -> list[Application]:
@@ -124,6 +144,63 @@ async def _casual_leads(rng: random.Random, event: Any, apps: list[Application])
             await lead.save()
 
 
+def opening_windows(days: Sequence[EventDay], timezone: str) -> list[Window]:
+    """Each event day's opening and closing moment, from its local hours, in UTC."""
+    tz = ZoneInfo(timezone)
+    return [(dt.datetime.combine(d.date, d.opens, tzinfo=tz).astimezone(dt.UTC),
+             dt.datetime.combine(d.date, d.closes, tzinfo=tz).astimezone(dt.UTC))
+            for d in days]
+
+
+def contact_moment(rng: random.Random, windows: Sequence[Window],
+                   entered: dt.datetime | None = None) -> dt.datetime:
+    """When a visitor reached a stand: within three hours after ``entered`` (their check-in)
+    when that was during opening hours, else at any time of an event day; before closing."""
+    window = next((w for w in windows if entered is not None and w[0] <= entered < w[1]), None)
+    if window is None or entered is None:
+        opens, closes = rng.choice(list(windows))
+        span = max((closes - opens).total_seconds() - 60, 0)
+        return (opens + dt.timedelta(seconds=rng.uniform(0, span))).replace(microsecond=0)
+    room = (window[1] - entered).total_seconds() - 60
+    seconds = rng.uniform(min(180.0, room / 2), min(3 * 3600.0, room)) if room > 0 else 0
+    return (entered + dt.timedelta(seconds=seconds)).replace(microsecond=0)
+
+
+def later_moment(rng: random.Random, windows: Sequence[Window],
+                 first: dt.datetime) -> dt.datetime:
+    """A moment after ``first`` on the same day, before closing (the lead's last contact)."""
+    close = next((w[1] for w in windows if w[0] <= first < w[1]), first)
+    room = min((close - first).total_seconds() - 30, 90 * 60.0)
+    return (first + dt.timedelta(seconds=rng.uniform(0, room) if room > 0 else 0)).replace(
+        microsecond=0)
+
+
+async def _date_activity(event: Any) -> None:
+    """Move the demo's leads and what made them into the event's opening hours (seeded)."""
+    rng = random.Random(DATES_SEED)
+    windows = opening_windows(await EventDay.filter(event=event).order_by("date"),
+                              event.timezone)
+    entries = dict(await Visitor.filter(event=event, last_in_at__not_isnull=True).values_list(
+        "id", "last_in_at"))
+    firsts: dict[tuple[int, int], dt.datetime] = {}
+    for lead in await Lead.filter(event=event).order_by("id"):
+        first = contact_moment(rng, windows, entries.get(lead.visitor_id))  # type: ignore[attr-defined]
+        last = later_moment(rng, windows, first) if lead.scans > 1 or lead.rating else first
+        await Lead.filter(id=lead.id).update(first_at=first, last_at=last)
+        firsts[(lead.visitor_id, lead.application_id)] = first  # type: ignore[attr-defined]
+    for saved in await SavedStand.filter(application__event=event).order_by("id"):
+        at = firsts.get((saved.visitor_id, saved.application_id))  # type: ignore[attr-defined]
+        await SavedStand.filter(id=saved.id).update(
+            created_at=at or contact_moment(rng, windows))
+    for request in await ContactRequest.filter(application__event=event).order_by("id"):
+        at = firsts.get((request.visitor_id, request.application_id))  # type: ignore[attr-defined]
+        at = at or contact_moment(rng, windows)
+        await ContactRequest.filter(id=request.id).update(
+            created_at=at, updated_at=at, consent_at=at if request.consent_at else None)
+    for inquiry in await Inquiry.filter(event=event).select_related("lead"):
+        await Inquiry.filter(id=inquiry.id).update(created_at=inquiry.lead.first_at)
+
+
 async def load(ctx: Any) -> None:
     event = ctx.event
     rng = random.Random(6)
@@ -163,3 +240,4 @@ async def load(ctx: Any) -> None:
         if status != ShareStatus.PROPOSED:
             await matching.set_share_status(event=event, share_id=share.id, status=status,
                                             by=ctx.users["committee"])
+    await _date_activity(event)

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from expo.accounts.models import Role, User
-from expo.booths import allocation, importer
+from expo.booths import allocation, importer, service
 from expo.booths.models import AllocationRun, Booth, BoothStatus, Hall
 from expo.events.models import Event
 from expo.exhibitors.models import Application
@@ -122,6 +122,67 @@ async def test_halls_create_and_validate(client, world: World) -> None:  # type:
     shrink = await client.submit(world.base + f"/booths/halls/{world.hall.id}",
                                  {"name": world.hall.name, "width": "4", "depth": "4"})
     assert shrink.status_code == 422 and "di luar hall" in shrink.text
+
+
+async def test_hall_rename_through_the_plan(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    await client.login(world.committee.email, PASSWORD)
+    await make_hall(world.event, name="Halaman")
+    url = world.base + f"/booths/halls/{world.hall.id}"
+    ok = await client.submit(url, {"name": "Hall Utama", "width": "30", "depth": "10"})
+    assert ok.status_code == 303
+    assert (await Hall.get(id=world.hall.id)).name == "Hall Utama"
+    taken = await client.submit(url, {"name": "Halaman", "width": "30", "depth": "10"})
+    assert taken.status_code == 422 and soup(taken).select_one("#e-name")
+
+
+async def test_hall_delete_confirms_then_deletes(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    await client.login(world.committee.email, PASSWORD)
+    plan = soup(await client.get(world.base + f"/booths?hall={world.hall.id}"))
+    url = plan.select_one("#hall-delete")["href"]
+    assert url.endswith(f"/booths/halls/{world.hall.id}/delete")
+    page = soup(await client.get(url))
+    assert "3" in page.select_one("#hall-delete-page p").text
+    form = page.select_one("form[method=post]")
+    assert form.select_one("input[name=csrf_token]") and page.select_one("#hall-delete-confirm")
+    done = await client.submit(url)
+    assert done.status_code == 303
+    assert done.headers["location"].endswith(f"/manage/e/{world.event.slug}/booths")
+    assert not await Hall.exists(id=world.hall.id)
+    assert not await Booth.filter(event=world.event).exists()
+    plan = soup(await client.get(done.headers["location"]))
+    assert world.hall.name in plan.select_one(".flash-success").text
+    assert (await client.get(url)).status_code == 404
+
+
+async def test_hall_delete_in_use_is_refused_with_409(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    await service.claim_booth(booth_id=world.booths[1].id, application_id=world.application.id)
+    await client.login(world.committee.email, PASSWORD)
+    url = world.base + f"/booths/halls/{world.hall.id}/delete"
+    page = soup(await client.get(url))
+    assert "A-02" in page.select_one("#hall-in-use").text
+    assert not page.select_one("#hall-delete-confirm")
+    refused = await client.submit(url)
+    assert refused.status_code == 409
+    assert "A-02" in soup(refused).select_one("#hall-delete-error").text
+    assert await Booth.filter(hall=world.hall).count() == 3
+
+
+async def test_hall_delete_403_404_and_csrf(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    url = world.base + f"/booths/halls/{world.hall.id}/delete"
+    anonymous = await client.get(url)
+    assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
+    await client.login(world.exhibitor.email, PASSWORD)
+    assert (await client.get(url)).status_code == 403
+    assert (await client.submit(url)).status_code == 403
+    client.cookies.clear()
+    await client.login(world.committee.email, PASSWORD)
+    forged = await client.post(url, data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    elsewhere = await make_hall(await make_event())
+    for path in (f"/booths/halls/{elsewhere.id}/delete", "/booths/halls/999999999/delete"):
+        assert (await client.get(world.base + path)).status_code == 404, path
+        assert (await client.submit(world.base + path)).status_code == 404, path
+    assert await Hall.exists(id=elsewhere.id) and await Hall.exists(id=world.hall.id)
 
 
 async def test_excel_template_export_import(client, world: World) -> None:  # type: ignore[no-untyped-def]

@@ -12,8 +12,10 @@ from expo.booths.models import (
     AllocationMode,
     Assignment,
     Booth,
+    BoothPreference,
     BoothStatus,
     ClusterMode,
+    Hall,
     RunOutcome,
     RunStatus,
 )
@@ -260,3 +262,91 @@ async def test_import_is_all_or_nothing_with_row_errors(db: str) -> None:
         await importer.import_booths(event=event, data=b"not excel", by=None)
     assert err.value.code == "not_xlsx"
     assert await Booth.filter(event=event).count() == 0
+
+
+# -- deleting a hall ----------------------------------------------------------------------------
+
+
+async def test_delete_hall_takes_its_booths_draft_places_and_wishes(db: str) -> None:
+    event, booths, apps = await _setup(n_booths=3, n_apps=2)
+    other = await make_row(await make_hall(event, name="Halaman"), 2, prefix="B")
+    hall = await booths[0].hall
+    run = await allocation.run_allocation(event=event, by=None, seed=4)
+    await BoothPreference.create(application=apps[1], rank=1, booth=booths[2])
+    usage = await service.hall_usage(hall=hall)
+    assert not usage.in_use and usage.booths == 3
+    assert usage.run_places == 2 and usage.wishes == 1
+    committee = await make_user()
+    await service.delete_hall(hall=hall, by=committee)
+    assert not await Hall.exists(id=hall.id)
+    assert sorted(await Booth.filter(event=event).values_list("code", flat=True)) == [
+        b.code for b in other]
+    assert not await Assignment.filter(run=run).exists()
+    assert not await BoothPreference.exists()
+    entry = await AuditEntry.get(action="expo.hall.deleted")
+    assert entry.actor_id == committee.id and entry.data["booths"] == 3  # type: ignore[attr-defined]
+
+
+async def test_delete_hall_refuses_a_booth_held_by_an_exhibitor(db: str) -> None:
+    _event, booths, apps = await _setup()
+    await service.claim_booth(booth_id=booths[1].id, application_id=apps[0].id)
+    hall = await booths[0].hall
+    assert (await service.hall_usage(hall=hall)).held == ["A-02"]
+    with pytest.raises(DomainError) as err:
+        await service.delete_hall(hall=hall, by=None)
+    assert err.value.code == "hall_in_use" and err.value.status_code == 409
+    assert "A-02" in err.value.message
+    assert await Booth.filter(hall=hall).count() == 3
+
+
+async def test_delete_hall_refuses_published_and_locked_places(db: str) -> None:
+    event, booths, apps = await _setup(n_booths=3, n_apps=1)
+    hall = await booths[0].hall
+    run = await allocation.run_allocation(event=event, by=None, seed=1)
+    await allocation.move(run=run, application_id=apps[0].id, booth=booths[2], by=None)
+    usage = await service.hall_usage(hall=hall)
+    assert usage.locked == ["A-03"] and not usage.held and usage.in_use
+    await allocation.set_lock(run=run, application_id=apps[0].id, locked=False, by=None)
+    assert not (await service.hall_usage(hall=hall)).in_use
+    await allocation.publish(run=run, by=None)
+    await service.free_booth(booth_id=booths[2].id)  # released, but still the allocation
+    usage = await service.hall_usage(hall=hall)
+    assert usage.published == ["A-03"] and not usage.held
+    with pytest.raises(DomainError) as err:
+        await service.delete_hall(hall=hall, by=None)
+    assert err.value.code == "hall_in_use"
+    assert await Hall.exists(id=hall.id) and await Booth.filter(hall=hall).count() == 3
+
+
+async def test_delete_hall_keeps_everything_when_a_booth_is_claimed_meanwhile(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _event, booths, apps = await _setup()
+    hall = await booths[0].hall
+    free = await service.hall_usage(hall=hall)
+    await service.claim_booth(booth_id=booths[0].id, application_id=apps[0].id)
+    real = service.hall_usage
+    calls: list[int] = []
+
+    async def stale_then_real(*, hall: Hall) -> service.HallUsage:
+        calls.append(1)
+        return free if len(calls) == 1 else await real(hall=hall)
+
+    monkeypatch.setattr(service, "hall_usage", stale_then_real)
+    with pytest.raises(DomainError) as err:
+        await service.delete_hall(hall=hall, by=None)
+    assert err.value.code == "hall_in_use" and "A-01" in err.value.message
+    assert await Booth.filter(hall=hall).count() == 3 and await Hall.exists(id=hall.id)
+    assert not await AuditEntry.exists(action="expo.hall.deleted")
+
+
+async def test_save_hall_renames_and_refuses_a_taken_name(db: str) -> None:
+    event = await make_event()
+    hall = await make_hall(event, name="Hall A")
+    await make_hall(event, name="Halaman")
+    await service.save_hall(event=event, name="Hall Utama", width=40, depth=30, by=None,
+                            hall=hall)
+    assert (await Hall.get(id=hall.id)).name == "Hall Utama"
+    with pytest.raises(DomainError) as err:
+        await service.save_hall(event=event, name="Halaman", width=40, depth=30, by=None,
+                                hall=hall)
+    assert err.value.code == "duplicate_hall"

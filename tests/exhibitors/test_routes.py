@@ -5,6 +5,7 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from expo.accounts.models import Role, User
+from expo.events.models import EventStatus
 from expo.exhibitors import uploads
 from expo.exhibitors.models import (
     Application,
@@ -86,6 +87,108 @@ async def test_signup_taken_email_is_422(client, db):
     response = await client.submit("/exhibitor/signup", SIGNUP)
     assert response.status_code == 422
     assert soup(response).select_one("#e-email")
+
+
+async def test_signup_from_event_link_names_the_event_and_lands_on_its_draft(client, db):
+    event = await make_event()
+    page = soup(await client.get(f"/exhibitor/signup?event={event.slug}"))
+    assert event.name in page.select_one("#signup-event").text
+    assert page.select_one("input[name=event]")["value"] == event.slug
+    signin = page.select_one("#signup-signin")["href"]
+    assert signin == f"/login?next=%2Fexhibitor%2Fsignup%3Fevent%3D{event.slug}"
+    await client.fetch_csrf(f"/exhibitor/signup?event={event.slug}")
+    response = await client.submit("/exhibitor/signup", {**SIGNUP, "event": event.slug})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"http://testserver/exhibitor/apply/{event.slug}"
+    app = await Application.get(event=event)
+    assert app.status == AppStatus.DRAFT
+    page = soup(await client.get(response.headers["location"]))
+    assert event.name in page.select_one(".flash-success").text
+    assert page.select_one(".alert-warning li")  # what is still missing before sending
+
+
+async def test_signup_from_a_closed_or_unknown_event_still_works(client, db):
+    closed = await make_event(status=EventStatus.CLOSED)
+    over = await make_event()
+    over.exhibitor_reg_closes = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    await over.save()
+    for n, slug in enumerate([closed.slug, over.slug, "no-such-event", "%00%3Cscript%3E"]):
+        client.cookies.clear()
+        page = await client.get(f"/exhibitor/signup?event={slug}")
+        assert page.status_code == 200, slug
+        assert soup(page).select_one("#signup-event-closed"), slug
+        await client.fetch_csrf(f"/exhibitor/signup?event={slug}")
+        email = f"sri{n}@example.id"
+        response = await client.submit("/exhibitor/signup", {**SIGNUP, "email": email,
+                                                              "event": slug})
+        assert response.status_code == 303, slug
+        assert response.headers["location"] == "http://testserver/exhibitor/profile"
+        notice = soup(await client.get("/exhibitor/profile")).select_one(".flash-warning")
+        assert notice is not None, slug
+    assert not await Application.exists()
+    assert await Producer.all().count() == 4
+
+
+async def test_signup_from_event_link_invalid_is_422_and_keeps_the_event(client, db):
+    event = await make_event()
+    await client.fetch_csrf(f"/exhibitor/signup?event={event.slug}")
+    response = await client.submit("/exhibitor/signup", {**SIGNUP, "phone": "12",
+                                                          "event": event.slug})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("input[name=event]")["value"] == event.slug
+    assert page.select_one("#signup-event")
+    assert not await Application.exists()
+
+
+async def test_signup_redirects_only_to_internal_paths(client, db):
+    await client.fetch_csrf("/exhibitor/signup")
+    response = await client.submit("/exhibitor/signup", {
+        **SIGNUP, "event": "//evil.example/x", "next": "https://evil.example/"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "http://testserver/exhibitor/profile"
+
+
+async def test_signin_from_the_signup_link_returns_to_the_event(client, db):
+    event = await make_event()
+    user, producer = await exhibitor(client)
+    client.cookies.clear()
+    page = soup(await client.get(f"/exhibitor/signup?event={event.slug}"))
+    login = soup(await client.get(page.select_one("#signup-signin")["href"]))
+    back = login.select_one("form[action$='/login'] input[name=next]")["value"]
+    await client.fetch_csrf()
+    response = await client.submit("/login", {"email": user.email, "password": PASSWORD,
+                                              "next": back})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/exhibitor/signup?event={event.slug}"
+    response = await client.get(response.headers["location"])
+    assert response.headers["location"].endswith(f"/exhibitor/apply/{event.slug}")
+    assert (await client.get(response.headers["location"])).status_code == 200
+    sent = await make_application(event=event, producer=producer)
+    response = await client.get(f"/exhibitor/apply/{event.slug}")
+    assert response.headers["location"].endswith(f"/exhibitor/applications/{sent.id}")
+
+
+async def test_signed_in_producer_with_a_closed_event_link_sees_why(client, db):
+    closed = await make_event(status=EventStatus.CLOSED)
+    await exhibitor(client)
+    response = await client.get(f"/exhibitor/signup?event={closed.slug}")
+    assert response.status_code == 303 and response.headers["location"].endswith("/exhibitor")
+    page = soup(await client.get("/exhibitor"))
+    assert closed.name in page.select_one(".flash-warning").text
+
+
+async def test_apply_without_profile_goes_to_signup_for_that_event(client, db):
+    event = await make_event()
+    user = await make_user()
+    await client.login(user.email, PASSWORD)
+    response = await client.get(f"/exhibitor/apply/{event.slug}")
+    assert response.status_code == 303
+    assert response.headers["location"].endswith(f"/exhibitor/signup?event={event.slug}")
+    form = {k: v for k, v in SIGNUP.items() if k not in ("email", "password", "password2")}
+    response = await client.submit("/exhibitor/signup", {**form, "event": event.slug})
+    assert response.headers["location"].endswith(f"/exhibitor/apply/{event.slug}")
+    assert await Application.filter(event=event, status=AppStatus.DRAFT).count() == 1
 
 
 async def test_dashboard_requires_login(client, db):
@@ -347,7 +450,9 @@ async def test_withdraw_own_application(client, db):
 async def test_public_event_page_links_to_signup(client, db):
     event = await make_event()
     page = soup(await client.get(f"/e/{event.slug}"))
-    assert page.select_one('a[href*="/exhibitor/signup"]')
+    assert page.select_one(f'a[href$="/exhibitor/signup?event={event.slug}"]')
+    signin = page.select_one(f'a[href*="next=/exhibitor/apply/{event.slug}"]')
+    assert signin is not None and "/login?" in signin["href"]
 
 
 # ---- committee: queue, review, scoring, decisions ------------------------------------------
