@@ -24,6 +24,7 @@ TYPES = [(VisitorType.UMUM, 60), (VisitorType.PELAJAR, 20), (VisitorType.INSTANS
          (VisitorType.BUYER, 8)]
 # Entries per hour of the opening day (09.00–21.00): a morning rush and an evening crowd.
 HOURS = {9: 14, 10: 12, 11: 9, 12: 6, 13: 5, 14: 5, 15: 6, 16: 7, 17: 8, 18: 10, 19: 11, 20: 7}
+CLOSES = 21  # exits happen before the hall closes
 VISITORS = 500
 
 
@@ -75,7 +76,9 @@ async def load(ctx: Any) -> None:
             scans.append((visitor, dict(gate=gate, direction="in", ok=True, scanned_at=at,
                                         nonce=f"demo-{n}-in")))
             if left:
-                out = at + dt.timedelta(minutes=rng.randrange(30, 150))
+                closing = local.replace(hour=CLOSES, minute=0, second=0).astimezone(dt.UTC)
+                out = min(at + dt.timedelta(minutes=rng.randrange(30, 150)),
+                          closing - dt.timedelta(minutes=rng.randrange(1, 15)))
                 visitor.last_out_at = out
                 scans.append((visitor, dict(gate=gate, direction="out", ok=True,
                                             scanned_at=out, nonce=f"demo-{n}-out")))
