@@ -52,7 +52,11 @@ def test_producer_applies_curator_scores_committee_accepts(page, browser, live_s
     page.select_option("#f-category", "kriya")
     page.check("input[name=agree]")
     page.click("form.signup-form button[type=submit]")
-    page.wait_for_url("**/exhibitor/profile")
+    # Signed up from the event's page: a draft application to that event is waiting.
+    page.wait_for_url("**/exhibitor/apply/hkn2027")
+    expect(page.locator(".flash-success")).to_be_visible(timeout=T)
+
+    page.goto("/exhibitor/profile")
 
     page.fill("#f-address", "Jl. Ahmad Yani No. 12, Bontang")
     page.fill("#f-cluster", "rotan")
