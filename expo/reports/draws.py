@@ -113,3 +113,44 @@ async def verify(run: DrawRun) -> bool:
     stored = [w.visitor_id for w in await DrawWinner.filter(draw=run).order_by("position")]  # type: ignore[attr-defined]
     again = algorithm.draw(run.seed, run.candidates, run.requested)
     return again == stored and algorithm.digest(run.candidates) == run.candidates_digest
+
+
+# ---- published results -------------------------------------------------------------------
+# The seed, the candidate numbers and the winners' visitor numbers are public, so anyone can
+# re-run a draw; names are shortened ("Siti R.") so that the page publishes no more personal
+# data than an announcement at the stage would.
+
+@dataclass
+class PublicWinner:
+    position: int
+    number: int
+    name: str
+
+
+def short_name(name: str) -> str:
+    words = name.split()
+    if len(words) < 2 or name.startswith("("):
+        return name
+    return f"{words[0]} {words[1][0]}."
+
+
+async def published(*, event: Event) -> list[tuple[DrawRun, list[PublicWinner]]]:
+    runs = await DrawRun.filter(event=event).order_by("-number")
+    rows = await DrawWinner.filter(event=event).select_related("visitor").order_by("position")
+    by_draw: dict[int, list[PublicWinner]] = {}
+    for w in rows:
+        by_draw.setdefault(w.draw_id, []).append(  # type: ignore[attr-defined]
+            PublicWinner(w.position, w.visitor.id, short_name(w.visitor.name)))
+    return [(run, by_draw.get(run.id, [])) for run in runs]
+
+
+async def get_published(*, event: Event, number: int) -> DrawRun:
+    run = await DrawRun.get_or_none(event=event, number=number)
+    if run is None:
+        raise NotFound(_("This draw does not exist."), "draw_not_found")
+    return run
+
+
+async def prizes_won(*, visitor_id: int) -> list[DrawRun]:
+    """The draws a visitor has won (for their ticket page)."""
+    return await DrawRun.filter(winners__visitor_id=visitor_id).order_by("number")

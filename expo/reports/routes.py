@@ -9,8 +9,9 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from expo.accounts.models import Role
-from expo.accounts.permissions import event_role, require_user
+from expo.accounts.permissions import current_user, event_role, public, require_user
 from expo.errors import DomainError
+from expo.events.service import viewable_event
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
@@ -19,7 +20,7 @@ from expo.reports import dashboard as dash
 from expo.reports import draws, jobs, service
 from expo.reports.draw import ALGORITHM
 from expo.reports.forms import parse_draw, parse_sales
-from expo.reports.models import JOB_STATUS_LABELS
+from expo.reports.models import JOB_STATUS_LABELS, DrawRun
 from expo.templating import flash
 from expo.visitors.models import TYPE_LABELS
 from expo.web import read_form, redirect, render, settings_of
@@ -171,6 +172,27 @@ async def draw_detail(request: Request) -> Response:
 @event_role(Role.COMMITTEE)
 async def draw_candidates(request: Request) -> Response:
     run = await draws.get_draw(event=request.state.event, draw_id=request.path_params["draw_id"])
+    return _candidates_file(run)
+
+
+@public
+async def public_draws(request: Request) -> Response:
+    event, _roles = await viewable_event(slug=request.path_params["slug"],
+                                         user=current_user(request))
+    return render(request, "reports/public_draws.html", {
+        "event": event, "results": await draws.published(event=event), "algorithm": ALGORITHM,
+        "type_labels": {str(k): str(v) for k, v in TYPE_LABELS.items()}})
+
+
+@public
+async def public_candidates(request: Request) -> Response:
+    event, _roles = await viewable_event(slug=request.path_params["slug"],
+                                         user=current_user(request))
+    run = await draws.get_published(event=event, number=request.path_params["number"])
+    return _candidates_file(run)
+
+
+def _candidates_file(run: DrawRun) -> Response:
     body = "\n".join(str(c) for c in run.candidates) + "\n"
     return PlainTextResponse(body, headers={
         "Content-Disposition": f'attachment; filename="draw-{run.number}-candidates.txt"'})
@@ -215,6 +237,9 @@ routes = [
     Route(P + "/draws/{draw_id:int}", draw_detail, name="reports.draw"),
     Route(P + "/draws/{draw_id:int}/candidates.txt", draw_candidates,
           name="reports.draw_candidates"),
+    Route("/e/{slug}/doorprize", public_draws, name="reports.public_draws"),
+    Route("/e/{slug}/doorprize/{number:int}/candidates.txt", public_candidates,
+          name="reports.public_candidates"),
     Route(P + "/report", exports, methods=["GET", "POST"], name="reports.exports"),
     Route(P + "/report/jobs/{job_id:int}", export_status, name="reports.export_status"),
     Route(P + "/report/jobs/{job_id:int}/download", export_download,

@@ -119,8 +119,12 @@ def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ig
 
 @public
 async def ticket(request: Request) -> Response:
+    from expo.reports.draws import prizes_won  # reports builds on visitors, not the reverse
+
     visitor = await service.visitor_by_link(token=request.path_params["token"])
-    response = render(request, "visitors/ticket.html", _ticket_context(request, visitor))
+    context = _ticket_context(request, visitor) | {
+        "prizes": await prizes_won(visitor_id=visitor.id)}
+    response = render(request, "visitors/ticket.html", context)
     # Stand pages know the visitor from now on (save, contact, inquiry): see expo.leads.
     identity.remember(response, visitor=visitor, secret_key=settings_of(request).secret_key,
                       https_only=settings_of(request).https_only)

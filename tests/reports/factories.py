@@ -51,7 +51,7 @@ async def make_checked_in(event: Event, *, gate: Gate | None = None, day: dt.dat
     day = day or event.starts_on
     at = dt.datetime.combine(day, dt.time(hour, n % 60), tzinfo=dt.UTC)
     visitor = await Visitor.create(
-        event=event, ticket_key=f"tk{n:012d}", link_token=f"lt{n:041d}", name=name or f"Pengunjung {n}",
+        event=event, ticket_key=f"{n:014x}", link_token=f"lt{n:041d}", name=name or f"Pengunjung {n}",
         phone=f"+62813{n:08d}", email=f"v{n}@example.id", type=type, consent_share=consent,
         consent_at=at if consent else None, inside=True, last_in_day=day, last_in_at=at, entries=1)
     await Scan.create(event=event, visitor=visitor, gate=gate, direction="in", ok=True, day=day,

@@ -120,3 +120,12 @@ async def test_perform_draw_rejects_bad_requests(db, request_kw, code):
     with pytest.raises(DomainError) as err:
         await draws.perform(event=event, by=None, request=DrawRequest(**kw))
     assert err.value.code == code
+
+
+@pytest.mark.parametrize(("name", "short"), [
+    ("Siti Rahmawati", "Siti R."), ("Muhammad Rizky Pratama", "Muhammad R."),
+    ("Sukarno", "Sukarno"), ("(dihapus)", "(dihapus)")])
+def test_short_name_keeps_first_name_and_an_initial(name, short):
+    from expo.reports.draws import short_name
+
+    assert short_name(name) == short

@@ -214,3 +214,53 @@ async def test_report_download_not_ready_is_409(client, world: World) -> None:  
     job = await ExportJob.create(event=world.event, file_name="x.xlsx")
     await client.login(world.committee.email, PASSWORD)
     assert (await client.get(world.base + f"/report/jobs/{job.id}/download")).status_code == 409
+
+
+async def test_public_doorprize_page_publishes_seed_numbers_and_short_names(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    from expo.events.models import EventStatus
+    from expo.visitors.models import Visitor
+
+    for name in ("Siti Rahmawati", "Muhammad Rizky Pratama"):
+        await make_checked_in(world.event, name=name)
+    await client.login(world.committee.email, PASSWORD)
+    await client.submit(world.base + "/draws", {"prize": "Sepeda", "count": "6",
+                                                "seed": "hkn-2027"})
+    run = await DrawRun.get(event=world.event)
+    assert run.pool_size == 6  # everyone checked in won
+    loser = await make_checked_in(world.event, name="Datang Belakangan")
+    client.cookies.clear()  # what anyone sees
+
+    page = await client.get(f"/e/{world.event.slug}/doorprize")
+    assert page.status_code == 200
+    section = soup(page).select_one('[data-testid="draw-1"]')
+    assert "Sepeda" in section.text and "hkn-2027" in section.text
+    assert run.candidates_digest in section.text
+    numbers = [int(tr.select("td")[1].text) for tr in section.select("tbody tr")]
+    winners = await DrawWinner.filter(draw=run).order_by("position").values_list("visitor_id",
+                                                                                 flat=True)
+    assert numbers == list(winners)
+    assert "Siti R." in page.text and "Rahmawati" not in page.text
+    assert "Muhammad R." in page.text and "Pratama" not in page.text
+    assert "@example.id" not in page.text and "+62813" not in page.text
+
+    listing = await client.get(f"/e/{world.event.slug}/doorprize/1/candidates.txt")
+    assert listing.status_code == 200
+    assert listing.text.split() == [str(c) for c in run.candidates]
+    assert (await client.get(f"/e/{world.event.slug}/doorprize/2/candidates.txt")).status_code == 404
+
+    # The winner's ticket page says so; another visitor's does not.
+    winner = await Visitor.get(id=winners[0])
+    won = await client.get(f"/t/{winner.link_token}")
+    assert "Sepeda" in soup(won).select_one('[data-testid="prize"]').text
+    assert soup(await client.get(f"/t/{loser.link_token}")).select('[data-testid="prize"]') == []
+
+    world.event.status = EventStatus.DRAFT
+    await world.event.save()
+    assert (await client.get(f"/e/{world.event.slug}/doorprize")).status_code == 404
+    assert (await client.get("/e/no-such-event/doorprize")).status_code == 404
+
+
+async def test_public_doorprize_page_without_draws(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    page = await client.get(f"/e/{world.event.slug}/doorprize")
+    assert page.status_code == 200
+    assert soup(page).select(".empty") and not soup(page).select("[data-testid^=draw-]")
