@@ -1,5 +1,6 @@
 """An exhibitor reports a day's sales on a phone; the committee sees it on the dashboard and
-the sales page, writes the event workbook in the background and downloads it."""
+the sales page, writes the event workbook in the background and downloads it, then draws a
+doorprize whose result anyone can read on the event's public page."""
 
 from __future__ import annotations
 
@@ -47,5 +48,19 @@ def test_exhibitor_reports_sales_and_committee_downloads_report(page, browser, l
         assert len(book.sheetnames) == 7
         sales = book.worksheets[-1]
         assert any(row[4] == 1_250_000 for row in sales.iter_rows(min_row=2, values_only=True))
+
+        # A doorprize draw on stage; its result is public, and anyone can check it.
+        committee.goto(EVENT + "/draws")
+        committee.fill("#f-prize", "Sepeda lipat")
+        committee.fill("#f-count", "3")
+        committee.fill("#f-seed", "panggung-hkn-2027")
+        committee.click("main form button[type=submit]")
+        expect(committee.locator('[data-testid="winners"] tbody tr')).to_have_count(3)
     finally:
         context.close()
+    page.goto("/e/hkn2027")
+    page.click("text=Pemenang doorprize")
+    result = page.locator('[data-testid="draw-1"]')
+    expect(result).to_contain_text("Sepeda lipat")
+    expect(result).to_contain_text("panggung-hkn-2027")
+    expect(result.locator("tbody tr")).to_have_count(3)
