@@ -134,6 +134,24 @@ async def members_of(producer: Producer) -> list[User]:
     return [r.user for r in rows]
 
 
+async def accepted_staff(*, event: Event) -> list[tuple[str, list[str]]]:
+    """(business name, people) of every accepted exhibitor of ``event``: the owner and every
+    login of the producer, each name once (for badges)."""
+    apps = await Application.filter(event=event, status=AppStatus.ACCEPTED).select_related(
+        "producer").order_by("producer__business_name")
+    members = await ProducerMember.filter(
+        producer_id__in=[a.producer.id for a in apps]).select_related("user")
+    logins: dict[int, list[str]] = {}
+    for m in members:
+        logins.setdefault(m.producer_id, []).append(m.user.name)  # type: ignore[attr-defined]
+    staff = []
+    for app in apps:
+        names = [app.producer.owner_name, *logins.get(app.producer.id, [])]
+        unique = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+        staff.append((app.producer.business_name, unique))
+    return staff
+
+
 async def staff_event_ids(user: User) -> set[int]:
     rows = await EventRole.filter(user=user, role__in=list(STAFF_ROLES)).values_list(
         "event_id", flat=True)

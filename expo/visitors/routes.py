@@ -368,6 +368,16 @@ async def badges(request: Request) -> Response:
 
 
 @event_role(Role.COMMITTEE)
+async def badges_for_exhibitors(request: Request) -> Response:
+    event = request.state.event
+    made, exhibitors = await service.issue_exhibitor_badges(event=event,
+                                                            by=require_user(request))
+    flash(request, _("%(n)s badges issued for %(m)s exhibitors.", n=made, m=exhibitors) if made
+          else _("Every accepted exhibitor's staff already has a badge."))
+    return redirect(_url(request, "visitors.badges", slug=event.slug))
+
+
+@event_role(Role.COMMITTEE)
 async def badge_sheet(request: Request) -> Response:
     event = request.state.event
     size = request.query_params.get("size", "a6")
@@ -465,6 +475,8 @@ routes = [
     Route("/manage/e/{slug}/gates/tokens/{tid:int}/revoke", token_revoke, methods=["POST"],
           name="visitors.token_revoke"),
     Route("/manage/e/{slug}/badges", badges, methods=["GET", "POST"], name="visitors.badges"),
+    Route("/manage/e/{slug}/badges/exhibitors", badges_for_exhibitors, methods=["POST"],
+          name="visitors.badges_exhibitors"),
     Route("/manage/e/{slug}/badges/sheet", badge_sheet, name="visitors.badge_sheet"),
     Route("/manage/e/{slug}/gate", gate, methods=["GET", "POST"], name="visitors.gate"),
     Route("/manage/e/{slug}/gate/counters", gate_counters, name="visitors.gate_counters"),

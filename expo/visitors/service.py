@@ -21,6 +21,7 @@ from expo.accounts.models import User
 from expo.audit.service import log_action
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
+from expo.exhibitors import service as exhibitors_service
 from expo.i18n import gettext as _
 from expo.leads import service as leads_service
 from expo.visitors import checkin, codes
@@ -87,6 +88,26 @@ async def issue_badges(*, event: Event, names: list[str], type: VisitorType,
     await log_action(action="expo.visitor.badges_issued", actor=by, event=event,
                      summary=f"{len(made)} × {type.value}", data={"count": len(made)})
     return made
+
+
+async def issue_exhibitor_badges(*, event: Event, by: User) -> tuple[int, int]:
+    """Badges for the staff of every accepted exhibitor (the owner and each login), skipping
+    people who already have one; returns (badges issued, exhibitors with new badges)."""
+    have = {(org.casefold(), name.casefold()) for org, name in await Visitor.filter(
+        event=event, type=VisitorType.EXHIBITOR).values_list("organisation", "name")}
+    staff = await exhibitors_service.accepted_staff(event=event)
+    todo = [(business[:160], name[:120]) for business, names in staff for name in names
+            if (business[:160].casefold(), name[:120].casefold()) not in have]
+    async with in_transaction():
+        for business, name in todo:
+            await register_visitor(event=event, source=Source.STAFF, data=VisitorData(
+                name=name, type=VisitorType.EXHIBITOR, organisation=business))
+    exhibitors = len({business for business, _name in todo})
+    if todo:
+        await log_action(action="expo.visitor.badges_issued", actor=by, event=event,
+                         summary=f"{len(todo)} × exhibitor ({exhibitors} exhibitors)",
+                         data={"count": len(todo), "exhibitors": exhibitors})
+    return len(todo), exhibitors
 
 
 def ticket_code(*, visitor: Visitor, signer: codes.Signer) -> str:

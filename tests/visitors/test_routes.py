@@ -445,3 +445,28 @@ async def exported(client, inbox_url: str) -> str:
     """Every cell of the exhibitor's leads workbook, as one string."""
     book = load_workbook(io.BytesIO((await client.get(f"{inbox_url}/export.xlsx")).content))
     return str([list(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)])
+
+
+async def test_badges_for_accepted_exhibitors_route(client, db):
+    from expo.exhibitors.models import AppStatus
+    from expo.visitors.models import Visitor, VisitorType
+    from tests.exhibitors.factories import make_application
+
+    event, _user = await signed_in(client, Role.COMMITTEE)
+    await make_application(event=event, status=AppStatus.ACCEPTED)
+    url = f"/manage/e/{event.slug}/badges/exhibitors"
+    first = await client.submit(url)
+    assert first.status_code == 303
+    assert await Visitor.filter(event=event, type=VisitorType.EXHIBITOR).count() == 2
+    page = await client.get(first.headers["location"])
+    assert "2 tanda pengenal diterbitkan untuk 1 peserta pameran" in page.text
+    again = await client.get((await client.submit(url)).headers["location"])
+    assert "sudah punya tanda pengenal" in again.text
+    assert await Visitor.filter(event=event, type=VisitorType.EXHIBITOR).count() == 2
+    # No CSRF token: refused; gate staff: forbidden.
+    assert (await client.post(url)).status_code == 403
+    client.cookies.clear()
+    client.csrf = ""
+    gate_event, _gate = await signed_in(client, Role.GATE)
+    response = await client.submit(f"/manage/e/{gate_event.slug}/badges/exhibitors")
+    assert response.status_code == 403

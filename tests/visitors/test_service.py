@@ -325,3 +325,26 @@ async def test_erase_visitor_anonymises_but_keeps_counting(db):
     assert entry.actor_id is None and "Siti" not in entry.summary
     await service.erase_visitor(visitor=visitor)  # twice: nothing more happens
     assert await AuditEntry.filter(action="expo.visitor.erased").count() == 1
+
+
+async def test_exhibitor_badges_for_accepted_staff_once_each(db):
+    from expo.exhibitors.models import AppStatus, ProducerMember
+    from tests.exhibitors.factories import make_application, make_producer
+    from tests.factories import make_user
+
+    event = await make_event()
+    committee = await make_user()
+    accepted = await make_producer(business_name="Amplang Aminah", owner_name="Hj. Aminah")
+    await ProducerMember.create(producer=accepted, user=await make_user(name="Rudi Kasir"))
+    await make_application(event=event, producer=accepted, status=AppStatus.ACCEPTED)
+    await make_application(event=event, status=AppStatus.SUBMITTED)  # not yet: no badge
+    # A badge issued by hand earlier, spelt in another case, is not issued again.
+    await service.issue_badges(event=event, names=["HJ. AMINAH"], type=VisitorType.EXHIBITOR,
+                               organisation="amplang aminah", by=committee)
+
+    made, exhibitors = await service.issue_exhibitor_badges(event=event, by=committee)
+    assert (made, exhibitors) == (2, 1)  # the first login (the factory's user) and Rudi
+    badges = await Visitor.filter(event=event, type=VisitorType.EXHIBITOR,
+                                  organisation="Amplang Aminah").values_list("name", flat=True)
+    assert "Rudi Kasir" in badges and "Hj. Aminah" not in badges
+    assert await service.issue_exhibitor_badges(event=event, by=committee) == (0, 0)
