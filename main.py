@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import logging
 import os
@@ -132,6 +133,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.is_sqlite:
         return _fail("SQLite serves one worker; set EXPO_DATABASE_URL to PostgreSQL "
                      "to run several workers")
+    if not os.environ.get("EXPO_BASE_URL") and args.host not in ("0.0.0.0", "::"):  # noqa: S104
+        # Links in emails, tickets and the demo logins point where this server listens
+        # (the workers read the same variable).
+        served = f"http://{args.host}:{args.port}"
+        os.environ["EXPO_BASE_URL"] = served
+        settings = dataclasses.replace(settings, base_url=served)
     if args.demo:
         code = cmd_demo(settings, argparse.Namespace(reset=False, if_empty=True))
         if code:

@@ -54,3 +54,27 @@ def test_bad_settings_stop_with_one_line(tmp_path):
 def test_serve_refuses_several_workers_on_sqlite(tmp_path):
     bad = run(tmp_path, "serve", "--workers", "2", check=False)
     assert bad.returncode == 2 and "PostgreSQL" in bad.stderr
+
+
+def test_serve_points_links_at_the_address_it_listens_on(tmp_path, monkeypatch):
+    import argparse
+
+    import uvicorn
+
+    import main
+    from expo.settings import Settings
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: served.update(kw))
+    monkeypatch.setenv("EXPO_BASE_URL", "http://placeholder")  # recorded, so restored after
+    monkeypatch.delenv("EXPO_BASE_URL")
+    monkeypatch.delenv("EXPO_DATABASE_URL", raising=False)
+    monkeypatch.setenv("EXPO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EXPO_SECRET_KEY", "cli-test-secret-key-0123456789abcdefghijklmnop")
+    args = argparse.Namespace(host="127.0.0.1", port=8765, workers=1, demo=False,
+                              proxy_headers=False, forwarded_allow_ips=None,
+                              no_access_log=True, log_level="warning")
+    assert main.cmd_serve(Settings.from_env(), args) in (0, None)
+    assert served["port"] == 8765
+    assert os.environ["EXPO_BASE_URL"] == "http://127.0.0.1:8765"
+    assert Settings.from_env().base_url == "http://127.0.0.1:8765"
