@@ -12,6 +12,7 @@ help:
 	@echo "make run      create .venv, install, migrate, load the demo once, serve on http://$(HOST):$(PORT)"
 	@echo "make test     install test tools and run the whole suite (PostgreSQL too if EXPO_TEST_DATABASE_URL is set)"
 	@echo "make lint     ruff check and format check;  make fmt  format the code"
+	@echo "make typecheck  mypy on expo/ (must report no errors; CI runs it after the tests)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make messages list strings that still need an Indonesian translation"
 

@@ -44,12 +44,13 @@ def catalog(locale: str) -> dict[str, str]:
             for message in read_po(fh, locale=locale):
                 if not message.id or message.fuzzy:
                     continue
-                if isinstance(message.id, tuple):  # plural: Indonesian has a single form
-                    strings = message.string if isinstance(message.string, tuple) else ()
+                # Babel keeps a plural's ids and strings in a tuple (or list), others in a str.
+                if isinstance(message.id, tuple | list):  # plural: Indonesian has a single form
+                    strings = message.string if isinstance(message.string, tuple | list) else ()
                     if strings and strings[0]:
                         messages[message.id[0]] = strings[0]
                         messages[message.id[1]] = strings[-1]
-                elif message.string:
+                elif isinstance(message.string, str) and message.string:
                     messages[message.id] = message.string
     return messages
 

@@ -37,6 +37,13 @@ def extracted() -> dict[str, list[str]]:
     return found
 
 
+def _texts(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's ids or strings: Babel keeps a plural's in a tuple (or list), others in a str."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def translated(locale: str = "id") -> dict[str, str]:
     result: dict[str, str] = {}
     for path in sorted((LOCALE_DIR / locale).glob("*.po")):
@@ -44,8 +51,7 @@ def translated(locale: str = "id") -> dict[str, str]:
             for message in read_po(fh, locale=locale):
                 if not message.id:
                     continue
-                ids = message.id if isinstance(message.id, tuple) else (message.id,)
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                ids, strings = _texts(message.id), _texts(message.string)
                 for msgid in ids:
                     result[msgid] = strings[0] if strings and not message.fuzzy else ""
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -190,7 +191,9 @@ async def roles_for(user: User | None, event: Event) -> set[Role]:
         return set()
     if user.is_superuser:
         return set(Role)
-    rows = await EventRole.filter(user=user, event=event).values_list("role", flat=True)
+    query = EventRole.filter(user=user, event=event).values_list("role", flat=True)
+    # Tortoise types values_list(flat=True) as rows of tuples; flat, they are the values.
+    rows = cast(list[str], await query)
     return {Role(r) for r in rows}
 
 

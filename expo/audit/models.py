@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -18,7 +20,7 @@ class AuditEntry(Model):
     object_type = fields.CharField(max_length=40, default="")
     object_id = fields.CharField(max_length=64, default="")
     summary = fields.CharField(max_length=300, default="")
-    data = fields.JSONField(default=dict)
+    data: dict[str, Any] = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=45, default="")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 

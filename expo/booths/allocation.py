@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -46,9 +47,10 @@ async def policy_for(event: Event) -> AllocationPolicy:
 
 async def previous_producers(event: Event) -> set[int]:
     """Producers that held a booth at an earlier event (for the rotation penalty)."""
-    rows = await Booth.filter(event__starts_on__lt=event.starts_on,
-                              holder_id__not_isnull=True).values_list("holder__producer_id",
-                                                                      flat=True)
+    query = Booth.filter(event__starts_on__lt=event.starts_on,
+                         holder_id__not_isnull=True).values_list("holder__producer_id", flat=True)
+    # Tortoise types values_list(flat=True) as rows of tuples; flat, they are the values.
+    rows = cast(list[int | None], await query)
     return {r for r in rows if r is not None}
 
 

@@ -71,12 +71,14 @@ async def load(ctx: DemoContext) -> None:
     run = await allocation.run_allocation(event=ctx.event, by=ctx.users["committee"],
                                           seed=SEED, label="Alokasi utama")
     await allocation.publish(run=run, by=ctx.users["committee"])
-    held = await Booth.filter(event=ctx.event, holder_id__not_isnull=True).order_by("id")
+    held = await Booth.filter(event=ctx.event, holder_id__not_isnull=True).select_related(
+        "holder").order_by("id")
     for booth in held[1:4]:  # a few exhibitors already confirmed
         await Booth.filter(id=booth.id).update(confirmed_at=run.published_at)
-    if held:
+    holder = held[0].holder if held else None
+    if holder is not None:
         member = await ProducerMember.filter(
-            producer_id=(await held[0].holder).producer_id).select_related("user").first()
+            producer_id=holder.producer_id).select_related("user").first()
         if member is not None:
             ctx.logins.append(("exhibitor with a booth", member.user.email, DEMO_PASSWORD))
     assert await Hall.filter(event=ctx.event).count() == 2

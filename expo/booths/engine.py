@@ -21,11 +21,15 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from expo.booths.feasibility import Fit
 from expo.booths.flow import solve_flow
+
+if TYPE_CHECKING:  # CP-SAT is imported only where it is used (it takes ~0.5 s to load)
+    from ortools.sat.python.cp_model import IntVar
 
 PLACE_WEIGHT = 1_000_000_000
 PRIORITY_WEIGHT = 100_000
@@ -202,7 +206,7 @@ def rows_of(booths: Sequence[BoothIn]) -> list[list[BoothIn]]:
 def blocks_of(booths: Sequence[BoothIn], size: int) -> list[tuple[BoothIn, ...]]:
     if size == 1:
         return [(b,) for b in booths]
-    out = []
+    out: list[tuple[BoothIn, ...]] = []
     for run in rows_of(booths):
         out.extend(tuple(run[i:i + size]) for i in range(len(run) - size + 1))
     return out
@@ -339,7 +343,7 @@ def _solve_cpsat(p: _Problem, hint: dict[int, tuple[int, ...]],
 
     model = cp_model.CpModel()
     by_booth: dict[int, list] = defaultdict(list)
-    choice: dict[tuple[int, tuple[int, ...]], object] = {}
+    choice: dict[tuple[int, tuple[int, ...]], cp_model.IntVar] = {}
     objective = []
     occupancy: dict[tuple[str, int], list] = defaultdict(list)  # (cluster, booth) -> vars
     col = {b.id: j for j, b in enumerate(p.booths)}
@@ -386,7 +390,7 @@ def _cluster_terms(model, p: _Problem, occupancy) -> list:  # type: ignore[no-un
     zone_of = {b.id: b.zone for b in p.booths}
     terms: list = []
     if mode == "together":
-        present: dict[tuple[str, str], object] = {}
+        present: dict[tuple[str, str], IntVar] = {}
         for (cluster, bid), vars_ in occupancy.items():
             key = (cluster, zone_of[bid])
             if key not in present:

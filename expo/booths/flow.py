@@ -63,8 +63,8 @@ def solve_flow(p: _Problem, home: dict[int, tuple[str, int]] | None = None) -> d
                 zone_bonus[pref.zone] = max(points, zone_bonus.get(pref.zone, 0))
             elif pref.booth in col and mask[col[pref.booth]]:
                 booth_bonus.setdefault(col[pref.booth], points)
-        for k in np.flatnonzero(mask[reps]):
-            arc(app_node + i, class_node + int(k), -zone_bonus.get(keys[k][3], 0))
+        for k in np.flatnonzero(mask[reps]).tolist():
+            arc(app_node + i, class_node + k, -zone_bonus.get(keys[k][3], 0))
         for j, points in booth_bonus.items():
             best = max(points, zone_bonus.get(p.booths[j].zone, 0))
             arc(app_node + i, booth_node + j, -best)

@@ -187,9 +187,10 @@ async def _apply(event: Event, parsed: dict[str, list[BoothData]],
 
 async def _upsert(event: Event, hall: Hall, data: BoothData, booth: Booth | None,
                   report: ImportReport) -> None:
-    fields = {"hall": hall, "x": data.x, "y": data.y, "w": data.w, "h": data.h,
-              "kind": data.kind, "zone": data.zone, "price": data.price,
-              "power_watts": data.power_watts, "water": data.water}
+    fields: dict[str, Any] = {
+        "hall": hall, "x": data.x, "y": data.y, "w": data.w, "h": data.h, "kind": data.kind,
+        "zone": data.zone, "price": data.price, "power_watts": data.power_watts,
+        "water": data.water}
     if booth is None:
         status = BoothStatus.BLOCKED if data.blocked else BoothStatus.AVAILABLE
         await Booth.create(event=event, code=data.code, status=status, **fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -204,7 +205,8 @@ async def import_(request: Request) -> Response:
     event = request.state.event
     async with request.form(max_files=1, max_fields=10) as data:
         upload = data.get("file")
-        content = await upload.read(MAX_IMPORT_BYTES + 1) if hasattr(upload, "read") else b""
+        # A missing field, or a plain text field of that name, reads as no file.
+        content = await upload.read(MAX_IMPORT_BYTES + 1) if isinstance(upload, UploadFile) else b""
     if not content:
         return await _rerender(request, None, import_errors=[_("Choose an .xlsx file.")])
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -199,7 +200,8 @@ async def _check_codes(event: Event, codes: Sequence[str], ignore: int | None = 
                           "duplicate_code", field="code")
 
 
-def _fields(data: BoothData) -> dict[str, object]:
+def _fields(data: BoothData) -> dict[str, Any]:
+    """Column values of a booth, as keyword arguments for ``Booth.create`` and updates."""
     return {"code": data.code, "x": data.x, "y": data.y, "w": data.w, "h": data.h,
             "kind": data.kind, "zone": data.zone, "price": data.price,
             "power_watts": data.power_watts, "water": data.water}

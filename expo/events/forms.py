@@ -44,6 +44,29 @@ def dates_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def _registration_window(form: Form, who: str,
+                         tz: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When ``who`` (exhibitor or visitor) registration opens and closes, in UTC."""
+    opens = form.local_datetime(f"{who}_reg_opens", tz)
+    closes = form.local_datetime(f"{who}_reg_closes", tz)
+    if opens and closes and closes <= opens:
+        form.error(f"{who}_reg_closes", _("Registration must close after it opens."))
+    return opens, closes
+
+
+def _opening_hours(form: Form, days: list[dt.date]) -> dict[dt.date, tuple[dt.time, dt.time]]:
+    """Opening and closing time of each day, the defaults where a field is left empty."""
+    hours: dict[dt.date, tuple[dt.time, dt.time]] = {}
+    for day in days:
+        key = day.isoformat()
+        opens = form.time(f"opens_{key}", required=False) or DEFAULT_OPENS
+        closes = form.time(f"closes_{key}", required=False) or DEFAULT_CLOSES
+        if closes <= opens:
+            form.error(f"closes_{key}", _("Closing time must be after opening time."))
+        hours[day] = (opens, closes)
+    return hours
+
+
 def parse_event_form(form: Form) -> EventData:
     name = form.text("name", max_length=160, min_length=3)
     slug = form.slug("slug")
@@ -58,23 +81,11 @@ def parse_event_form(form: Form) -> EventData:
             form.error("ends_on", _("The last day cannot be before the first day."))
         elif (ends_on - starts_on).days >= MAX_DAYS:
             form.error("ends_on", _("An event lasts at most %(n)s days.", n=MAX_DAYS))
-    windows = {}
-    for who in ("exhibitor", "visitor"):
-        opens = form.local_datetime(f"{who}_reg_opens", tz)
-        closes = form.local_datetime(f"{who}_reg_closes", tz)
-        if opens and closes and closes <= opens:
-            form.error(f"{who}_reg_closes", _("Registration must close after it opens."))
-        windows[who] = (opens, closes)
+    windows = {who: _registration_window(form, who, tz) for who in ("exhibitor", "visitor")}
     status = form.choice("status", [s.value for s in EventStatus])
     hours: dict[dt.date, tuple[dt.time, dt.time]] = {}
     if starts_on and ends_on and not form.errors.get("ends_on"):
-        for day in dates_between(starts_on, ends_on):
-            key = day.isoformat()
-            opens = form.time(f"opens_{key}", required=False) or DEFAULT_OPENS
-            closes = form.time(f"closes_{key}", required=False) or DEFAULT_CLOSES
-            if closes <= opens:
-                form.error(f"closes_{key}", _("Closing time must be after opening time."))
-            hours[day] = (opens, closes)
+        hours = _opening_hours(form, dates_between(starts_on, ends_on))
     data = EventData(
         name=name, slug=slug,
         description=form.text("description", required=False, max_length=5000),

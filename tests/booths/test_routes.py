@@ -202,6 +202,17 @@ async def test_excel_template_export_import(client, world: World) -> None:  # ty
     assert empty.status_code == 422
 
 
+async def test_excel_import_without_a_file_is_422(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    await client.login(world.committee.email, PASSWORD)
+    url = world.base + "/booths/import"
+    for data, files in (({}, None), ({"file": "booths.xlsx"}, None),
+                        ({}, {"file": ("", b"", "application/octet-stream")})):
+        response = await client.submit(url, data, files=files)
+        assert response.status_code == 422, (data, files)
+        assert "Pilih berkas .xlsx." in soup(response).select_one("#import-errors").text
+    assert await Booth.filter(event=world.event).count() == 3
+
+
 async def test_allocation_workflow_through_routes(client, world: World) -> None:  # type: ignore[no-untyped-def]
     other = await make_application(world.event)
     await client.login(world.committee.email, PASSWORD)
