@@ -111,10 +111,13 @@ class Form:
                 self.error(name, _("This field is required."))
             return None
         try:
-            return dt.time.fromisoformat(value)
+            parsed = dt.time.fromisoformat(value)
         except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is not None:  # wall-clock times carry no offset
             self.error(name, _("Enter a time as HH:MM."))
             return None
+        return parsed
 
     def local_datetime(self, name: str, tz: str, *, required: bool = False) -> dt.datetime | None:
         """A ``datetime-local`` input read in the event's time zone, returned in UTC."""

@@ -36,6 +36,8 @@ def test_event_form_builds_days_with_default_and_custom_hours():
     ({"visitor_reg_opens": "2027-04-01T10:00", "visitor_reg_closes": "2027-03-01T10:00"},
      "visitor_reg_closes"),
     ({"ends_on": "2027-07-30"}, "ends_on"),
+    # A time with an offset is not a wall-clock time (it was a TypeError, a 500, before).
+    ({"opens_2027-05-03": "09:00+07:00"}, "opens_2027-05-03"),
 ])
 def test_event_form_refuses_bad_input(over, field):
     form = _form(**over)
