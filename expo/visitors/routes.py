@@ -38,6 +38,7 @@ from expo.visitors.models import (
 from expo.web import absolute_url, read_form, redirect, render, settings_of
 
 STAFF = (Role.COMMITTEE, Role.GATE)
+BUNDLE_REFRESH_SECONDS = 120  # how often an online scanner re-reads the revoked tickets
 register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30))
 register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31))
 register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE}), 32))
@@ -427,6 +428,7 @@ async def scanner(request: Request) -> Response:
     config = {"slug": event.slug, "api": f"/api/v1/events/{event.slug}",
               "wasm": str(request.url_for("static", path="vendor/barcode-detector/"
                                                           "zxing_reader.wasm").path),
+              "bundleSeconds": BUNDLE_REFRESH_SECONDS,
               "messages": checkin.scanner_messages(), "gatePage": _url(request, "visitors.gate",
                                                                          slug=event.slug)}
     return render(request, "visitors/scanner.html", {"event": event, "config": config})

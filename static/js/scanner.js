@@ -266,20 +266,30 @@
     wasm: cfg.wasm, unavailable: M.no_camera, onCode: handle });
 
   // ---- start -------------------------------------------------------------------------------------
+  // The offline bundle (public key, rules, hours, revoked tickets) is fetched at start and
+  // again every two minutes, so a ticket revoked (or reinstated) meanwhile is known offline.
+  function fetchBundle() {
+    return api("/offline").then(function (r) {
+      if (r.status === 401) { localStorage.removeItem(tokenKey); $("no-token").hidden = false; throw new Error("token"); }
+      if (!r.ok) { throw new Error("bundle " + r.status); }
+      return r.json();
+    }).then(function (data) {
+      localStorage.setItem(bundleKey, JSON.stringify(data));
+      document.body.dataset.bundleAt = new Date().toISOString();
+      return loadBundle(data);
+    });
+  }
   var cached = localStorage.getItem(bundleKey);
   var ready = (cached ? loadBundle(JSON.parse(cached)) : Promise.resolve());
-  api("/offline").then(function (r) {
-    if (r.status === 401) { localStorage.removeItem(tokenKey); $("no-token").hidden = false; throw new Error("token"); }
-    return r.json();
-  }).then(function (data) {
-    localStorage.setItem(bundleKey, JSON.stringify(data));
-    return loadBundle(data);
-  }).catch(function () { return ready; }).then(function () {
+  fetchBundle().catch(function () { return ready; }).then(function () {
     document.body.dataset.ready = "1";
     showQueue(); sync(); refreshCounters();
   });
   setInterval(function () { if (navigator.onLine) { sync(); } }, 5000);
   setInterval(refreshCounters, 10000);
+  setInterval(function () { if (navigator.onLine) { fetchBundle().catch(function () {}); } },
+    cfg.bundleSeconds * 1000);
+  window.addEventListener("online", function () { fetchBundle().catch(function () {}); });
   $("manual-code").focus();
   ExpoScan.keepOffline();
 })();

@@ -111,8 +111,12 @@ def test_scanner_reads_camera_then_queues_offline_and_syncs_once(camera_page, li
     assert "sudah masuk pukul" in answer.inner_text()
     page.click("#camera-toggle")
 
+    bundle_at = page.evaluate("document.body.dataset.bundleAt || ''")
     page.context.set_offline(False)
     page.wait_for_function("document.body.dataset.queued === '0'")
+    # Back online, the scanner re-reads the offline bundle (revoked tickets) at once.
+    page.wait_for_function("before => (document.body.dataset.bundleAt || '') > before",
+                           arg=bundle_at)
     page.wait_for_function(
         "document.querySelector('[data-counter=checked_in]').textContent.trim() === '3'")
     report = page.locator("#sync-report")
