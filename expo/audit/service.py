@@ -29,6 +29,23 @@ async def log_action(*, action: str, actor: User | None, event: Event | None = N
     )
 
 
+async def forget_name(*, event: Event, name: str, object_type: str, object_id: int,
+                      placeholder: str) -> int:
+    """Replace a person's name in the summaries of the entries about them (right to erasure):
+    the entries stay, as a record of what was done, without saying to whom by name. Entries
+    are "about" the person when they name them as their object or in ``data["visitor"]``."""
+    if not name:
+        return 0
+    changed = 0
+    for entry in await AuditEntry.filter(event=event, summary__contains=name):
+        mine = (entry.object_type, entry.object_id) == (object_type, str(object_id))
+        if mine or entry.data.get("visitor") == object_id:
+            entry.summary = entry.summary.replace(name, placeholder)
+            await entry.save(update_fields=["summary"])
+            changed += 1
+    return changed
+
+
 @dataclass
 class AuditPage:
     entries: list[AuditEntry]

@@ -139,7 +139,8 @@ async def _scan(request: Request, ctx: GateContext, device: service.Device,
         await log_action(action="expo.visitor.forced_entry", actor=None,
                          event=await Event.get(id=ctx.event_id),
                          summary=f"{result.name} @ {device.gate_name}: {result.reason}",
-                         data={"device": device.id, "reason": result.reason})
+                         data={"device": device.id, "reason": result.reason,
+                               "visitor": result.visitor_id})
     return result
 
 

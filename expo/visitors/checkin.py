@@ -76,6 +76,7 @@ class ScanResult:
     forced: bool = False
     direction: str = "in"
     entered_at: dt.datetime | None = None  # first entry that day, for "already inside since"
+    visitor_id: int | None = None
 
     @property
     def status(self) -> str:
@@ -385,6 +386,7 @@ def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: 
     # A scanner that admitted someone while offline reports it: the entry happened anyway.
     forced = scan.offline and scan.direction == Direction.IN
     return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
+                      visitor_id=row["id"],
                       forced=forced, direction=direction, entered_at=entered)
 
 

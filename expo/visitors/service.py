@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from expo.accounts.models import User
-from expo.audit.service import log_action
+from expo.audit.service import forget_name, log_action
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
 from expo.exhibitors import service as exhibitors_service
@@ -224,6 +224,8 @@ async def erase_visitor(*, visitor: Visitor) -> Visitor:
         if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
             return visitor  # erased a moment ago by another request
         await leads_service.forget_visitor(visitor=visitor)
+        await forget_name(event=visitor.event, name=visitor.name, object_type="visitor",  # type: ignore[arg-type]
+                          object_id=visitor.id, placeholder=ERASED_NAME)
     for name, value in changes.items():
         setattr(visitor, name, value)
     await log_action(action="expo.visitor.erased", actor=None, event=visitor.event,  # type: ignore[arg-type]

@@ -145,6 +145,29 @@ async def test_api_offline_forced_entry_recorded_and_audited(client):
     assert await AuditEntry.filter(action="expo.visitor.forced_entry").count() == 1
 
 
+async def test_erasure_takes_the_name_out_of_the_audit_entries_about_the_visitor(client):
+    from expo.audit.models import AuditEntry
+
+    event, auth = await setup()
+    visitor = await make_visitor(event, name="Rahmat Hidayat")
+    namesake = await make_visitor(event, name="Rahmat Hidayat")
+    url = f"/api/v1/events/{event.slug}/scans/batch"
+    scans = [{"code": code_of(visitor), "nonce": "e1"},
+             {"code": code_of(visitor), "nonce": "e2", "offline": True}]
+    await client.post(url, json={"scans": scans}, headers=auth)
+    visitor.event = namesake.event = event
+    await service.revoke_ticket(visitor=visitor, by=None)
+    await service.revoke_ticket(visitor=namesake, by=None)
+
+    await service.erase_visitor(visitor=visitor)
+    forced = await AuditEntry.get(action="expo.visitor.forced_entry")
+    assert forced.data["visitor"] == visitor.id
+    assert forced.summary.startswith("(dihapus) @ Pintu Utama")
+    revoked = {e.object_id: e.summary
+               for e in await AuditEntry.filter(action="expo.visitor.revoked")}
+    assert revoked == {str(visitor.id): "(dihapus)", str(namesake.id): "Rahmat Hidayat"}
+
+
 async def test_api_kiosk_creates_visitor(client):
     event, auth = await setup(kiosk=True)
     url = f"/api/v1/events/{event.slug}/visitors"
