@@ -46,3 +46,15 @@ async def load(ctx: Any) -> None:
                                           reported_by=ctx.users["admin"])
         for product, u, o in lines:
             await SalesLine.create(report=report, product=product, omzet=o, units=u)
+    await _opening_draw(ctx)
+
+
+async def _opening_draw(ctx: Any) -> None:
+    """The opening day's doorprize on stage, with a seed announced in advance, so the public
+    results page and the committee's winners sheet have something to show."""
+    from expo.reports.draws import DrawRequest, perform
+    from expo.visitors.models import VisitorType
+
+    await perform(event=ctx.event, by=ctx.users["committee"], request=DrawRequest(
+        prize="Paket hampers UMKM Kaltim", count=5, day=ctx.event.starts_on,
+        types=[VisitorType.UMUM, VisitorType.PELAJAR], seed="hkn2027-pembukaan"))

@@ -43,3 +43,13 @@ async def test_demo_dashboard_shows_leads_per_hour_on_event_days(db):  # type: i
     # the committee opens the dashboard before the fair: it shows the opening day
     before = dt.datetime.combine(event.starts_on, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=9)
     assert dict((await dashboard.build(event=event, now=before)).leads_per_hour) == opening
+
+
+async def test_demo_has_a_verifiable_opening_draw(db):
+    from expo.demo import load_demo
+    from expo.reports import draws
+
+    ctx = await load_demo()
+    [(run, winners)] = await draws.published(event=ctx.event)
+    assert run.seed == "hkn2027-pembukaan" and len(winners) == 5
+    assert await draws.verify(run)
