@@ -14,13 +14,13 @@ from tests.browser.conftest import login
 EVENT = "/manage/e/hkn2027"
 
 
-def _xlsx(path: Path) -> Path:
+def _xlsx(path: Path, hall: str = "Hall Pameran Baru", prefix: str = "N") -> Path:
     wb = Workbook()
     ws = wb.active
     ws.append(["Hall", "Code", "X (m)", "Y (m)", "Width (m)", "Depth (m)", "Type", "Zone",
                "Price (IDR)", "Power (W)", "Water", "Blocked"])
     for i in range(6):
-        ws.append(["Hall Pameran Baru", f"N-{i + 1:02d}", 3 * i, 0, 3, 3, "island",
+        ws.append([hall, f"{prefix}-{i + 1:02d}", 3 * i, 0, 3, 3, "island",
                    "Galeri Baru", 0, 2200, "yes", "no"])
     wb.save(path)
     return path
@@ -88,3 +88,16 @@ def test_committee_allocates_and_exhibitor_confirms(page, live_server, tmp_path)
     page.goto(f"/e/hkn2027/map?q={target}")
     expect(page.locator(f"g.booth.s-confirmed[data-code='{target}']")).to_have_count(1)
     expect(page.locator(".stand-list")).to_contain_text(business)
+
+
+def test_committee_deletes_a_hall_not_in_use(page, live_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    login(page, "panitia@expo.test")
+    page.goto(EVENT + "/booths")
+    page.set_input_files("#f-file", str(_xlsx(tmp_path / "tent.xlsx", "Tenda Sementara", "T")))
+    page.click("#import-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("6")
+    page.get_by_role("link", name="Tenda Sementara").click()
+    page.click("#hall-delete")
+    page.click("#hall-delete-confirm")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.get_by_role("link", name="Tenda Sementara")).to_have_count(0)

@@ -1,6 +1,7 @@
 """A visitor on a phone: gets a free ticket from the event's page, downloads it, corrects their
 details (the QR code stays the same), withdraws consent, then deletes the registration and the
-personal link stops working. A teacher registers a class: one ticket each."""
+personal link stops working. A teacher registers a class: one ticket each. The committee
+corrects a visitor, revokes and reinstates the ticket, and issues exhibitor badges."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login
+from tests.browser.test_visitors_scanner import api
 
 SLUG = "hkn2027"
 
@@ -83,3 +85,29 @@ def test_teacher_registers_a_class(page, browser, live_server):  # type: ignore[
     names = page.locator(".ticket-grid .ticket-name").all_inner_texts()
     assert names == ["Ani Lestari", "Budi Santoso", "Citra Dewi"]
     assert page.locator(".ticket-grid .ticket-qr svg").count() == 3
+
+
+def test_committee_corrects_revokes_and_reinstates_a_visitor(page, live_server):  # type: ignore[no-untyped-def]
+    token = live_server.cli("token", "--event", SLUG, "--gate", "Pintu Utama",
+                            "--kiosk").strip().splitlines()[-1]
+    api(live_server, token, "/visitors", {"name": "Pak Salah Ketik", "type": "umum"})
+    login(page, "panitia@expo.test")
+    page.goto(f"/manage/e/{SLUG}/visitors?q=Salah+Ketik")
+    page.click("text=Ubah")
+    page.fill("#f-name", "Pak Benar Ketik")
+    page.select_option("#f-type", "buyer")
+    page.click("main form button[type=submit]")
+    page.goto(f"/manage/e/{SLUG}/visitors?q=Benar+Ketik")
+    row = page.locator("tbody tr", has_text="Pak Benar Ketik")
+    expect(row).to_contain_text("Pembeli")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("form[action$='/revoke'] button").click()
+    expect(row.locator(".badge-bad")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("form[action$='/reinstate'] button").click()
+    expect(row.locator(".badge-bad")).to_have_count(0)
+
+    # Badges for the accepted exhibitors' staff, in one click.
+    page.goto(f"/manage/e/{SLUG}/badges")
+    page.click("[data-testid=badges-exhibitors]")
+    expect(page.locator(".flash-success")).to_contain_text("peserta pameran")
