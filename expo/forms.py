@@ -15,6 +15,20 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 
+def storable(text: str) -> bool:
+    """Text a database can keep: no NUL (PostgreSQL refuses it) and no lone surrogate (it has
+    no UTF-8; JSON's ``"\\ud83c"`` makes one)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class FormInvalid(DomainError):
     """Raised by ``Form.check()``; routes re-render the form with inline errors (422)."""
 
@@ -45,6 +59,9 @@ class Form:
             return ""
         if len(value) > max_length:
             self.error(name, _("At most %(n)s characters.", n=max_length))
+        elif not storable(value):
+            self.error(name, _("Contains a character that cannot be stored; retype it."))
+            return ""
         elif len(value) < min_length:
             self.error(name, _("At least %(n)s characters.", n=min_length))
         return value

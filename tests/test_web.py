@@ -16,3 +16,41 @@ def test_safe_next_keeps_internal_paths(target):
     "/\t/evil.example", "/\n/evil.example", "javascript:alert(1)", "manage", "http:/x"])
 def test_safe_next_refuses_what_leaves_the_site(target):
     assert safe_next(target, "/fallback") == "/fallback"
+
+
+def _request(referer: str | None, host: str = "127.0.0.1:8000"):  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    headers = [(b"host", host.encode())]
+    if referer is not None:
+        headers.append((b"referer", referer.encode()))
+    app = SimpleNamespace(state=SimpleNamespace(settings=SimpleNamespace(
+        base_url="https://expo.example.go.id")))
+    return Request({"type": "http", "method": "POST", "path": "/x", "headers": headers,
+                    "query_string": b"", "app": app})
+
+
+@pytest.mark.parametrize(("referer", "back"), [
+    ("http://127.0.0.1:8000/manage/e/hkn2027/booths?hall=3", "/manage/e/hkn2027/booths?hall=3"),
+    ("https://expo.example.go.id/exhibitor/documents", "/exhibitor/documents"),
+    ("http://evil.example/manage", None),
+    ("http://127.0.0.1:9999/manage", None),
+    ("http://127.0.0.1:8000//evil.example/x", None),
+    ("not a url", None),
+    (None, None),
+])
+def test_referer_path_only_goes_back_within_the_site(referer, back):
+    from expo.web import referer_path
+
+    assert referer_path(_request(referer)) == back
+
+
+def test_form_text_refuses_what_the_database_cannot_store() -> None:
+    from expo.forms import Form
+
+    form = Form({"name": "Amplang\x00", "note": "ok \ud83c", "city": "Samarinda 🌴"})
+    assert form.text("name") == "" and "name" in form.errors
+    assert form.text("note") == "" and "note" in form.errors
+    assert form.text("city") == "Samarinda 🌴" and "city" not in form.errors

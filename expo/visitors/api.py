@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import json
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,7 +28,7 @@ from expo import i18n
 from expo.accounts.permissions import public
 from expo.errors import DomainError, Forbidden, NotFound
 from expo.events.models import Event
-from expo.forms import Form
+from expo.forms import Form, storable
 from expo.i18n import gettext as _
 from expo.ratelimit import RateLimiter
 from expo.visitors import checkin, codes, service
@@ -38,6 +40,12 @@ from expo.web import absolute_url, settings_of
 
 MAX_BATCH = 1000
 MAX_NONCE = 64
+MAX_SLUG = 60  # Event.slug
+# Any time a zone can show: a day inside the calendar's ends (offsets are under 24 hours).
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+BATCH_LANES = 32  # tickets of one batch recorded at once (one ticket's scans stay in order)
+log = logging.getLogger("expo.visitors")
 ApiEndpoint = Callable[[Request, GateContext, service.Device], Awaitable[Response]]
 
 
@@ -60,7 +68,9 @@ def device_token(endpoint: ApiEndpoint) -> Callable[[Request], Awaitable[Respons
         device = await service.device_for(plain=plain.strip())
         if device is None:
             raise Unauthorized()
-        ctx = await checkin.gate_context(slug=request.path_params["slug"])
+        slug = request.path_params["slug"]
+        # No event has a longer or unstorable slug: say so without asking the database.
+        ctx = await checkin.gate_context(slug=slug) if _slug_ok(slug) else None
         if ctx is None:
             raise NotFound(_("No event with this short name."))
         if device.event_id != ctx.event_id:
@@ -77,8 +87,17 @@ def device_token(endpoint: ApiEndpoint) -> Callable[[Request], Awaitable[Respons
     return wrapper
 
 
+def _slug_ok(slug: str) -> bool:
+    return len(slug) <= MAX_SLUG and storable(slug)
+
+
 def _invalid(message: str) -> DomainError:
     return DomainError(message, "invalid_input", status_code=422)
+
+
+def _unstorable(field: str) -> DomainError:
+    return _invalid(_("\"%(field)s\" contains a character that cannot be stored (a NUL or an "
+                      "unpaired surrogate).", field=field))
 
 
 async def _json(request: Request) -> Any:
@@ -88,11 +107,18 @@ async def _json(request: Request) -> Any:
     except (ValueError, UnicodeDecodeError):
         raise DomainError(_("The body must be JSON, such as {\"code\": \"...\"}."),
                           "malformed_json", status_code=400) from None
+    except RecursionError:
+        raise DomainError(_("The JSON is nested too deeply."), "malformed_json",
+                          status_code=400) from None
 
 
 def parse_scan(item: Any) -> ScanInput:
     if not isinstance(item, dict):
         raise _invalid(_("A scan is an object with at least \"code\"."))
+    for name in ("code", "direction", "nonce", "scanned_at"):
+        value = item.get(name)
+        if isinstance(value, str) and not storable(value):
+            raise _unstorable(name)
     code = item.get("code")
     if not isinstance(code, str) or not code.strip() or len(code) > 512:
         raise _invalid(_("\"code\" is required: the text read from the QR code."))
@@ -102,16 +128,26 @@ def parse_scan(item: Any) -> ScanInput:
     nonce = item.get("nonce")
     if nonce is not None and (not isinstance(nonce, str) or not 0 < len(nonce) <= MAX_NONCE):
         raise _invalid(_("\"nonce\" is a string of 1 to 64 characters, unique per scan."))
-    scanned_at = item.get("scanned_at")
-    when = None
-    if scanned_at is not None:
-        try:
-            when = dt.datetime.fromisoformat(str(scanned_at).replace("Z", "+00:00"))
-        except ValueError:
-            raise _invalid(_("\"scanned_at\" is an ISO 8601 time, such as "
-                             "2027-04-20T09:12:00+08:00.")) from None
-    return ScanInput(code=code, direction=Direction(direction), nonce=nonce, scanned_at=when,
+    return ScanInput(code=code, direction=Direction(direction), nonce=nonce,
+                     scanned_at=_scanned_at(item.get("scanned_at")),
                      offline=item.get("offline") is True)
+
+
+def _scanned_at(value: Any) -> dt.datetime | None:
+    """The device's time in UTC (a time without offset is UTC)."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        when = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        when = when.replace(tzinfo=when.tzinfo or dt.UTC).astimezone(dt.UTC)
+        if not EARLIEST <= when <= LATEST:
+            raise ValueError(value)
+    except (ValueError, OverflowError):  # year 1 at +14:00 is before the calendar's start
+        raise _invalid(_("\"scanned_at\" is an ISO 8601 time, such as "
+                         "2027-04-20T09:12:00+08:00.")) from None
+    return when
 
 
 def result_json(result: ScanResult, ctx: GateContext) -> dict[str, Any]:
@@ -158,15 +194,38 @@ async def scan_batch(request: Request, ctx: GateContext, device: service.Device)
         raise _invalid(_("Send {\"scans\": [...]} with up to 1,000 scans."))
     if len(items) > MAX_BATCH:
         raise _invalid(_("At most 1,000 scans per batch; split the rest."))
-    results: list[dict[str, Any]] = []
-    for item in items:
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    tickets: dict[str, list[tuple[int, ScanInput]]] = {}
+    for index, item in enumerate(items):
         try:
             parsed = parse_scan(item)
         except DomainError as exc:
-            results.append({"status": "error", "error": exc.code, "message": exc.message})
+            results[index] = _item_error(exc.code, exc.message)
             continue
-        results.append(result_json(await _scan(request, ctx, device, parsed), ctx))
+        tickets.setdefault(codes.normalise(parsed.code), []).append((index, parsed))
+    lanes = iter(tickets.values())
+
+    async def lane() -> None:
+        for scans in lanes:  # a ticket's scans one after another, in the order sent
+            for index, parsed in scans:
+                results[index] = await _batch_scan(request, ctx, device, parsed)
+
+    await asyncio.gather(*(lane() for _ in range(min(BATCH_LANES, len(tickets)))))
     return JSONResponse({"results": results})
+
+
+def _item_error(code: str, message: str) -> dict[str, Any]:
+    return {"status": "error", "error": code, "message": message}
+
+
+async def _batch_scan(request: Request, ctx: GateContext, device: service.Device,
+                      item: ScanInput) -> dict[str, Any]:
+    """One scan of a batch: whatever goes wrong with it is its own error result."""
+    try:
+        return result_json(await _scan(request, ctx, device, item), ctx)
+    except Exception:
+        log.exception("a scan of a batch failed on %s", request.url.path)
+        return _item_error("scan_failed", _("This scan could not be recorded. Send it again."))
 
 
 @device_token
@@ -177,6 +236,9 @@ async def visitors(request: Request, ctx: GateContext, device: service.Device) -
     body = await _json(request)
     if not isinstance(body, dict):
         raise _invalid(_("Send an object: {\"name\", \"phone\", \"type\"}."))
+    for key, value in body.items():  # a key that cannot be stored is no field: ignored
+        if isinstance(value, str) and not storable(value) and storable(key):
+            raise _unstorable(key)
     form = Form({k: str(v) for k, v in body.items() if isinstance(v, str | int)})
     try:
         data = parse_visitor_form(form, kiosk=True)
@@ -218,8 +280,11 @@ async def search(request: Request, ctx: GateContext, device: service.Device) -> 
         return JSONResponse({"error": "rate_limited", "message": _(
             "Too many searches from this device. Try again in {n} seconds, or scan the ticket."
         ).format(n=seconds)}, status_code=429, headers={"Retry-After": str(seconds)})
+    q = request.query_params.get("q", "")
+    if not storable(q):
+        raise _unstorable("q")
     event = await Event.get(id=ctx.event_id)
-    found = await service.search_at_gate(event=event, q=request.query_params.get("q", ""))
+    found = await service.search_at_gate(event=event, q=q)
     signer = _signer(request)
     return JSONResponse({"results": [
         {"name": v.name, "phone": service.mask_phone(v.phone), "type": str(TYPE_LABELS[v.type]),

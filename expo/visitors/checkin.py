@@ -10,10 +10,12 @@ transaction is rolled back and the first answer returned.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import functools
 import sqlite3
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -188,28 +190,33 @@ async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer
         return ScanResult(ok=False, reason="invalid", at=at, direction=direction)
     if ticket.event_id != ctx.event_id:
         return ScanResult(ok=False, reason="wrong_event", at=at, direction=direction)
-    steps = _steps(ctx, ticket.key, scan, at, now, gate_id, device_id)
     client = connections.get("default")
     try:
         if type(client) is SqliteClient:
-            return await _batcher(client).submit(steps)
+            return await _batcher(client).submit(
+                functools.partial(_steps, ctx, ticket.key, scan, at, now, gate_id, device_id))
+        steps = _steps(ctx, ticket.key, scan, at, now, gate_id, device_id,
+                       combined=not isinstance(client, SqliteClient))
         if isinstance(client, SqliteClient):  # inside a caller's transaction
             async with client.acquire_connection() as conn:
                 return await conn._execute(_run_sqlite, conn._conn, steps)  # noqa: SLF001
         # PostgreSQL: an admission is one statement (UPDATE and INSERT in a CTE, atomic by
         # itself), so no explicit transaction and one round trip.
-        steps = _steps(ctx, ticket.key, scan, at, now, gate_id, device_id, combined=True)
         return await _run_async(client, steps)
     except (IntegrityError, sqlite3.IntegrityError):
         if not scan.nonce:
             raise
-    # A nonce seen before (a retry, or the same scan twice at once): the first answer stands.
-    row = await _one(client, _STORED, [ctx.event_id, scan.nonce])
-    assert row is not None
-    return _stored(row)
+        # A nonce seen before (a retry, or the same scan twice at once): the first answer
+        # stands. No stored answer: the constraint broken was another one.
+        row = await _one(client, _STORED, [ctx.event_id, scan.nonce])
+        if row is None:
+            raise
+        return _stored(row)
 
 
 Steps = Generator[tuple[str, str, list[Any]], Any, ScanResult]
+Outcome = ScanResult | Exception
+MAX_GROUP = 200
 
 
 class _SqliteBatcher:
@@ -218,44 +225,49 @@ class _SqliteBatcher:
     The async driver runs SQLite on its own thread; a scan that held the connection lock for
     its whole round trip (thread hop there, statements, hop back through a busy event loop)
     capped throughput far below what SQLite does. Scans that arrive meanwhile are run in one
-    transaction, each under its own savepoint (a repeated nonce rolls back only that scan).
+    transaction, each under its own savepoint: whatever one scan does (a repeated nonce, text
+    the driver refuses, any exception), only that scan is rolled back and fails.
     """
 
     def __init__(self, client: SqliteClient) -> None:
         self.client = client
-        self.pending: list[tuple[Steps, asyncio.Future[ScanResult]]] = []
-        self.running = False
+        self.pending: list[tuple[Callable[[], Steps], asyncio.Future[ScanResult]]] = []
+        # The loop keeps only a weak reference to a task: hold the running group's until it
+        # ends, so that it cannot be collected with scans waiting on it.
+        self.task: asyncio.Task[None] | None = None
 
-    async def submit(self, steps: Steps) -> ScanResult:
+    async def submit(self, steps: Callable[[], Steps]) -> ScanResult:
+        """Run a scan's statements (``steps()`` makes them, again if a group is retried)."""
         future: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
         self.pending.append((steps, future))
-        if not self.running:
-            self.running = True
-            asyncio.get_running_loop().create_task(self._drain())
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:
+        batch: list[tuple[Callable[[], Steps], asyncio.Future[ScanResult]]] = []
         try:
             while self.pending:
                 batch, self.pending = self.pending[:MAX_GROUP], self.pending[MAX_GROUP:]
                 try:
                     async with self.client.acquire_connection() as conn:
-                        outcomes = await conn._execute(  # noqa: SLF001
+                        outcomes: list[Outcome] = await conn._execute(  # noqa: SLF001
                             _run_sqlite_group, conn._conn, [steps for steps, _ in batch])
-                except Exception as exc:  # the whole transaction failed
+                except Exception as exc:  # nothing of the group kept (no connection, BEGIN)
                     outcomes = [exc] * len(batch)
-                for (_steps, future), outcome in zip(batch, outcomes, strict=True):
+                for (_factory, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():
                         continue
-                    if isinstance(outcome, BaseException):
+                    if isinstance(outcome, Exception):
                         future.set_exception(outcome)
                     else:
                         future.set_result(outcome)
         finally:
-            self.running = False
-
-
-MAX_GROUP = 200
+            self.task = None
+            for _factory, future in [*batch, *self.pending]:  # cancelled: nobody waits for ever
+                if not future.done():
+                    future.cancel()
+            self.pending = []
 
 
 def _batcher(client: SqliteClient) -> _SqliteBatcher:
@@ -266,41 +278,77 @@ def _batcher(client: SqliteClient) -> _SqliteBatcher:
     return batcher
 
 
-def _run_sqlite_group(raw: sqlite3.Connection,
-                      group: list[Steps]) -> list[ScanResult | BaseException]:
-    outcomes: list[ScanResult | BaseException] = []
+def _run_sqlite_group(raw: sqlite3.Connection, group: list[Callable[[], Steps]]) -> list[Outcome]:
+    """One transaction, a savepoint per scan. If the transaction itself fails (COMMIT, or a
+    savepoint that cannot be rolled back), nothing of it was kept: each scan is run again in a
+    transaction of its own, so that the one at fault fails alone."""
     raw.execute("BEGIN IMMEDIATE")
     try:
-        for steps in group:
-            try:
-                outcomes.append(_run_sqlite(raw, steps))
-            except sqlite3.IntegrityError as exc:
-                outcomes.append(exc)
+        outcomes = [_run_savepoint(raw, steps) for steps in group]
         raw.execute("COMMIT")
+        return outcomes
+    except Exception:
+        _rollback(raw)
     except BaseException:
-        raw.execute("ROLLBACK")
+        _rollback(raw)
         raise
-    return outcomes
+    return [_run_alone(raw, steps) for steps in group]
+
+
+def _run_savepoint(raw: sqlite3.Connection, steps: Callable[[], Steps]) -> Outcome:
+    raw.execute("SAVEPOINT scan")
+    try:
+        outcome: Outcome = _run_steps(raw, steps())
+    except Exception as exc:
+        raw.execute("ROLLBACK TO scan")  # if this fails, the group is given up and retried
+        outcome = exc
+    raw.execute("RELEASE scan")
+    return outcome
+
+
+def _run_alone(raw: sqlite3.Connection, steps: Callable[[], Steps]) -> Outcome:
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        result = _run_steps(raw, steps())
+        raw.execute("COMMIT")
+        return result
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the scan's own error is the one to report
+            _rollback(raw)
+        return exc
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
+def _run_steps(raw: sqlite3.Connection, steps: Steps) -> ScanResult:
+    answer: Any = None
+    while True:
+        try:
+            kind, sql, values = steps.send(answer)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        cursor = raw.execute(sql, values)
+        row = cursor.fetchone() if kind == "one" else None
+        answer = dict(row) if row is not None else None
 
 
 def _run_sqlite(raw: sqlite3.Connection, steps: Steps) -> ScanResult:
+    """One scan inside a caller's transaction (under a savepoint) or in its own."""
     nested = raw.in_transaction
     raw.execute("SAVEPOINT scan" if nested else "BEGIN IMMEDIATE")
     try:
-        answer: Any = None
-        while True:
-            try:
-                kind, sql, values = steps.send(answer)
-            except StopIteration as done:
-                raw.execute("RELEASE scan" if nested else "COMMIT")
-                return done.value  # type: ignore[no-any-return]
-            cursor = raw.execute(sql, values)
-            row = cursor.fetchone() if kind == "one" else None
-            answer = dict(row) if row is not None else None
+        result = _run_steps(raw, steps)
+        raw.execute("RELEASE scan" if nested else "COMMIT")
+        return result
     except BaseException:
-        raw.execute("ROLLBACK TO scan" if nested else "ROLLBACK")
         if nested:
+            raw.execute("ROLLBACK TO scan")
             raw.execute("RELEASE scan")
+        else:
+            _rollback(raw)
         raise
 
 
@@ -432,4 +480,11 @@ def scanner_messages() -> dict[str, str]:
         "conflicts": _("the server disagreed on {n}:"),
         "forced": _("recorded as a forced entry"),
         "no_camera": _("No camera here: use a handheld scanner or type the code."),
+        "offline_unchecked": _("Offline check unavailable"),
+        "queued_unchecked": _("queued, not checked"),
+        "check_unavailable": _("This device cannot check tickets offline: tickets scanned "
+                               "offline are queued unchecked and the server decides when they "
+                               "sync."),
+        "not_saved": _("Not saved on this device: scan again"),
+        "refused": _("refused by the server"),
     }

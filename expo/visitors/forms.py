@@ -88,12 +88,12 @@ def parse_visitor_form(form: Form, *, kiosk: bool = False,
     email = form.email("email", required=False)
     kind = form.choice("type", [t.value for t in types], required=not kiosk) or "umum"
     agency = _agency(form, kind)
+    organisation = form.text("organisation", required=False, max_length=160)
     kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE], required=not kiosk)
     form.check()
     return VisitorData(name=name, phone=phone, email=email, type=VisitorType(kind),
-                       agency=agency, organisation=form.text("organisation", required=False,
-                                                             max_length=160),
-                       kabupaten=kabupaten, consent_share=form.boolean("consent_share"))
+                       agency=agency, organisation=organisation, kabupaten=kabupaten,
+                       consent_share=form.boolean("consent_share"))
 
 
 def parse_visitor_edit(form: Form, *, types: tuple[VisitorType, ...],

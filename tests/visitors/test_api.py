@@ -1,4 +1,6 @@
+import asyncio
 import datetime as dt
+import json
 
 import pytest
 
@@ -240,3 +242,143 @@ async def test_api_answers_in_english_when_asked(client):
     response = await client.post(f"/api/v1/events/{event.slug}/scans", json={"code": "X" * 120},
                                  headers=auth | {"Accept-Language": "en-US,en;q=0.9"})
     assert response.json()["message"] == "invalid ticket"
+
+
+def ascii_json(payload: object) -> bytes:
+    """JSON with escapes only: httpx's ``json=`` cannot send a lone surrogate."""
+    return json.dumps(payload).encode()
+
+
+async def _devices(event, n: int) -> list[dict[str, str]]:
+    """Bearer headers of n devices, each at its own gate."""
+    headers = []
+    for i in range(n):
+        gate = await service.create_gate(event=event, name=f"Pintu {i + 2}", by=None)
+        _token, plain = await service.create_device_token(event=event, gate=gate, by=None)
+        headers.append({"Authorization": f"Bearer {plain}"})
+    return headers
+
+
+async def test_api_poison_scan_fails_alone_among_concurrent_scans(client):
+    event, auth = await setup(reentry=False)
+    devices = await _devices(event, 4)
+    people = [await make_visitor(event, name=f"Pengunjung {i}") for i in range(40)]
+    url = f"/api/v1/events/{event.slug}/scans"
+    posts = [client.post(url, json={"code": code_of(p), "nonce": f"n{i}"}, headers=devices[i % 4])
+             for i, p in enumerate(people)]
+    poison = await make_visitor(event, name="Racun")
+    posts.insert(20, client.post(url, content=ascii_json({"code": code_of(poison),
+                                                          "nonce": "\ud83c"}), headers=auth))
+    responses = await asyncio.gather(*posts)
+    refused = responses.pop(20)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_input"
+    assert [(r.status_code, r.json()["status"]) for r in responses] == [(200, "ok")] * 40
+    assert await Scan.filter(event=event, ok=True).count() == 40
+
+
+async def test_api_batch_bad_items_get_their_own_error_results(client):
+    event, auth = await setup(reentry=False)
+    a, b, c, d = [await make_visitor(event, name=n) for n in "ABCD"]
+    scans = [{"code": code_of(a), "nonce": "1"},
+             {"code": code_of(b), "nonce": "2", "scanned_at": "0001-01-01T00:00:00+14:00"},
+             {"code": code_of(a), "nonce": "3", "direction": "out"},
+             {"code": code_of(c), "nonce": "\ud83c"},
+             {"code": code_of(d), "nonce": "5", "scanned_at": "9999-12-31T23:59:59-14:00"},
+             {"code": code_of(a), "nonce": "6"}, {"code": code_of(d), "nonce": "7"}]
+    response = await client.post(f"/api/v1/events/{event.slug}/scans/batch",
+                                 content=ascii_json({"scans": scans}), headers=auth)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["ok", "error", "ok", "error", "error", "rejected",
+                                              "ok"]
+    assert (results[2]["direction"], results[5]["reason"]) == ("out", "already_inside")
+    assert {r["error"] for r in results if r["status"] == "error"} == {"invalid_input"}
+    assert all(r["message"] for r in results)
+    nonces = await Scan.filter(event=event).values_list("nonce", flat=True)
+    assert sorted(nonces) == ["1", "3", "6", "7"]
+
+
+async def test_api_batch_unexpected_error_in_one_item_is_that_items_error(client, monkeypatch,
+                                                                         caplog):
+    event, auth = await setup()
+    people = [await make_visitor(event, name=f"P{i}") for i in range(3)]
+    real = checkin.record_scan
+
+    async def flaky(**kw):
+        if kw["scan"].nonce == "boom":
+            raise RuntimeError("the disk is on fire")
+        return await real(**kw)
+
+    monkeypatch.setattr(checkin, "record_scan", flaky)
+    scans = [{"code": code_of(p), "nonce": n} for p, n in zip(people, ["1", "boom", "3"], strict=True)]
+    response = await client.post(f"/api/v1/events/{event.slug}/scans/batch",
+                                 json={"scans": scans}, headers=auth)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["ok", "error", "ok"]
+    assert results[1]["error"] == "scan_failed" and results[1]["message"]
+    assert sorted(await Scan.filter(event=event).values_list("nonce", flat=True)) == ["1", "3"]
+    assert "the disk is on fire" in caplog.text
+
+
+DEEP = b"[" * 5000 + b"]" * 5000
+
+
+@pytest.mark.parametrize("body,status", [
+    (DEEP, 400), (b'{"code": ' + DEEP + b"}", 400),
+    (b'{"code": "A", "scanned_at": "0001-01-01T00:00:00+14:00"}', 422),
+    (b'{"code": "A", "scanned_at": "9999-12-31T23:59:59-14:00"}', 422),
+    (b'{"code": "A", "scanned_at": 20270420}', 422),
+    (b'{"code": "A", "nonce": "\\ud83c"}', 422), (b'{"code": "A", "nonce": "a\\u0000b"}', 422),
+    (b'{"code": "A\\ud83c"}', 422), (b'{"code": "A\\u0000"}', 422),
+], ids=["deep", "deep_field", "year1_east", "year9999_west", "number_time", "surrogate_nonce",
+        "nul_nonce", "surrogate_code", "nul_code"])
+async def test_api_odd_input_gets_4xx_with_message(client, body, status):
+    event, auth = await setup()
+    response = await client.post(f"/api/v1/events/{event.slug}/scans", content=body,
+                                 headers=auth | {"content-type": "application/json"})
+    assert response.status_code == status
+    assert set(response.json()) == {"error", "message"} and response.json()["message"]
+    assert await Scan.filter(event=event).count() == 0
+
+
+@pytest.mark.parametrize("slug", ["e" * 61, "bad%00slug"], ids=["overlong", "nul"])
+async def test_api_odd_slug_is_404_without_a_query(client, monkeypatch, slug):
+    _event, auth = await setup()
+    looked_up = []
+
+    async def spy(**kw):
+        looked_up.append(kw)
+        return None
+
+    monkeypatch.setattr(checkin, "gate_context", spy)
+    response = await client.post(f"/api/v1/events/{slug}/scans", json={"code": "x"},
+                                 headers=auth)
+    assert response.status_code == 404 and response.json()["message"]
+    assert looked_up == []
+
+
+@pytest.mark.parametrize("name", ["Budi \ud83c", "Budi\x00"], ids=["surrogate", "nul"])
+async def test_api_kiosk_unstorable_text_is_422(client, name):
+    event, auth = await setup(kiosk=True)
+    response = await client.post(f"/api/v1/events/{event.slug}/visitors",
+                                 content=ascii_json({"name": name, "agency": "Dinas"}),
+                                 headers=auth)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_input" and "name" in response.json()["message"]
+    assert await Visitor.filter(event=event).count() == 0
+
+
+async def test_api_search_unstorable_text_is_422(client):
+    event, auth = await setup()
+    response = await client.get(f"/api/v1/events/{event.slug}/search", params={"q": "Ra\x00hmat"},
+                                headers=auth)
+    assert response.status_code == 422 and response.json()["message"]
+
+
+async def test_api_kiosk_overlong_organisation_is_422(client):
+    event, auth = await setup(kiosk=True)
+    response = await client.post(f"/api/v1/events/{event.slug}/visitors",
+                                 json={"name": "Budi", "organisation": "x" * 161}, headers=auth)
+    assert response.status_code == 422 and "organisation" in response.json()["message"]
+    assert await Visitor.filter(event=event).count() == 0
