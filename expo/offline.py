@@ -26,6 +26,7 @@ PRECACHE = (
     "vendor/htmx/htmx.min.js", "js/app.js", "js/scankit.js", "js/scanner.js",
     "js/lead_scanner.js", "vendor/barcode-detector/barcode-detector.js",
     "vendor/barcode-detector/zxing_reader.wasm",
+    "vendor/noble-ed25519/ed25519.js",  # the offline check where WebCrypto lacks Ed25519
 )
 
 

@@ -34,8 +34,9 @@
         if (r.ok) { show("ok", data.message, data.url); } else { show("bad", data.message || cfg.messages.error); }
       });
     }).catch(function () {
-      show("offline", cfg.messages.offline);
-      return scans.put(item).then(showQueue);
+      // Said only once the scan is stored (scankit's put waits for the commit).
+      return scans.put(item).then(function () { show("offline", cfg.messages.offline); },
+        function () { show("bad", cfg.messages.not_saved || cfg.messages.error); }).then(showQueue);
     });
   }
   var syncing = false;

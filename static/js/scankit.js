@@ -98,7 +98,9 @@
 
   // ---- a queue of scans in IndexedDB, keyed by nonce ---------------------------------------
   // Each database holds one store, "queue"; items carry `slug` so one device can serve
-  // several events.
+  // several events. Writes resolve on the transaction's `complete` event (asked to be strict
+  // where the browser knows durability): before it, a page closed at that instant would lose a
+  // scan that the staff were told was queued.
   function queue(dbName, slug) {
     var opened = new Promise(function (resolve, reject) {
       var req = indexedDB.open(dbName, 1);
@@ -106,30 +108,39 @@
       req.onsuccess = function () { resolve(req.result); };
       req.onerror = function () { reject(req.error); };
     });
-    function done(req) {
-      return new Promise(function (resolve, reject) {
-        req.onsuccess = function () { resolve(req.result); };
-        req.onerror = function () { reject(req.error); };
+    function read() {
+      return opened.then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var req = db.transaction("queue", "readonly").objectStore("queue").getAll();
+          req.onsuccess = function () { resolve(req.result); };
+          req.onerror = function () { reject(req.error); };
+        });
       });
     }
-    function store(mode) {
-      return opened.then(function (db) { return db.transaction("queue", mode).objectStore("queue"); });
+    function write(change) {
+      return opened.then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction("queue", "readwrite", { durability: "strict" });
+          tx.oncomplete = function () { resolve(); };
+          tx.onabort = function () { reject(tx.error || new Error("aborted")); };
+          change(tx.objectStore("queue"));
+        });
+      });
     }
     return {
       put: function (item) {
         item.slug = slug;
-        return store("readwrite").then(function (s) { return done(s.put(item)); });
+        return write(function (s) { s.put(item); });
       },
       all: function () {
-        return store("readonly").then(function (s) { return done(s.getAll()); }).then(function (items) {
+        return read().then(function (items) {
           return items.filter(function (x) { return x.slug === slug; })
             .sort(function (a, b) { return a.scanned_at < b.scanned_at ? -1 : a.scanned_at > b.scanned_at ? 1 : 0; });
         });
       },
       remove: function (nonces) {
-        return store("readwrite").then(function (s) {
-          return Promise.all(nonces.map(function (n) { return done(s.delete(n)); }));
-        });
+        if (!nonces.length) { return Promise.resolve(); }
+        return write(function (s) { nonces.forEach(function (n) { s.delete(n); }); });
       }
     };
   }

@@ -4,6 +4,18 @@
   "use strict";
   var cfg = JSON.parse(document.getElementById("scanner-config").textContent);
   var M = cfg.messages;
+  // Until the server's catalogue has them (expo.visitors.checkin.scanner_messages).
+  var FALLBACK = {
+    offline_unchecked: "Offline check unavailable",
+    queued_unchecked: "queued, not checked",
+    check_unavailable: "This device cannot check tickets offline: tickets scanned offline are " +
+      "queued unchecked and the server decides when they sync.",
+    not_saved: "Not saved on this device: scan again",
+    refused: "refused by the server"
+  };
+  function msg(key) { return M[key] || FALLBACK[key]; }
+  var script = document.currentScript || document.querySelector("script[data-ed25519]");
+  var fallbackUrl = script && script.dataset.ed25519;
   var $ = function (id) { return document.getElementById(id); };
   var tokenKey = "expo.scanner.token." + cfg.slug;
   var bundleKey = "expo.scanner.bundle." + cfg.slug;
@@ -44,14 +56,16 @@
     net.textContent = value ? net.dataset.online : net.dataset.offline;
     net.className = "net " + (value ? "net-online" : "net-offline");
   }
-  window.addEventListener("online", function () { setOnline(true); sync(); });
+  window.addEventListener("online", function () { setOnline(true); nextSync = 0; sync(); });
   window.addEventListener("offline", function () { setOnline(false); });
 
   // ---- feedback: big answer, sound, vibration -----------------------------------------------
-  function show(kind, text) {
+  // check: for a scan accepted offline, "verified" or "unchecked" (no way to check it here).
+  function show(kind, text, check) {
     var box = $("answer");
     box.className = "answer answer-" + kind;
     box.dataset.state = kind;
+    box.dataset.check = check || "";
     $("answer-text").textContent = text;
     ExpoScan.feedback(kind !== "bad");
   }
@@ -63,6 +77,10 @@
   }
 
   // ---- offline verification -----------------------------------------------------------------
+  // The signature is checked with WebCrypto's Ed25519 where the browser has it (found by trying
+  // a known vector, not by the user agent), else with the vendored @noble/ed25519 (hashing with
+  // WebCrypto's SHA-512), else not at all: scans taken offline are then queued unchecked, the
+  // scanner says so, and the server decides when they sync.
   var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   function base32(text) {
     var bits = 0, value = 0, out = [];
@@ -77,14 +95,58 @@
   function hex(bytes) {
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
+  function b64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
+
+  // RFC 8032, section 7.1, test 2; and the same signature with one bit flipped.
+  var VECTOR = { key: "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=", message: [0x72],
+    sig: "kqAJqfDUyrhyDoILX2QlQKKye1QWUD+Ps3YiI+vbadoIWsHkPhWZbkWPNhPQ8R2MOHsurrQwKu6wDSkWErsMAA==" };
+  function selfTest(engine) {
+    var good = b64(VECTOR.sig), bad = good.slice(), message = Uint8Array.from(VECTOR.message);
+    bad[40] ^= 1;
+    return engine.importKey(b64(VECTOR.key)).then(function (key) {
+      return Promise.all([engine.verify(key, good, message), engine.verify(key, bad, message)]);
+    }).then(function (answers) {
+      if (answers[0] !== true || answers[1] !== false) { throw new Error("Ed25519 self-test failed"); }
+      return engine;
+    });
+  }
+  var webCrypto = {
+    name: "webcrypto",
+    importKey: function (raw) { return crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]); },
+    verify: function (key, sig, message) { return crypto.subtle.verify({ name: "Ed25519" }, key, sig, message); }
+  };
+  function importModule(url) {
+    // import() inside a Function: a browser without it fails here, not on parsing this file.
+    try { return new Function("url", "return import(url);")(url); } catch (e) { return Promise.reject(e); }
+  }
+  function noble() {
+    if (!fallbackUrl) { return Promise.reject(new Error("no fallback")); }
+    return importModule(fallbackUrl).then(function (ed) {
+      return { name: "fallback",
+        importKey: function (raw) { return Promise.resolve(raw); },
+        verify: function (key, sig, message) { return ed.verifyAsync(sig, message, key, { zip215: false }); } };
+    });
+  }
+  function attempt(make) {
+    return new Promise(function (resolve) { resolve(make()); }).then(selfTest);
+  }
+  var verifier = attempt(function () { return webCrypto; })
+    .catch(function () { return attempt(noble); })
+    .catch(function () { return null; })
+    .then(function (engine) {
+      document.body.dataset.offlineCheck = engine ? engine.name : "unavailable";
+      if (!engine) { $("check-notice").textContent = msg("check_unavailable"); $("check-notice").hidden = false; }
+      return engine;
+    });
+
   function loadBundle(data) {
     bundle = data;
     $("gate-name").textContent = data.gate || "";
     $("direction").hidden = !data.track_exit;
-    var raw = Uint8Array.from(atob(data.public_key), function (c) { return c.charCodeAt(0); });
-    return crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"])
-      .then(function (key) { publicKey = key; })
-      .catch(function () { publicKey = null; });
+    var raw = b64(data.public_key);
+    return verifier.then(function (engine) { return engine ? engine.importKey(raw) : null; })
+      .catch(function () { return null; })
+      .then(function (key) { if (bundle === data) { publicKey = key; } });
   }
   function localHours(now) {
     var tz = bundle.timezone;
@@ -103,31 +165,48 @@
   function seen() {
     try { return JSON.parse(localStorage.getItem(seenKey) || "{}"); } catch (e) { return {}; }
   }
+  // true: the signature is good; false: it is not; null: this device cannot tell.
+  function signature(sig, payload) {
+    return verifier.then(function (engine) {
+      if (!engine || !publicKey) { return null; }
+      return engine.verify(publicKey, sig, payload).then(function (good) { return good === true; },
+        function () { return null; });
+    });
+  }
+  // { ok: false, reason, at } or { ok: true, checked, remember() }: remember() notes the visitor
+  // as inside, once the scan is safely queued.
   function checkOffline(code, direction, now) {
-    if (!bundle || !publicKey) { return Promise.resolve({ ok: false, reason: "invalid" }); }
+    var invalid = { ok: false, reason: "invalid" };
+    if (!bundle) { return Promise.resolve(invalid); }
     var raw = code.length === 120 ? base32(code) : null;
-    if (!raw || raw.length !== 75 || raw[0] !== 1) { return Promise.resolve({ ok: false, reason: "invalid" }); }
-    var payload = raw.slice(0, 11), sig = raw.slice(11);
-    return crypto.subtle.verify({ name: "Ed25519" }, publicKey, sig, payload).then(function (good) {
-      if (!good) { return { ok: false, reason: "invalid" }; }
-      var eventId = (payload[1] << 16) | (payload[2] << 8) | payload[3];
-      if (eventId !== bundle.event_id) { return { ok: false, reason: "wrong_event" }; }
-      var key = hex(payload.slice(4));
-      if (bundle.revoked.indexOf(key) >= 0) { return { ok: false, reason: "revoked" }; }
-      if (!isOpen(now)) { return { ok: false, reason: "closed" }; }
-      var day = localHours(now).day, log = seen(), mine = log[key];
-      if (direction === "in" && mine && mine.day === day && mine.inside) {
-        return { ok: false, reason: "already_inside", at: mine.at };
-      }
+    if (!raw || raw.length !== 75 || raw[0] !== 1) { return Promise.resolve(invalid); }
+    var payload = raw.slice(0, 11);
+    return signature(raw.slice(11), payload).then(function (checked) {
+      if (checked === false) { return invalid; }
+      var verdict = rules(payload, direction, now);
+      verdict.checked = checked === true;
+      return verdict;
+    });
+  }
+  function rules(payload, direction, now) {
+    var eventId = (payload[1] << 16) | (payload[2] << 8) | payload[3];
+    if (eventId !== bundle.event_id) { return { ok: false, reason: "wrong_event" }; }
+    var key = hex(payload.slice(4));
+    if (bundle.revoked.indexOf(key) >= 0) { return { ok: false, reason: "revoked" }; }
+    if (!isOpen(now)) { return { ok: false, reason: "closed" }; }
+    var day = localHours(now).day, mine = seen()[key];
+    if (direction === "in" && mine && mine.day === day && mine.inside) {
+      return { ok: false, reason: "already_inside", at: mine.at };
+    }
+    return { ok: true, remember: function () {
+      var log = seen();
       log[key] = { day: day, inside: direction === "in", at: now.toISOString() };
       localStorage.setItem(seenKey, JSON.stringify(log));
-      return { ok: true };
-    });
+    } };
   }
 
   // ---- the queue (IndexedDB) -----------------------------------------------------------------
   var pending = ExpoScan.queue("expo-scanner", cfg.slug);
-  function enqueue(item) { return pending.put(item).then(showQueue); }
   function showQueue() {
     return pending.all().then(function (all) {
       $("queue").hidden = all.length === 0;
@@ -135,39 +214,96 @@
       document.body.dataset.queued = all.length;
     });
   }
-  var syncing = false;
+
+  // Sync: batches of up to 1,000, oldest first. An item with a result leaves the queue (an
+  // "error" result too: the server will never take it; but "scan_failed", a fault on the
+  // server's side, stays queued and is sent again); a whole batch refused as malformed
+  // (400, 413, 422 with the server's JSON error) is halved until the item at fault is alone,
+  // and then dropped and listed; a network failure or any other answer (5xx, 401, 403, 429)
+  // keeps everything for a later try, backing off from 5 seconds to 2 minutes.
+  var MAX_BATCH = 1000, SPLIT = { 400: true, 413: true, 422: true };
+  var syncing = false, failures = 0, nextSync = 0;
+  function later(response) {
+    var error = new Error("sync " + (response ? response.status : "network"));
+    error.retryAfter = response ? +response.headers.get("Retry-After") || 0 : 0;
+    return error;
+  }
+  function sendBatch(batch, outcomes) {
+    var body = JSON.stringify({ scans: batch.map(function (x) {
+      return { code: x.code, direction: x.direction, nonce: x.nonce, scanned_at: x.scanned_at, offline: true };
+    }) });
+    return api("/scans/batch", { method: "POST", body: body, timeout: 20000 }).then(function (r) {
+      if (r.ok) {
+        return r.json().then(function (data) {
+          var results = (data && data.results) || [], done = [];
+          batch.forEach(function (item, i) {
+            // "scan_failed" is the server's own fault, not the item's: keep it for a later try.
+            var kept = results[i] && results[i].error === "scan_failed";
+            if (results[i] && !kept) { done.push(item.nonce); outcomes.push({ item: item, result: results[i] }); }
+          });
+          return pending.remove(done).then(function () { if (done.length < batch.length) { throw later(r); } });
+        });
+      }
+      if (!SPLIT[r.status]) { throw later(r); }
+      return r.json().catch(function () { return null; }).then(function (data) {
+        if (!data || !data.error) { throw later(r); }  // not the server's own answer (a proxy?)
+        if (batch.length === 1) {
+          outcomes.push({ item: batch[0], result: { status: "error", error: data.error, message: data.message } });
+          return pending.remove([batch[0].nonce]);
+        }
+        var half = Math.ceil(batch.length / 2);
+        return sendBatch(batch.slice(0, half), outcomes).then(function () {
+          return sendBatch(batch.slice(half), outcomes);
+        });
+      });
+    }, function () { throw later(null); });
+  }
+  function drain(outcomes) {
+    return pending.all().then(function (all) {
+      if (!all.length) { return null; }
+      return sendBatch(all.slice(0, MAX_BATCH), outcomes).then(function () { return drain(outcomes); });
+    });
+  }
   function sync() {
     if (syncing) { return Promise.resolve(); }
     syncing = true;
-    return pending.all().then(function (all) {
-      if (!all.length) { return null; }
-      var batch = all.slice(0, 1000);
-      var payload = batch.map(function (x) {
-        return { code: x.code, direction: x.direction, nonce: x.nonce, scanned_at: x.scanned_at, offline: true };
-      });
-      return api("/scans/batch", { method: "POST", body: JSON.stringify({ scans: payload }), timeout: 20000 })
-        .then(function (r) { if (!r.ok) { throw new Error("sync " + r.status); } return r.json(); })
-        .then(function (data) {
-          setOnline(true);
-          report(data.results || []);
-          return pending.remove(batch.map(function (x) { return x.nonce; }));
-        });
-    }).then(showQueue).then(refreshCounters).catch(function () { setOnline(navigator.onLine && false); })
+    var outcomes = [];
+    return drain(outcomes).then(function () {
+      failures = 0; nextSync = Date.now() + 5000;
+      if (outcomes.length) { setOnline(true); }
+    }, function (error) {
+      failures += 1;
+      var wait = Math.min(120000, 5000 * Math.pow(2, failures - 1)) + Math.random() * 1000;
+      nextSync = Date.now() + Math.max(wait, (error && error.retryAfter || 0) * 1000);
+      setOnline(false);
+    }).then(function () {
+      if (outcomes.length) { report(outcomes); }
+      return showQueue();
+    }).then(refreshCounters).catch(function () { /* the queue could not be read */ })
       .finally(function () { syncing = false; });
   }
 
   // The server has the last word on scans taken offline: say where it disagreed (someone
-  // already inside through another gate, a ticket revoked meanwhile), and that a forced entry
-  // was recorded as such.
-  function report(results) {
+  // already inside through another gate, a ticket revoked meanwhile, a scan it refused as
+  // malformed), and that a forced entry was recorded as such.
+  function label(outcome) {
+    var r = outcome.result, item = outcome.item, at = "";
+    if (r.visitor) { return r.visitor.name; }
+    try { at = hhmm(item.scanned_at) + " · "; } catch (e) { /* a time the server refused too */ }
+    return at + "…" + String(item.code).slice(-6);
+  }
+  function report(outcomes) {
     var box = $("sync-report"), list = $("sync-conflicts");
-    var conflicts = results.filter(function (r) { return r.status !== "ok"; });
-    $("sync-summary").textContent = fill(M.synced, { n: results.length }) +
+    var conflicts = outcomes.filter(function (o) { return o.result.status !== "ok"; });
+    $("sync-summary").textContent = fill(M.synced, { n: outcomes.length }) +
       (conflicts.length ? " · " + fill(M.conflicts, { n: conflicts.length }) : "");
     list.innerHTML = "";
-    conflicts.forEach(function (r) {
-      var li = document.createElement("li");
-      li.textContent = (r.visitor ? r.visitor.name + ": " : "") + (r.message || M.invalid) +
+    conflicts.forEach(function (o) {
+      var r = o.result, li = document.createElement("li");
+      li.dataset.status = r.status;
+      if (r.error) { li.dataset.error = r.error; }
+      li.textContent = label(o) + ": " +
+        (r.message || (r.status === "error" ? msg("refused") : M.invalid)) +
         (r.forced ? " · " + M.forced : "");
       list.appendChild(li);
     });
@@ -207,8 +343,13 @@
           show("bad", text);
           return;
         }
-        show("offline", M.offline_ok + " · " + M.queued);
-        return enqueue(item);
+        // "Queued" only once the scan is stored: a page closed before then would lose it.
+        return pending.put(item).then(function () {
+          verdict.remember();
+          if (verdict.checked) { show("offline", M.offline_ok + " · " + M.queued, "verified"); } else {
+            show("offline", msg("offline_unchecked") + " · " + msg("queued_unchecked"), "unchecked");
+          }
+        }, function () { show("bad", msg("not_saved")); }).then(showQueue);
       });
     });
   }
@@ -222,10 +363,14 @@
   }
 
   // ---- counters ----------------------------------------------------------------------------------
+  // Only the newest answer is shown: an older request answered late must not put back a
+  // count from before the last scan.
+  var countersAsked = 0;
   function refreshCounters() {
     if (!online) { return Promise.resolve(); }
+    var mine = ++countersAsked;
     return api("/counters").then(function (r) { return r.ok ? r.json() : null; }).then(function (c) {
-      if (!c) { return; }
+      if (!c || mine !== countersAsked) { return; }
       var set = function (name, text) {
         var el = document.querySelector("[data-counter=" + name + "]"); if (el) { el.textContent = text; }
       };
@@ -285,7 +430,7 @@
     document.body.dataset.ready = "1";
     showQueue(); sync(); refreshCounters();
   });
-  setInterval(function () { if (navigator.onLine) { sync(); } }, 5000);
+  setInterval(function () { if (navigator.onLine && Date.now() >= nextSync) { sync(); } }, 1000);
   setInterval(refreshCounters, 10000);
   setInterval(function () { if (navigator.onLine) { fetchBundle().catch(function () {}); } },
     cfg.bundleSeconds * 1000);

@@ -13,6 +13,10 @@ const files = [
   ["barcode-detector/LICENSE", "barcode-detector/LICENSE"],
   [`${zxing.replace("node_modules/", "")}/dist/reader/zxing_reader.wasm`, "barcode-detector/zxing_reader.wasm"],
   [`${zxing.replace("node_modules/", "")}/LICENSE`, "barcode-detector/LICENSE.zxing-wasm"],
+  // The offline ticket check where WebCrypto has no Ed25519 (older Android WebViews): one
+  // dependency-free ES module; its verifyAsync hashes with WebCrypto's SHA-512.
+  ["@noble/ed25519/index.js", "noble-ed25519/ed25519.js"],
+  ["@noble/ed25519/LICENSE", "noble-ed25519/LICENSE"],
 ];
 for (const [from, to] of files) {
   mkdirSync(to.split("/").slice(0, -1).join("/"), { recursive: true });
