@@ -19,6 +19,13 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 MIN_PASSWORD_LENGTH = 10
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the password hasher (the test suite uses a cheap one; production never calls this)."""
+    global _hasher, DUMMY_HASH
+    _hasher = hasher
+    DUMMY_HASH = hasher.hash("expo-dummy-password-for-timing")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

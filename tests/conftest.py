@@ -14,13 +14,18 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.contrib.test import tortoise_test_context
 
-from expo import i18n
+from expo import i18n, security
 from expo.app import create_app
 from expo.db import MODEL_MODULES
 from expo.settings import Settings
+
+# Argon2 at its production cost takes about 0.2 s of CPU a hash on this machine and the suite
+# hashes hundreds of passwords: tests use the same argon2id code path with the cheapest cost.
+security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 PG_URL = os.environ.get("EXPO_TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -58,6 +63,14 @@ async def db(backend: str) -> AsyncIterator[str]:
     EXECUTOR_CACHE.clear()
     async with tortoise_test_context(MODEL_MODULES, db_url=backend_url(backend)):
         yield backend
+
+
+@pytest_asyncio.fixture
+async def sqlite_db() -> AsyncIterator[str]:
+    """Like ``db`` but SQLite only, for what only the embedded default has (its group commit)."""
+    EXECUTOR_CACHE.clear()
+    async with tortoise_test_context(MODEL_MODULES, db_url=backend_url("sqlite")):
+        yield "sqlite"
 
 
 @pytest_asyncio.fixture

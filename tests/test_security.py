@@ -75,6 +75,23 @@ async def test_session_cookie_flags(client, db):
     assert PASSWORD not in cookie and user.email not in cookie
 
 
+async def test_session_cookie_carries_a_random_session_id_not_the_user(client, db):
+    import base64
+    import json
+
+    from expo.accounts.models import UserSession
+    from expo.security import token_digest
+
+    user = await make_user()
+    await client.login(user.email, PASSWORD)
+    payload = client.cookies.get("expo_session").split(".")[0]
+    session = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    assert set(session) == {"sid", "csrf"}
+    assert len(session["sid"]) >= 40  # 32 random bytes, URL-safe base64
+    row = await UserSession.get(user=user)
+    assert row.digest == token_digest(session["sid"]) != session["sid"]
+
+
 async def test_session_cookie_is_secure_when_https_only(settings, db):
     import dataclasses
 

@@ -1,4 +1,4 @@
-"""Users, their per-event roles, one-time tokens, login throttling and the mail outbox."""
+"""Users, their sessions and per-event roles, one-time tokens, login throttling, the outbox."""
 
 from __future__ import annotations
 
@@ -33,12 +33,11 @@ class User(Model):
     is_superuser = fields.BooleanField(default=False, db_default=False)
     is_active = fields.BooleanField(default=True, db_default=True)
     locale = fields.CharField(max_length=5, default="id", db_default="id")
-    # Bumped on password change and "sign out everywhere": older sessions stop working.
-    session_epoch = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
 
     roles: fields.ReverseRelation[EventRole]
+    sessions: fields.ReverseRelation[UserSession]
 
     class Meta:
         table = "users"
@@ -78,6 +77,26 @@ class PasswordToken(Model):
 
     class Meta:
         table = "password_tokens"
+
+
+class UserSession(Model):
+    """A signed-in browser. Its cookie holds a random id, this table only a digest of it."""
+
+    id = fields.IntField(primary_key=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    agent = fields.CharField(max_length=80, default="", db_default="")  # "Chrome, Android"
+    ip = fields.CharField(max_length=45, default="", db_default="")
+
+    class Meta:
+        table = "user_sessions"
+        indexes = (("user_id", "revoked_at"),)
 
 
 class LoginThrottle(Model):

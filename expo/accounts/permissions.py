@@ -17,16 +17,22 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from expo.accounts import sessions
 from expo.accounts.models import Role, User
 from expo.accounts.service import roles_for
 from expo.errors import Forbidden, NotFound
 from expo.events.models import Event
+from expo.web import client_ip
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+SESSION_KEY = "sid"  # the only sign-in state in the cookie: a random id (see accounts.sessions)
+_LEGACY_KEYS = ("uid", "ep")  # cookies from before server-side sessions
+
+
 class AuthMiddleware:
-    """Loads ``request.state.user`` from the signed session (skips static files and the API)."""
+    """Loads ``request.state.user`` from the session (skips static files and the API)."""
 
     def __init__(self, app: ASGIApp, skip_prefixes: tuple[str, ...] = ("/static/", "/api/")):
         self.app = app
@@ -40,26 +46,43 @@ class AuthMiddleware:
 
 
 async def load_session_user(conn: HTTPConnection) -> User | None:
+    """The signed-in user, from the live session the cookie names (one query)."""
     session = conn.session
-    uid = session.get("uid")
-    if not isinstance(uid, int):
+    for key in _LEGACY_KEYS:
+        session.pop(key, None)
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
-    user = await User.get_or_none(id=uid, is_active=True)
-    if user is None or user.session_epoch != session.get("ep"):
-        session.pop("uid", None)
-        session.pop("ep", None)
+    row = await sessions.active_session(token)
+    if row is None:  # signed out, revoked, expired or the account was deactivated
+        session.pop(SESSION_KEY, None)
         return None
-    return user
+    conn.scope.setdefault("state", {})["session_id"] = row.id
+    return row.user  # type: ignore[no-any-return]
 
 
-def sign_in(request: Request, user: User) -> None:
+async def sign_in(request: Request, user: User) -> None:
+    """Start a new session for ``user`` in this browser (ending the one it had, if any)."""
+    old = request.session.get(SESSION_KEY)
+    if isinstance(old, str):
+        await sessions.end_session(old)
     request.session.clear()
-    request.session["uid"] = user.id
-    request.session["ep"] = user.session_epoch
+    token, row = await sessions.start_session(
+        user=user, user_agent=request.headers.get("user-agent", ""), ip=client_ip(request))
+    request.session[SESSION_KEY] = token
+    request.state.user, request.state.session_id = user, row.id
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """End this browser's session on the server too: a copy of the cookie stops working."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        await sessions.end_session(token)
     request.session.clear()
+
+
+def current_session_id(request: Request) -> int | None:
+    return getattr(request.state, "session_id", None)
 
 
 def current_user(request: Request) -> User | None:

@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from expo.accounts import service
+from expo.accounts import service, sessions
 from expo.accounts.models import ROLE_LABELS, Role
 from expo.accounts.permissions import (
+    current_session_id,
     current_user,
     event_role,
     login_required,
@@ -19,8 +20,9 @@ from expo.accounts.permissions import (
     superuser_required,
 )
 from expo.errors import DomainError
+from expo.events.models import DEFAULT_TIMEZONE
 from expo.forms import Form
-from expo.i18n import LOCALES
+from expo.i18n import LOCALES, ngettext
 from expo.i18n import gettext as _
 from expo.templating import flash
 from expo.web import absolute_url, client_ip, read_form, redirect, render, safe_next, settings_of
@@ -46,7 +48,7 @@ async def login(request: Request) -> Response:
             form.error("__all__", exc.message)
             status = exc.status_code
         else:
-            sign_in(request, user)
+            await sign_in(request, user)
             response = redirect(next_url)
             response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, samesite="lax",
                                 secure=settings_of(request).https_only)
@@ -58,7 +60,7 @@ async def login(request: Request) -> Response:
 
 @public
 async def logout(request: Request) -> Response:
-    sign_out(request)
+    await sign_out(request)
     flash(request, _("You are signed out."), "info")
     return redirect(str(request.url_for("events.index")))
 
@@ -80,12 +82,54 @@ async def change_password(request: Request) -> Response:
                 field = "current_password" if exc.code == "wrong_password" else "new_password"
                 form.error(field, exc.message)
             else:
-                sign_in(request, user)  # keep this session; others end (epoch bumped)
+                await sign_in(request, user)  # every session ended: this browser starts anew
                 flash(request, _("Your password has been changed."))
                 return redirect(str(request.url_for("events.manage")))
         form.data = {}
         return render(request, "accounts/password_change.html", {"form": form}, 422)
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+async def session_list(request: Request) -> Response:
+    user = require_user(request)
+    rows = await sessions.list_sessions(user)
+    return render(request, "accounts/sessions.html",
+                  {"sessions": rows, "current_id": current_session_id(request),
+                   "tz": DEFAULT_TIMEZONE})
+
+
+@login_required
+async def sessions_end_others(request: Request) -> Response:
+    ended = await sessions.sign_out_everywhere(
+        user=require_user(request), current_id=current_session_id(request), keep_current=True,
+        ip=client_ip(request))
+    flash(request, ngettext("%(num)s other session was signed out.",
+                            "%(num)s other sessions were signed out.", ended), "info")
+    return redirect(str(request.url_for("accounts.sessions")))
+
+
+@login_required
+async def sessions_end_all(request: Request) -> Response:
+    await sessions.sign_out_everywhere(
+        user=require_user(request), current_id=current_session_id(request),
+        keep_current=False, ip=client_ip(request))
+    await sign_out(request)
+    flash(request, _("You are signed out everywhere."), "info")
+    return redirect(str(request.url_for("accounts.login")))
+
+
+@login_required
+async def session_end(request: Request) -> Response:
+    session_id = int(request.path_params["session_id"])
+    await sessions.end_one(user=require_user(request), session_id=session_id,
+                           ip=client_ip(request))
+    if session_id == current_session_id(request):
+        await sign_out(request)
+        flash(request, _("You are signed out."), "info")
+        return redirect(str(request.url_for("accounts.login")))
+    flash(request, _("That session was signed out."), "info")
+    return redirect(str(request.url_for("accounts.sessions")))
 
 
 @public
@@ -119,7 +163,7 @@ async def reset_password(request: Request) -> Response:
             except DomainError as exc:
                 form.error("password" if exc.code == "weak_password" else "__all__", exc.message)
             else:
-                sign_in(request, user)
+                await sign_in(request, user)
                 flash(request, _("Your password is set. Welcome!"))
                 return redirect(str(request.url_for("events.manage")))
         return render(request, "accounts/reset.html", {"form": form, "token": token}, 422)
@@ -203,6 +247,13 @@ routes = [
     Route("/logout", logout, methods=["POST"], name="accounts.logout"),
     Route("/account/password", change_password, methods=["GET", "POST"],
           name="accounts.password"),
+    Route("/account/sessions", session_list, name="accounts.sessions"),
+    Route("/account/sessions/end-others", sessions_end_others, methods=["POST"],
+          name="accounts.sessions_end_others"),
+    Route("/account/sessions/end-all", sessions_end_all, methods=["POST"],
+          name="accounts.sessions_end_all"),
+    Route("/account/sessions/{session_id:int}/end", session_end, methods=["POST"],
+          name="accounts.session_end"),
     Route("/password/forgot", forgot_password, methods=["GET", "POST"], name="accounts.forgot"),
     Route("/password/reset", reset_password, methods=["GET", "POST"], name="accounts.reset"),
     Route("/lang", set_language, methods=["POST"], name="accounts.language"),

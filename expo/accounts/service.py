@@ -7,25 +7,18 @@ from dataclasses import dataclass
 from typing import cast
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from expo import mail
-from expo.accounts.models import (
-    EventRole,
-    LoginThrottle,
-    OutboxMessage,
-    PasswordToken,
-    Role,
-    User,
-)
+from expo import mail, security
+from expo.accounts import sessions, throttle
+from expo.accounts.models import EventRole, OutboxMessage, PasswordToken, Role, User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.errors import DomainError, Forbidden, NotFound
 from expo.events.models import Event
 from expo.forms import EMAIL_RE
 from expo.i18n import gettext as _
+from expo.offload import in_thread
 from expo.security import (
-    DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
     hash_password,
     needs_rehash,
@@ -35,9 +28,12 @@ from expo.security import (
 )
 from expo.settings import Settings
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per account: then the account is locked (and a reset link still works)
+IP_MAX_FAILURES = 100  # per address: a venue's NAT holds the committee and the gate staff
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 LOCK_TIME = dt.timedelta(minutes=15)
+ACCOUNT_RULE = throttle.Rule(MAX_FAILURES, THROTTLE_WINDOW, LOCK_TIME)
+ADDRESS_RULE = throttle.Rule(IP_MAX_FAILURES, THROTTLE_WINDOW, LOCK_TIME)
 RESET_TTL = dt.timedelta(hours=2)
 INVITE_TTL = dt.timedelta(days=14)
 
@@ -55,7 +51,10 @@ def check_password_strength(password: str, *, email: str = "") -> None:
 
 
 async def create_user(*, email: str, name: str, password: str | None = None,
-                      is_superuser: bool = False, locale: str = "id") -> User:
+                      is_superuser: bool = False, locale: str = "id",
+                      password_hash: str | None = None) -> User:
+    """A new account; ``password_hash`` instead of ``password`` reuses a hash made once
+    (the demo's accounts share their published password)."""
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
         raise DomainError(_("Enter a valid email address."), "invalid_email")
@@ -63,10 +62,12 @@ async def create_user(*, email: str, name: str, password: str | None = None,
         raise DomainError(_("A name is required."), "name_required")
     if password is not None:
         check_password_strength(password, email=email)
+    if password_hash is None:
+        password_hash = await in_thread(hash_password, password) if password else ""
     try:
         return await User.create(
             email=email, name=name.strip(), is_superuser=is_superuser, locale=locale,
-            password_hash=hash_password(password) if password else "",
+            password_hash=password_hash,
         )
     except IntegrityError:
         raise DomainError(_("An account with this email already exists."), "email_taken") from None
@@ -74,66 +75,61 @@ async def create_user(*, email: str, name: str, password: str | None = None,
 
 # ---- sign-in ------------------------------------------------------------------------------
 
-async def _locked_until(keys: list[str]) -> dt.datetime | None:
-    now = _now()
-    rows = await LoginThrottle.filter(key__in=keys, locked_until__gt=now)
-    return max((r.locked_until for r in rows if r.locked_until), default=None)
-
-
-async def _record_failure(key: str) -> None:
-    now = _now()
-    async with in_transaction():
-        row = await LoginThrottle.get_or_none(key=key)
-        if row is None:
-            try:
-                await LoginThrottle.create(key=key, failures=1, window_start=now)
-            except IntegrityError:  # another request created it first
-                await LoginThrottle.filter(key=key).update(failures=F("failures") + 1)
-            return
-        if row.window_start < now - THROTTLE_WINDOW:
-            row.failures, row.window_start, row.locked_until = 1, now, None
-        else:
-            row.failures += 1
-            if row.failures >= MAX_FAILURES:
-                row.locked_until = now + LOCK_TIME
-        await row.save()
+def _minutes_left(locked_until: dt.datetime | None, now: dt.datetime) -> int:
+    left = (locked_until - now) if locked_until is not None else LOCK_TIME
+    return max(1, int(left.total_seconds() // 60) + 1)
 
 
 async def authenticate(*, email: str, password: str, client_ip: str) -> User:
-    """Return the user or raise ``login_failed`` / ``login_throttled`` (429)."""
+    """Return the user or raise ``login_failed`` / ``login_throttled`` (429).
+
+    An attempt is reserved on the address and on the account before the password is
+    verified (see ``expo.accounts.throttle``): of parallel guesses at one account at most
+    ``MAX_FAILURES`` are verified. A success clears the account's count and gives the
+    address its attempt back.
+    """
     email = email.strip().lower()
-    keys = [f"email:{email}", f"ip:{client_ip}"]
-    locked = await _locked_until(keys)
-    if locked is not None:
-        minutes = max(1, int((locked - _now()).total_seconds() // 60) + 1)
-        raise DomainError(
-            _("Too many failed sign-ins. Try again in %(n)s minutes or reset your password.",
-              n=minutes), "login_throttled", status_code=429)
+    now = _now()
+    account_key, address_key = f"email:{email}", f"ip:{client_ip}"
+    address = await throttle.reserve(address_key, ADDRESS_RULE, now=now)
+    if not address.allowed:
+        raise DomainError(_("Too many failed sign-ins from this network. Try again in %(n)s "
+                            "minutes.", n=_minutes_left(address.locked_until, now)),
+                          "login_throttled", status_code=429)
+    account = await throttle.reserve(account_key, ACCOUNT_RULE, now=now)
+    if not account.allowed:
+        await throttle.release(address_key, ADDRESS_RULE)  # nothing was tried from there
+        raise DomainError(_("Too many failed sign-ins. Try again in %(n)s minutes or reset "
+                            "your password.", n=_minutes_left(account.locked_until, now)),
+                          "login_throttled", status_code=429)
     user = await User.get_or_none(email=email)
-    ok = verify_password(user.password_hash if user and user.password_hash else DUMMY_HASH,
-                         password)
+    # Argon2 costs ~0.2 s of CPU: in a thread (the binding releases the GIL), never on the
+    # loop that answers the gates.
+    ok = await in_thread(verify_password, user.password_hash if user and user.password_hash
+                         else security.DUMMY_HASH, password)
     if not ok or user is None or not user.is_active:
-        for key in keys:
-            await _record_failure(key)
         raise DomainError(_("Wrong email or password."), "login_failed", status_code=400)
-    await LoginThrottle.filter(key=keys[0]).delete()
-    user.last_login_at = _now()
+    await throttle.clear(account_key)
+    await throttle.release(address_key, ADDRESS_RULE)
+    user.last_login_at = now
     fields = ["last_login_at"]
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await in_thread(hash_password, password)
         fields.append("password_hash")
     await user.save(update_fields=fields)
     return user
 
 
 async def change_password(*, user: User, current: str, new: str) -> None:
-    if not verify_password(user.password_hash, current):
+    if not await in_thread(verify_password, user.password_hash, current):
         raise DomainError(_("The current password is wrong."), "wrong_password", status_code=400)
     check_password_strength(new, email=user.email)
-    user.password_hash = hash_password(new)
-    user.session_epoch += 1
-    await user.save(update_fields=["password_hash", "session_epoch"])
-    await log_action(action="expo.user.password_changed", actor=user, obj=user)
+    user.password_hash = await in_thread(hash_password, new)
+    async with in_transaction():
+        await user.save(update_fields=["password_hash"])
+        ended = await sessions.revoke_sessions(user=user)  # the caller starts a fresh one
+    await log_action(action="expo.user.password_changed", actor=user, obj=user,
+                     data={"sessions_ended": ended})
 
 
 # ---- one-time links -----------------------------------------------------------------------
@@ -177,11 +173,26 @@ async def set_password_with_token(*, token: str, password: str) -> User:
         if used != 1:
             raise DomainError(_("This link is invalid or has expired. Ask for a new one."),
                               "token_invalid", status_code=400)
-        user.password_hash = hash_password(password)
-        user.session_epoch += 1
-        await user.save(update_fields=["password_hash", "session_epoch"])
-    await log_action(action="expo.user.password_reset", actor=user, obj=user)
+        user.password_hash = await in_thread(hash_password, password)
+        await user.save(update_fields=["password_hash"])
+        ended = await sessions.revoke_sessions(user=user)
+    await log_action(action="expo.user.password_reset", actor=user, obj=user,
+                     data={"sessions_ended": ended})
     return user
+
+
+async def deactivate_user(*, user: User, by: User) -> None:
+    """A superuser closes an account: it cannot sign in, and its sessions end now."""
+    if not by.is_superuser:
+        raise Forbidden()
+    if user.id == by.id:
+        raise DomainError(_("You cannot deactivate your own account."), "own_account")
+    async with in_transaction():
+        await User.filter(id=user.id).update(is_active=False)
+        ended = await sessions.revoke_sessions(user=user)
+    user.is_active = False
+    await log_action(action="expo.user.deactivated", actor=by, obj=user, summary=user.email,
+                     data={"sessions_ended": ended})
 
 
 # ---- roles --------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from expo.accounts.models import Role, User
 from expo.accounts.service import create_user, grant_role
 from expo.audit.service import log_action
 from expo.events.models import Event, EventDay, EventStatus
+from expo.offload import in_thread
+from expo.security import hash_password
 
 DEMO_SLUG = "hkn2027"
 DEMO_PASSWORD = "expo-demo-2027"  # noqa: S105 (printed for the demo on purpose)
@@ -27,6 +29,8 @@ class DemoContext:
     event: Event
     users: dict[str, User] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, password)
+    # Every demo account has the published password: hashed once (argon2 costs ~0.2 s).
+    password_hash: str = ""
 
 
 async def _foundation() -> DemoContext:
@@ -57,7 +61,7 @@ async def _foundation() -> DemoContext:
                                               ("09:00", "17:00")]):
         await EventDay.create(event=event, date=event.starts_on + dt.timedelta(days=offset),
                               opens_at=opens, closes_at=closes)
-    ctx = DemoContext(event=event)
+    ctx = DemoContext(event=event, password_hash=await in_thread(hash_password, DEMO_PASSWORD))
     people = [
         ("admin", "admin@expo.test", "Admin expo", None),
         ("committee", "panitia@expo.test", "Rina Panitia (Disperindagkop Kaltim)", Role.COMMITTEE),
@@ -66,7 +70,7 @@ async def _foundation() -> DemoContext:
         ("exhibitor", "umkm@expo.test", "Hj. Aminah (Amplang Aminah)", Role.EXHIBITOR),
     ]
     for key, email, name, role in people:
-        user = await create_user(email=email, name=name, password=DEMO_PASSWORD,
+        user = await create_user(email=email, name=name, password_hash=ctx.password_hash,
                                  is_superuser=key == "admin")
         ctx.users[key] = user
         ctx.logins.append((key, email, DEMO_PASSWORD))

@@ -110,14 +110,14 @@ async def load(ctx: DemoContext) -> None:
     await Quota.create(event=event, kind=QuotaKind.KABUPATEN, key="Kota Samarinda", limit=8)
     criteria = [c for c in await curation.criteria_of(event) if c.source == "manual"]
     second = await create_user(email="kurator2@expo.test", name="Dewi Kurator",
-                               password=DEMO_PASSWORD)
+                               password_hash=ctx.password_hash)
     await EventRole.create(event=event, user=second, role=Role.CURATOR)
     ctx.logins.append(("curator", second.email, DEMO_PASSWORD))
     now = dt.datetime.now(dt.UTC)
     for index, row in enumerate(PRODUCERS):
         producer = await _producer(rng, index, row)
         user = ctx.users["exhibitor"] if index == 0 else await create_user(
-            email=producer.email, name=producer.owner_name, password=DEMO_PASSWORD)
+            email=producer.email, name=producer.owner_name, password_hash=ctx.password_hash)
         if index == 0:
             producer.email = user.email
             await producer.save(update_fields=["email"])

@@ -101,7 +101,7 @@ async def signup(request: Request) -> Response:
         form.error("email" if exc.code == "email_taken" else "__all__", exc.message)
     else:
         if user is None:
-            sign_in(request, done.user)
+            await sign_in(request, done.user)
         return _after_signup(request, done)
     form.data.pop("password", None)
     form.data.pop("password2", None)

@@ -81,7 +81,7 @@ async def _nastar_stands(ctx: Any) -> list[Application]:
         staff = [email] + (["staf.nastar@expo.test"] if index == 0 else [])
         for address in staff:
             user = await create_user(email=address, name=owner if address == email
-                                     else "Rizky (staf stan)", password=DEMO_PASSWORD)
+                                     else "Rizky (staf stan)", password_hash=ctx.password_hash)
             await ProducerMember.create(producer=producer, user=user)
             await EventRole.create(event=event, user=user, role=Role.EXHIBITOR)
             ctx.logins.append(("exhibitor", address, DEMO_PASSWORD))

@@ -24,7 +24,7 @@ async def load(ctx: Any) -> None:
     if not accepted:
         return
     seller = await create_user(email=SELLER_EMAIL, name="Nur Penjaga Stan",
-                               password=DEMO_PASSWORD)
+                               password_hash=ctx.password_hash)
     await ProducerMember.create(producer=accepted[0].producer, user=seller)
     await EventRole.create(event=event, user=seller, role=Role.EXHIBITOR)
     ctx.users["seller"] = seller

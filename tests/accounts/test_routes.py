@@ -1,3 +1,4 @@
+import asyncio
 import re
 
 from bs4 import BeautifulSoup
@@ -35,6 +36,17 @@ async def test_login_throttled_after_repeated_failures(client, db):
     response = await client.submit("/login", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
     assert soup(response).select_one(".alert-error")
+
+
+async def test_login_refuses_parallel_guesses_beyond_the_limit(client, db):
+    user = await make_user()
+    await client.fetch_csrf()
+    responses = await asyncio.gather(*[
+        client.submit("/login", {"email": user.email, "password": f"guess-{i}"})
+        for i in range(30)])
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(400) <= MAX_FAILURES
+    assert statuses.count(429) == 30 - statuses.count(400)
 
 
 async def test_login_redirects_to_safe_next_only(client, db):

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from expo.accounts import service
+from expo.accounts import service, sessions
 from expo.accounts.models import OutboxMessage, PasswordToken, Role, User
 from expo.audit.models import AuditEntry
 from expo.errors import DomainError
@@ -59,19 +59,6 @@ async def test_authenticate_throttles_after_repeated_failures(db):
     assert err.value.status_code == 429
 
 
-async def test_throttle_by_address_protects_other_accounts(db):
-    users = [await make_user() for _ in range(service.MAX_FAILURES)]
-    for u in users:
-        with pytest.raises(DomainError):
-            await service.authenticate(email=u.email, password="nope", client_ip="7.7.7.7")
-    other = await make_user()
-    with pytest.raises(DomainError) as err:
-        await service.authenticate(email=other.email, password=PASSWORD, client_ip="7.7.7.7")
-    assert err.value.code == "login_throttled"
-    assert (await service.authenticate(email=other.email, password=PASSWORD,
-                                       client_ip="6.6.6.6")).id == other.id
-
-
 async def test_inactive_user_cannot_sign_in(db):
     user = await make_user()
     user.is_active = False
@@ -81,14 +68,15 @@ async def test_inactive_user_cannot_sign_in(db):
     assert err.value.code == "login_failed"
 
 
-async def test_change_password_checks_current_and_bumps_epoch(db):
+async def test_change_password_checks_current_and_ends_sessions(db):
     user = await make_user()
+    token, _row = await sessions.start_session(user=user)
     with pytest.raises(DomainError) as err:
         await service.change_password(user=user, current="wrong", new="a-new-password")
     assert err.value.code == "wrong_password"
+    assert await sessions.active_session(token) is not None
     await service.change_password(user=user, current=PASSWORD, new="a-new-password")
-    await user.refresh_from_db()
-    assert user.session_epoch == 1
+    assert await sessions.active_session(token) is None
     assert (await service.authenticate(email=user.email, password="a-new-password",
                                        client_ip="1.1.1.1")).id == user.id
 
