@@ -139,6 +139,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         served = f"http://{args.host}:{args.port}"
         os.environ["EXPO_BASE_URL"] = served
         settings = dataclasses.replace(settings, base_url=served)
+    elif not os.environ.get("EXPO_BASE_URL") and not os.environ.get("EXPO_ALLOWED_HOSTS"):
+        # Listening on every address, but only the base URL's host (and localhost) is let in:
+        # phones reaching this machine by its LAN address would get the "unknown host" page.
+        print("note: serving on all addresses, but requests are accepted only for "
+              f"{settings.base_url} and localhost. Set EXPO_BASE_URL to the address people "
+              "use (e.g. http://192.168.1.10:8000) or list it in EXPO_ALLOWED_HOSTS.",
+              file=sys.stderr)
     if args.demo:
         code = cmd_demo(settings, argparse.Namespace(reset=False, if_empty=True))
         if code:

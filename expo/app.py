@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
-from expo import i18n
+from expo import i18n, offload
 from expo.accounts.permissions import AuthMiddleware
 from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
@@ -40,6 +43,7 @@ from expo.i18n import gettext as _
 from expo.leads.committee_routes import routes as lead_committee_routes
 from expo.leads.routes import routes as lead_routes
 from expo.offline import routes as offline_routes
+from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
@@ -71,8 +75,89 @@ class LocaleMiddleware:
             i18n.reset_locale(token)
 
 
+_TRUSTED = "expo.trusted_host"
+
+
+async def _trusted(scope: Scope, receive: Receive, send: Send) -> None:
+    scope[_TRUSTED] = True
+
+
+async def _discard(message: Message) -> None:
+    pass
+
+
+class HostMiddleware:
+    """Refuses a request whose Host header is not one of ``allowed_hosts`` with the 400 page.
+
+    Starlette's ``TrustedHostMiddleware`` judges the header; the refusal is the friendly page,
+    in the person's language, with every link on it built on EXPO_BASE_URL (never on the
+    forged host). ``exempt`` paths (the health check, probed by address) are not checked.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str], base_url: str,
+                 exempt: tuple[str, ...] = ("/healthz",)) -> None:
+        self.app = app
+        self.base_url = base_url
+        self.exempt = exempt
+        self.judge = TrustedHostMiddleware(_trusted, allowed_hosts=list(allowed_hosts),
+                                           www_redirect=False)
+        self.refuse = LocaleMiddleware(self._refuse)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        await self.judge(scope, receive, _discard)  # calls _trusted, or answers a plain 400
+        if scope.pop(_TRUSTED, False):
+            await self.app(scope, receive, send)
+        else:
+            await self.refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        host = Headers(scope=scope).get("host", "")[:100]
+        log.info("refused the Host header %r", host)
+        base = urlsplit(self.base_url)
+        headers = [(b"host", base.netloc.encode("latin-1")),
+                   *((k, v) for k, v in scope["headers"] if k != b"host")]
+        request = Request({**scope, "scheme": base.scheme, "headers": headers})
+        response = error_response(
+            request, 400,
+            _("This server does not answer to the address %(host)s. Open %(site)s instead "
+              "(the administrator can allow more addresses with EXPO_ALLOWED_HOSTS).",
+              host=host or "?", site=self.base_url),
+            "bad_host", title=_("Unknown address"), site=self.base_url)
+        response.headers["Cache-Control"] = "no-store"
+        await response(scope, receive, send)
+
+
+DRAIN_LIMIT = 64 * 2**20
+
+
+async def _drain(receive: Receive, limit: int = DRAIN_LIMIT) -> None:
+    """Read and drop the rest of the request body (at most ``limit`` bytes)."""
+    dropped = 0
+    while dropped <= limit:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        dropped += len(message.get("body", b""))
+
+
+def _too_large(scope: Scope) -> Response:
+    response = error_response(Request(scope), 413)
+    response.headers["Connection"] = "close"
+    return response
+
+
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit with the friendly 413 page."""
+    """Refuses bodies over the limit with the friendly 413 page.
+
+    A browser sends the whole body before it reads the answer: if the server closes the
+    connection while the upload still arrives, the person sees "connection reset" instead of
+    the page. So the rest of a refused body is read and dropped first (up to DRAIN_LIMIT;
+    beyond that the connection is closed anyway), then the page is sent with
+    ``Connection: close``. A client that waits for ``100 Continue`` is answered at once.
+    """
 
     def __init__(self, app: ASGIApp, max_body_size: int) -> None:
         self.app = app
@@ -82,28 +167,30 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        try:
-            too_big = length is not None and int(length) > self.max_body_size
-        except ValueError:
-            too_big = True
-        if too_big:
-            response = error_response(Request(scope), 413)
-            await response(scope, receive, send)
+        headers = Headers(scope=scope)
+        raw = headers.get("content-length")
+        length = int(raw) if raw is not None and raw.isdigit() else None
+        if raw is not None and (length is None or length > self.max_body_size):
+            if (length is not None and length <= self.max_body_size + DRAIN_LIMIT
+                    and headers.get("expect", "").lower() != "100-continue"):
+                await _drain(receive)
+            await _too_large(scope)(scope, receive, send)
             return
         seen = 0
         started = False
 
-        async def limited_receive():  # type: ignore[no-untyped-def]
+        async def limited_receive() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body_size:
-                    raise HTTPException(413)
+                if seen > self.max_body_size:  # a body without Content-Length, or a lie
+                    if message.get("more_body", False):
+                        await _drain(receive)
+                    raise HTTPException(413, headers={"Connection": "close"})
             return message
 
-        async def watch_send(message):  # type: ignore[no-untyped-def]
+        async def watch_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -114,8 +201,7 @@ class BodyLimitMiddleware:
         except HTTPException as exc:
             if exc.status_code != 413 or started:
                 raise
-            await error_response(Request(scope), 413)(scope, receive, send)
-
+            await _too_large(scope)(scope, receive, send)
 
 async def _csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
     response = error_response(
@@ -135,10 +221,14 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not manage_db:
-            yield
-            return
-        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+        async with AsyncExitStack() as stack:
+            if manage_db:
+                await stack.enter_async_context(
+                    RegisterTortoise(app, config=tortoise_config(settings.database_url)))
+            stack.callback(offload.shutdown)  # the worker processes stop with the app
+            # Start-up work goes here, one line each (the database is ready).
+            if manage_db:  # jobs a killed process left "running": failed, partial files gone
+                await recover_interrupted_jobs(data_dir=settings.data_dir)
             yield
 
     routes = [
@@ -158,6 +248,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *lead_committee_routes,
     ]
     middleware = [
+        # First: a request with a forged Host is refused before anything else runs.
+        Middleware(HostMiddleware, allowed_hosts=settings.trusted_hosts,
+                   base_url=settings.base_url),
         Middleware(LocaleMiddleware),
         Middleware(BodyLimitMiddleware, max_body_size=settings.max_body_size),
         Middleware(SessionMiddleware, secret_key=settings.secret_key,

@@ -27,6 +27,17 @@ class DomainError(Exception):
         if status_code is not None:
             self.status_code = status_code
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process (expo.offload), read in the request's: keep every field.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[DomainError], args: tuple[Any, ...], state: dict[str, Any]) -> DomainError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class NotFound(DomainError):
     status_code = 404
@@ -48,21 +59,19 @@ def _wants_json(request: Request) -> bool:
     ).split(",")[0]
 
 
-_TITLES = {
-    400: "Bad request",
-    401: "Please sign in",
-    403: "Access denied",
-    404: "Page not found",
-    405: "Method not allowed",
-    413: "Too large",
-    422: "Check your input",
-    429: "Too many attempts",
-    500: "Something went wrong",
-}
-
-
 def _title(status: int) -> str:
-    return _(_TITLES.get(status, "Error"))
+    titles = {
+        400: _("Bad request"),
+        401: _("Please sign in"),
+        403: _("Access denied"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        413: _("Too large"),
+        422: _("Check your input"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+    }
+    return titles.get(status) or _("Error")
 
 
 def _default_detail(status: int) -> str:
@@ -80,17 +89,25 @@ def _default_detail(status: int) -> str:
 
 
 def error_response(request: Request, status: int, detail: str | None = None,
-                   code: str | None = None) -> Response:
+                   code: str | None = None, *, title: str | None = None,
+                   back: str | None = None, site: str | None = None) -> Response:
+    """The error page (JSON for the API). ``back`` is a way back for the person; a 413 goes
+    back to the form it came from (the Referer, when it is a page of this site). ``site``
+    makes every link of the page lead there (a request that came by a wrong address)."""
     from expo.templating import templates
+    from expo.web import referer_path
 
     message = detail or _default_detail(status)
     if _wants_json(request):
         body: dict[str, Any] = {"error": code or str(status), "message": message}
         return JSONResponse(body, status_code=status)
+    if back is None and status == 413:
+        back = referer_path(request)
     return templates.TemplateResponse(
         request,
         "errors/error.html",
-        {"status": status, "title": _title(status), "detail": message},
+        {"status": status, "title": title or _title(status), "detail": message, "back": back,
+         "site": site},
         status_code=status,
     )
 

@@ -6,6 +6,7 @@ Python, parses a workbook or renders a large drawing must not run on it:
 - ``in_process(fn, *args)`` runs a CPU-bound, module-level function in a small pool of
   worker processes (its own interpreter, so it holds no lock the loop needs: the GIL stays
   with the scans). Arguments and results are pickled: pass bytes and plain data, not models.
+  The caller's language goes along, so a ``DomainError`` raised there reads as it would here.
 - ``in_thread(fn, *args)`` runs blocking I/O (a file copy, a socket) in a thread.
 
 The pool starts on first use (``spawn``: forking a process that runs threads and an event
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from expo import i18n
 
 T = TypeVar("T")
 
@@ -50,7 +53,7 @@ async def in_process(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` in a worker process; its exception is raised here."""
     global _pool
     loop = asyncio.get_running_loop()
-    call = functools.partial(fn, *args, **kwargs)
+    call = functools.partial(_in_locale, i18n.get_locale(), functools.partial(fn, *args, **kwargs))
     try:
         return await loop.run_in_executor(_executor(), call)
     except BrokenProcessPool:
@@ -59,6 +62,14 @@ async def in_process(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         with _lock:
             _pool = None
         raise
+
+
+def _in_locale(locale: str, call: Callable[[], T]) -> T:
+    token = i18n.set_locale(locale)
+    try:
+        return call()
+    finally:
+        i18n.reset_locale(token)
 
 
 async def in_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

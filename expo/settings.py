@@ -7,6 +7,7 @@ exits. The secret key is never part of ``repr()`` and never logged.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_PRAGMAS = "journal_mode=WAL&busy_timeout=10000&synchronous=NORMAL&foreign_keys=ON"
 DEFAULT_MAX_BODY = 12 * 1024 * 1024
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+_HOST_RE = re.compile(r"\*|(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\]")
 
 
 class SettingsError(Exception):
@@ -43,6 +46,7 @@ class Settings:
     max_body_size: int = DEFAULT_MAX_BODY
     debug: bool = False
     default_locale: str = "id"
+    allowed_hosts: tuple[str, ...] = ()  # EXPO_ALLOWED_HOSTS; empty: LOCAL_HOSTS
 
     @property
     def is_sqlite(self) -> bool:
@@ -51,6 +55,14 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def trusted_hosts(self) -> tuple[str, ...]:
+        """Host names a request may carry: EXPO_BASE_URL's, then EXPO_ALLOWED_HOSTS (by default
+        127.0.0.1 and localhost, for the machine itself)."""
+        hostname = urlsplit(self.base_url).hostname or ""
+        base = f"[{hostname}]" if ":" in hostname else hostname
+        return tuple(dict.fromkeys((base, *(self.allowed_hosts or LOCAL_HOSTS))))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +78,7 @@ class Settings:
             smtp=_smtp(env),
             max_body_size=_int(env, "EXPO_MAX_BODY_MB", DEFAULT_MAX_BODY // 2**20, 1, 512) * 2**20,
             debug=_flag(env, "EXPO_DEBUG"),
+            allowed_hosts=_hosts(env.get("EXPO_ALLOWED_HOSTS", "")),
         )
 
 
@@ -144,6 +157,16 @@ def _base_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"EXPO_BASE_URL must be an http(s) URL, got {raw!r}")
     return raw.strip().rstrip("/")
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not _HOST_RE.fullmatch(host):
+            raise SettingsError(
+                "EXPO_ALLOWED_HOSTS must be host names separated by commas, without scheme or "
+                f"port (e.g. expo.example.go.id,192.168.1.10,*.example.go.id), got {host!r}")
+    return hosts
 
 
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:

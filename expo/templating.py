@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -63,6 +64,15 @@ def _event_tabs(request: Request) -> list:  # type: ignore[type-arg]
     return tabs_for(getattr(request.state, "roles", set()))
 
 
+@jinja2.pass_context
+def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
+    """Links in pages are paths (with the app's root path), never built on the Host header;
+    addresses that leave the site (emails, QR codes) use ``expo.web.absolute_url``."""
+    url = context["request"].url_for(name, **path_params)
+    return URL(url.path + (f"?{url.query}" if url.query else ""))
+
+
+env.globals["url_for"] = _url_for  # replaces Starlette's absolute one
 env.globals["event_tabs"] = _event_tabs
 env.globals["csrf_input"] = csrf_input
 env.globals["csrf_token"] = _csrf_token

@@ -59,3 +59,21 @@ def settings_of(request: Request):  # type: ignore[no-untyped-def]
 def absolute_url(request: Request, name: str, **params: Any) -> str:
     """A URL for emails and QR codes, built on EXPO_BASE_URL rather than the Host header."""
     return settings_of(request).base_url + str(request.app.url_path_for(name, **params))
+
+
+def referer_path(request: Request) -> str | None:
+    """The page the request came from (its Referer) as a path, if that page is on this site
+    (the Host the request was sent to, or EXPO_BASE_URL's); otherwise None."""
+    referer = request.headers.get("referer", "")
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    site = {request.headers.get("host", "").lower(),
+            urlsplit(settings_of(request).base_url).netloc.lower()}
+    if parts.netloc.lower() not in site:
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(target, "") or None

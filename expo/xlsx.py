@@ -3,13 +3,18 @@
 An exporter describes columns and yields rows; ``write_workbook`` renders any number of such
 sheets with openpyxl in write-only mode (constant memory): frozen header row, autofilter,
 column widths and real cell types (numbers, dates, Rupiah format).
+
+An upload is checked before openpyxl sees it (``check_archive``: a zip bomb is refused in
+bounded memory) and parsed in a worker process (``read_upload``), off the event loop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -21,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from expo.errors import DomainError
 from expo.i18n import gettext as _
+from expo.offload import in_process
 
 FORMATS = {
     "text": "@",
@@ -34,6 +40,13 @@ FORMATS = {
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
+# What an uploaded workbook may unpack to. 5,000 rows of 23 columns are about 6 MB of XML.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all members together
+MAX_MEMBER_BYTES = 32 * 1024 * 1024  # any one member
+MAX_MEMBERS = 1000
+MAX_RATIO = 100  # unpacked / packed, for members over RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+_INFLATE_STEP = 1024 * 1024
 
 
 @dataclass
@@ -102,34 +115,146 @@ def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
+def _not_xlsx() -> DomainError:
+    return DomainError(_("This is not an Excel .xlsx file. Save it as .xlsx and try again."),
+                       "not_xlsx")
+
+
+def _unpacks_too_large() -> DomainError:
+    return DomainError(
+        _("The file unpacks to more than %(n)s MB, far more than a list of rows needs. Save "
+          "it again as .xlsx, or split it into smaller files.", n=MAX_UNPACKED_BYTES // 2**20),
+        "unpacked_too_large", status_code=413)
+
+
+def _packed_too_tightly() -> DomainError:
+    return DomainError(
+        _("The file is compressed more than %(n)s times over, which an ordinary workbook never "
+          "is. Save it again as .xlsx from your spreadsheet program.", n=MAX_RATIO),
+        "unpacked_too_large", status_code=413)
+
+
+def _too_many_parts() -> DomainError:
+    return DomainError(_("The file has more than %(n)s parts: it is not an ordinary Excel "
+                         "workbook. Save it again as .xlsx.", n=MAX_MEMBERS), "too_many_parts")
+
+
+def _directory(data: bytes) -> tuple[int, int]:
+    """(members, central directory size) from the end record, before zipfile reads them."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if at < 0 or at + 22 > len(data):
+        raise _not_xlsx()
+    _disk, _start, _here, count, size, _offset, _comment = struct.unpack_from(
+        "<HHHHIIH", data, at + 4)
+    return count, size
+
+
+def _inflated_size(data: bytes, info: zipfile.ZipInfo, limit: int) -> int:
+    """Unpack one member in steps of 1 MiB, counting; stops past ``limit``."""
+    header = info.header_offset
+    if data[header:header + 4] != b"PK\x03\x04" or len(data) < header + 30:
+        raise _not_xlsx()
+    name_length, extra_length = struct.unpack_from("<HH", data, header + 26)
+    start = header + 30 + name_length + extra_length
+    packed = memoryview(data)[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return len(packed)
+    inflater = zlib.decompressobj(-15)
+    size = 0
+    try:
+        for offset in range(0, len(packed), 64 * 1024):
+            pending: bytes = packed[offset:offset + 64 * 1024].tobytes()
+            while pending and size <= limit:
+                size += len(inflater.decompress(pending, _INFLATE_STEP))
+                pending = inflater.unconsumed_tail
+        while not inflater.eof and size <= limit:
+            step = inflater.decompress(b"", _INFLATE_STEP)
+            if not step:
+                break
+            size += len(step)
+    except zlib.error:
+        raise _not_xlsx() from None
+    if size <= limit and not inflater.eof:
+        raise _not_xlsx()  # cut short
+    return size
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a zip (an .xlsx is one) that would unpack to too much, before anything reads it.
+
+    The declared sizes are checked first (total, per member, compression ratio, number of
+    members), then verified: zipfile stops returning data at the declared size, but its
+    ``read()`` inflates the whole member in one call, so a member that lies about its size
+    could still take gigabytes. Each member is inflated here in 1 MiB steps and must end at
+    the size it declares; memory stays at a few MiB whatever the file holds.
+    """
+    count, directory = _directory(data)
+    if count > MAX_MEMBERS or directory > MAX_MEMBERS * 512:
+        raise _too_many_parts()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise _not_xlsx() from None
+    if len(members) > MAX_MEMBERS:
+        raise _too_many_parts()
+    total = 0
+    for info in members:
+        total += info.file_size
+        if total > MAX_UNPACKED_BYTES or info.file_size > MAX_MEMBER_BYTES:
+            raise _unpacks_too_large()
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
+            raise _packed_too_tightly()
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
+                                                              zipfile.ZIP_DEFLATED):
+            raise _not_xlsx()  # encrypted, or a compression Excel does not write
+    for info in members:
+        if _inflated_size(data, info, info.file_size) != info.file_size:
+            raise _not_xlsx()
+
+
 def read_rows(data: bytes, *,
               max_rows: int = MAX_IMPORT_ROWS) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the first sheet of an .xlsx upload, or an actionable DomainError."""
+    """Header and rows of the first sheet of an .xlsx upload, or an actionable DomainError.
+
+    CPU-bound: from a request, call ``read_upload`` (a worker process) instead."""
     if len(data) > MAX_IMPORT_BYTES:
         raise DomainError(_("The file is larger than 5 MB. Split it into smaller files."),
                           "file_too_large", status_code=413)
     if not data.startswith(b"PK"):
-        raise DomainError(_("This is not an Excel .xlsx file. Save it as .xlsx and try again."),
-                          "not_xlsx")
+        raise _not_xlsx()
+    check_archive(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise DomainError(_("This is not an Excel .xlsx file. Save it as .xlsx and try again."),
-                          "not_xlsx") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
+        raise _not_xlsx() from None
     try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        body: list[list[Any]] = []
-        for row in rows:
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue
-            body.append(list(row))
-            if len(body) > max_rows:
-                raise DomainError(_("At most %(n)s rows per file.", n=max_rows), "too_many_rows")
-        return header, body
+        if not wb.worksheets:
+            raise _not_xlsx()
+        return _sheet_rows(wb.worksheets[0], max_rows)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
+        raise _not_xlsx() from None  # damaged inside (lxml's and ElementTree's errors too)
     finally:
         wb.close()
+
+
+def _sheet_rows(ws: Any, max_rows: int) -> tuple[list[str], list[list[Any]]]:
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    body: list[list[Any]] = []
+    for row in rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        body.append(list(row))
+        if len(body) > max_rows:
+            raise DomainError(_("At most %(n)s rows per file.", n=max_rows), "too_many_rows")
+    return header, body
+
+
+async def read_upload(data: bytes, *,
+                      max_rows: int = MAX_IMPORT_ROWS) -> tuple[list[str], list[list[Any]]]:
+    """``read_rows`` in a worker process: the event loop (and the gates) keep going."""
+    return await in_process(read_rows, data, max_rows=max_rows)
 
 
 # ---- a fast streaming writer for big exports -------------------------------------------------

@@ -15,7 +15,7 @@ from expo.audit.service import log_action
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.i18n import gettext as _
-from expo.xlsx import Column, Sheet, read_rows, workbook_bytes
+from expo.xlsx import Column, Sheet, read_upload, workbook_bytes
 
 from .models import Booth, BoothKind, BoothStatus, Hall
 from .service import BoothData, check_layout
@@ -131,7 +131,7 @@ def _check_header(header: list[str]) -> None:
 
 
 async def import_booths(*, event: Event, data: bytes, by: User | None) -> ImportReport:
-    header, body = read_rows(data)
+    header, body = await read_upload(data)  # checked, then parsed in a worker process
     _check_header(header)
     errors: list[str] = []
     parsed: dict[str, list[BoothData]] = {}

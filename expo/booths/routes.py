@@ -212,10 +212,8 @@ async def import_(request: Request) -> Response:
     try:
         report = await importer.import_booths(event=event, data=content,
                                               by=require_user(request))
-    except DomainError as exc:
-        if exc.status_code == 413:
-            raise
-        return await _rerender(request, None,
+    except DomainError as exc:  # on the plan page, beside the form to try another file
+        return await _rerender(request, None, exc.status_code,
                                import_errors=[exc.message, *exc.data.get("rows", [])])
     flash(request, _("Import done: %(c)s new booths, %(u)s updated.", c=report.created,
                      u=report.updated))

@@ -33,8 +33,9 @@ from expo.exhibitors.models import (
 )
 from expo.forms import EMAIL_RE
 from expo.i18n import gettext as _
+from expo.offload import in_thread
 from expo.settings import Settings
-from expo.xlsx import Column, Sheet, read_rows, workbook_bytes
+from expo.xlsx import Column, Sheet, read_upload, workbook_bytes
 
 # key, header in the template, other accepted headers
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -256,7 +257,7 @@ async def _check_duplicates(rows: list[RowResult]) -> None:
 
 
 async def _validate(data: bytes) -> tuple[list[RowResult], list[str]]:
-    header, body = read_rows(data)
+    header, body = await read_upload(data)  # checked, then parsed in a worker process
     keys = [_HEADER_KEYS.get(_norm(h)) for h in header]
     labels = {k: h for k, h, _a in COLUMNS}
     missing = [labels[k] for k in REQUIRED if k not in keys]
@@ -279,7 +280,7 @@ async def preview(*, data: bytes, event: Event, uploads_dir: Path) -> Preview:
     token = secrets.token_hex(16)
     path = _path(uploads_dir, event, token)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    await in_thread(path.write_bytes, data)
     return Preview(token=token, rows=rows, missing_columns=missing)
 
 
@@ -296,7 +297,7 @@ async def commit(*, token: str, event: Event, by: User, uploads_dir: Path,
     path = _path(uploads_dir, event, token)
     if not path.exists():
         raise NotFound(_("This import has expired. Upload the file again."), "import_expired")
-    rows, missing = await _validate(path.read_bytes())
+    rows, missing = await _validate(await in_thread(path.read_bytes))
     if missing or any(r.errors for r in rows):
         raise DomainError(_("The file still has errors; nothing was imported."), "import_invalid")
     invites: list[User] = []

@@ -32,6 +32,7 @@ from expo.exhibitors.models import (
     Product,
 )
 from expo.i18n import gettext as _
+from expo.offload import in_process, in_thread
 from expo.settings import Settings
 
 STAFF_ROLES = (Role.COMMITTEE, Role.CURATOR)
@@ -182,7 +183,11 @@ async def get_product(*, producer: Producer, product_id: int) -> Product:
 
 async def save_product(*, producer: Producer, values: dict[str, Any], photo: bytes | None,
                        uploads_dir: Path, by: User, product: Product | None = None) -> Product:
-    stem = uploads.save_photo(uploads_dir=uploads_dir, data=photo) if photo else None
+    stem = None
+    if photo:
+        uploads.check_size(photo, uploads.MAX_PHOTO_BYTES)  # before paying for the pickling
+        # Decoding and resizing a phone photo (up to 40 MP) is seconds of CPU: not on the loop.
+        stem = await in_process(uploads.save_photo, uploads_dir=uploads_dir, data=photo)
     old_photo = product.photo if product is not None and stem else ""
     if product is None:
         product = await Product.create(producer=producer, photo=stem or "", **values)
@@ -223,7 +228,7 @@ async def documents_of(producer: Producer) -> list[Document]:
 
 async def add_document(*, producer: Producer, values: dict[str, Any], data: bytes,
                        original_name: str, uploads_dir: Path, by: User) -> Document:
-    stored, mime = uploads.save_document(uploads_dir=uploads_dir, data=data)
+    stored, mime = await in_thread(uploads.save_document, uploads_dir=uploads_dir, data=data)
     document = await Document.create(
         producer=producer, kind=values["kind"], title=values.get("title", ""),
         original_name=Path(original_name or "").name[:200], stored_name=stored,

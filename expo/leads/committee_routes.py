@@ -23,7 +23,7 @@ from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import Tab, register_tab
 from expo.templating import flash
-from expo.web import read_form, redirect, render
+from expo.web import absolute_url, read_form, redirect, render
 
 from . import matching, service
 from .forms import parse_offer, parse_share_status
@@ -141,7 +141,8 @@ async def posters(request: Request) -> Response:
     booths = await service.stands_for_posters(event=event, application=application)
     items = []
     for booth in booths:
-        link = str(request.url_for("leads.stand", slug=event.slug, code=booth.code))
+        # On EXPO_BASE_URL, never on the Host header: posters are printed and kept.
+        link = absolute_url(request, "leads.stand", slug=event.slug, code=booth.code)
         items.append({"booth": booth, "producer": booth.holder.producer,  # type: ignore[union-attr]
                       "link": link,
                       "svg": Markup(_qr_svg(link))})  # noqa: S704 (segno SVG)

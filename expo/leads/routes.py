@@ -29,7 +29,7 @@ from expo.visitors import codes
 from expo.visitors import service as visitor_service
 from expo.visitors.forms import parse_visitor_form
 from expo.visitors.models import PUBLIC_TYPES, TYPE_LABELS, Visitor
-from expo.web import read_form, redirect, render, settings_of
+from expo.web import absolute_url, read_form, redirect, render, settings_of
 from expo.xlsx import XLSX_MIME
 
 from . import identity, matching, service
@@ -67,7 +67,14 @@ async def _stand(request: Request) -> tuple[Event, service.Stand]:
 
 
 def _stand_url(request: Request, event: Event, code: str) -> str:
-    return str(request.url_for("leads.stand", slug=event.slug, code=code))
+    """The stand page's path, to redirect to (the browser stays on the host it used)."""
+    return str(request.app.url_path_for("leads.stand", slug=event.slug, code=code))
+
+
+def stand_link(request: Request, event: Event, code: str) -> str:
+    """The stand page's public address for QR codes and posters: on EXPO_BASE_URL, never
+    on the request's Host header (the QR image is cached publicly for a day)."""
+    return absolute_url(request, "leads.stand", slug=event.slug, code=code)
 
 
 # ---- visitors ----------------------------------------------------------------------------
@@ -100,7 +107,7 @@ async def product_photo(request: Request) -> Response:
 @public
 async def stand_qr(request: Request) -> Response:
     event, item = await _stand(request)
-    link = _stand_url(request, event, item.booth.code)
+    link = stand_link(request, event, item.booth.code)
     return Response(codes.qr_png(link, scale=10), media_type="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})
 

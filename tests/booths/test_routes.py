@@ -333,3 +333,27 @@ async def test_huge_ids_are_404_or_422_not_500(client, world: World) -> None:  #
     assert (await client.submit(url + "/move", {"application": huge,
                                                 "booth": "A-01"})).status_code == 422
     assert (await client.submit(url + "/lock", {"application": huge})).status_code == 422
+
+
+async def test_excel_import_refuses_a_zip_bomb_on_the_plan_page(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    import tracemalloc
+
+    from tests.shared.bombs import MiB, xlsx_bomb
+
+    await client.login(world.committee.email, PASSWORD)
+    url = world.base + "/booths/import"
+    files = {"file": ("booths.xlsx", xlsx_bomb(), "application/octet-stream")}
+    tracemalloc.start()
+    try:
+        refused = await client.submit(url, files=files)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.status_code == 413
+    errors = soup(refused).select_one("#import-errors").text
+    assert "lebih dari" in errors and "MB" in errors  # in Bahasa Indonesia, on the form
+    assert soup(refused).select_one("form[action$='/booths/import']")  # try again from here
+    assert peak < 64 * MiB  # the 300 MiB sheet was never unpacked here
+    assert await Booth.filter(event=world.event).count() == 3
+    files = {"file": ("booths.xlsx", importer.template_bytes(), "application/octet-stream")}
+    assert (await client.submit(url, files=files)).status_code == 303  # ordinary files import

@@ -221,3 +221,33 @@ async def test_import_route_forbidden_for_curator(client, db):
     await client.login(user.email, PASSWORD)
     assert (await client.get(f"/manage/e/{event.slug}/import")).status_code == 403
     assert (await client.get(f"/manage/e/{event.slug}/import/template.xlsx")).status_code == 403
+
+
+async def test_preview_refuses_a_zip_bomb_before_unpacking(db, tmp_path):
+    from tests.shared.bombs import xlsx_bomb
+
+    event = await make_event()
+    with pytest.raises(DomainError) as info:
+        await importer.preview(data=xlsx_bomb(), event=event, uploads_dir=tmp_path)
+    assert (info.value.code, info.value.status_code) == ("unpacked_too_large", 413)
+    assert not list(tmp_path.rglob("*.xlsx"))  # nothing kept
+
+
+async def test_import_route_refuses_a_zip_bomb_on_the_form(client, db):
+    from bs4 import BeautifulSoup
+
+    from tests.shared.bombs import xlsx_bomb
+
+    event = await make_event()
+    user = await make_user(event=event, role=Role.COMMITTEE)
+    await client.login(user.email, PASSWORD)
+    url = f"/manage/e/{event.slug}/import"
+    response = await client.submit(url, {}, files={"file": ("p.xlsx", xlsx_bomb(),
+                                                            "application/octet-stream")})
+    assert response.status_code == 413
+    page = BeautifulSoup(response.text, "html.parser")
+    assert "lebih dari" in page.select_one("#e-file").text
+    assert page.select_one("input[type=file][name=file]")  # the form, to try another file
+    good = await client.submit(url, {}, files={"file": ("p.xlsx", xlsx([row()]),
+                                                        "application/octet-stream")})
+    assert good.status_code == 200

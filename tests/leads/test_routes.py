@@ -229,3 +229,16 @@ async def test_a_forged_or_foreign_visitor_cookie_is_ignored(client) -> None:  #
     assert (await client.submit(stand + "/save")).status_code == 403
     inquiry_page = await client.get(stand + "/inquiry")
     assert inquiry_page.status_code == 303 and "/me?stand=" in inquiry_page.headers["location"]
+
+
+async def test_posters_encode_the_base_url_not_the_host_header(client) -> None:  # type: ignore[no-untyped-def]
+    from expo.leads.committee_routes import _qr_svg
+
+    event, _a, b, committee = await setup()
+    await client.login(committee.email, PASSWORD)
+    page = await client.get(f"/manage/e/{event.slug}/leads/posters",
+                            headers={"host": "127.0.0.1"})
+    assert page.status_code == 200
+    link = f"http://testserver/e/{event.slug}/s/{b.booth.code}"
+    assert link in page.text and "127.0.0.1" not in page.text
+    assert _qr_svg(link) in page.text

@@ -5,7 +5,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from expo.errors import DomainError
-from expo.xlsx import Column, Sheet, read_rows, workbook_bytes
+from expo.xlsx import Column, Sheet, read_rows, stream_workbook, workbook_bytes
+from tests.shared.bombs import MiB, lying_xlsx, many_members, xlsx_bomb
 
 
 def test_write_workbook_types_header_filter_and_freeze():
@@ -45,3 +46,53 @@ def test_read_rows_limits_rows():
     with pytest.raises(DomainError) as err:
         read_rows(_xlsx([["a"]] + [[i] for i in range(12)]), max_rows=10)
     assert err.value.code == "too_many_rows"
+
+
+# ---- hostile workbooks: checked before parsing, in bounded memory --------------------------
+
+def _peak_while(fn):  # type: ignore[no-untyped-def]
+    """Run ``fn``; return (its DomainError, the peak of Python memory it allocated)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(DomainError) as err:
+            fn()
+        return err.value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_read_rows_refuses_a_zip_bomb_before_unpacking_it():
+    bomb = xlsx_bomb()  # 300 MiB of sheet XML in about 300 KB
+    assert len(bomb) < MiB
+    error, peak = _peak_while(lambda: read_rows(bomb))
+    assert (error.code, error.status_code) == ("unpacked_too_large", 413)
+    assert "MB" in error.message
+    assert peak < 8 * MiB
+
+
+def test_read_rows_refuses_sizes_that_lie_without_unpacking_the_truth():
+    # zipfile stops returning data at the declared size (and the CRC is right for what it
+    # returns), but ZipFile.read() inflates the whole member first: openpyxl opens this
+    # 300 KB file after allocating 600 MB. Caught here, in bounded memory.
+    error, peak = _peak_while(lambda: read_rows(lying_xlsx()))
+    assert error.code == "not_xlsx" and error.status_code == 422
+    assert peak < 8 * MiB
+
+
+def test_read_rows_refuses_a_compression_ratio_beyond_100():
+    error, _peak = _peak_while(lambda: read_rows(xlsx_bomb(4 * MiB)))  # small, but ~1000x
+    assert (error.code, error.status_code) == ("unpacked_too_large", 413)
+    # 5,000 identical rows from the streaming writer pack about 85x: still an ordinary file
+    rows = [["Hall A", f"A-{i}", 0, 0, 3, 3, "standard", "Kriya", 0, 900, "no", "no"]
+            for i in range(5000)]
+    buffer = io.BytesIO()
+    stream_workbook([Sheet("S", [Column(f"c{i}") for i in range(12)], rows)], buffer)
+    header, body = read_rows(buffer.getvalue())
+    assert len(header) == 12 and len(body) == 5000
+
+
+def test_read_rows_refuses_too_many_members():
+    error, _peak = _peak_while(lambda: read_rows(many_members(2000)))
+    assert (error.code, error.status_code) == ("too_many_parts", 422)
