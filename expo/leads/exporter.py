@@ -1,4 +1,8 @@
-"""The exhibitor's own leads and inquiries as an Excel workbook (consented contacts only)."""
+"""The exhibitor's own leads and inquiries as an Excel workbook (consented contacts only).
+
+The rows are plain values; the workbook is written in a worker process
+(``expo.offload.in_process``), not on the event loop the gate's scans share.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from zoneinfo import ZoneInfo
 from expo.events.models import Event
 from expo.exhibitors.models import Application
 from expo.i18n import gettext as _
+from expo.offload import in_process
 from expo.visitors.models import TYPE_LABELS
 from expo.xlsx import Column, Sheet, workbook_bytes
 
@@ -44,4 +49,4 @@ async def leads_workbook(*, event: Event, application: Application) -> bytes:
         Column(_("Quantity"), "int"), Column(_("Unit")), Column(_("Needed by"), "date"),
         Column(_("Budget"), "idr"), Column(_("Note"), width=30), Column(_("Sent"), "datetime"),
     ], inquiry_rows)
-    return workbook_bytes([leads, inquiries])
+    return await in_process(workbook_bytes, [leads, inquiries])

@@ -124,6 +124,7 @@ class Lead(Model):
         table = "leads"
         unique_together = (("application", "visitor"),)
         ordering = ["-last_at", "-id"]
+        indexes = (("event_id", "first_at"), ("event_id", "application_id", "last_at"))
 
     @property
     def tag_list(self) -> list[str]:

@@ -1,13 +1,37 @@
-"""Background export jobs: the workbook is written by a task of the server process into
-``settings.data_dir / "exports"``; the page polls the job's progress and links the file."""
+"""Background export jobs: the event workbook, written outside the web process.
+
+A job is a row. ``start_export`` creates it and starts a child process
+(``python -m expo.reports.export_worker JOB``) that opens its own database connection, writes
+``data_dir/exports/<file>.part``, renames it to ``<file>`` and marks the job done. The web
+process does nothing heavy: the page polls the row. (Fetching, formatting and zipping 200,000
+rows is about 20 s of CPU; in the web process it held the GIL against the gate's scans.)
+
+While it works, the writing process touches the job's ``heartbeat_at`` (every HEARTBEAT and
+on every chunk) and names itself in ``worker`` (host:pid). A pending or running job whose
+heartbeat is older than STALE_AFTER, or whose worker process on this host is gone, was
+interrupted (kill -9, a crash, a restart): ``recover_interrupted_jobs`` marks it failed and
+removes its partial file, so that a new export can start. It runs at start-up and whenever
+jobs are listed or polled; a job that another live worker (or server) is writing keeps a
+fresh heartbeat and is left alone.
+
+An in-memory SQLite database (tests) cannot be seen from a child: the job then runs in this
+process, as a task.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+import os
+import socket
+import sys
+import time
 from pathlib import Path
 
+from tortoise.expressions import Q
+
+from expo import i18n
 from expo.accounts.models import User
 from expo.audit.service import log_action
 from expo.errors import DomainError, NotFound
@@ -17,7 +41,9 @@ from expo.reports.models import ExportJob, JobStatus
 from expo.reports.workbook import build_event_workbook, file_name
 
 log = logging.getLogger("expo.reports")
-STALE_AFTER = dt.timedelta(minutes=30)
+HEARTBEAT = dt.timedelta(seconds=15)
+STALE_AFTER = dt.timedelta(minutes=2)
+LIVE = (JobStatus.PENDING, JobStatus.RUNNING)
 _TASKS: set[asyncio.Task[None]] = set()  # keep a reference until each task ends
 
 
@@ -27,48 +53,187 @@ def exports_dir(data_dir: Path) -> Path:
     return path
 
 
-async def start_export(*, event: Event, data_dir: Path, by: User | None) -> ExportJob:
-    """Create the job and start writing it in the background (one running job per event)."""
-    # A job left running by a restarted server would block every later export.
-    await ExportJob.filter(event=event, status__in=[JobStatus.PENDING, JobStatus.RUNNING],
-                           created_at__lt=dt.datetime.now(dt.UTC) - STALE_AFTER).update(
-        status=JobStatus.FAILED, error="interrupted", finished_at=dt.datetime.now(dt.UTC))
-    if await ExportJob.filter(event=event, status__in=[JobStatus.PENDING,
-                                                       JobStatus.RUNNING]).exists():
+def partial_file(job: ExportJob, data_dir: Path) -> Path:
+    return (exports_dir(data_dir) / job.file_name).with_suffix(".part")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(worker: str) -> bool:
+    """Whether ``worker`` (host:pid) is a process of this host that no longer exists."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another host, or not claimed yet: only the heartbeat can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # pragma: no cover - alive, someone else's
+        return False
+    return False
+
+
+def _stale(cutoff: dt.datetime) -> Q:
+    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+
+
+# ---- recovery ------------------------------------------------------------------------------
+
+async def recover_interrupted_jobs(*, data_dir: Path, event: Event | None = None,
+                                   now: dt.datetime | None = None) -> int:
+    """Mark interrupted jobs failed and remove their partial files; returns how many.
+
+    Called by the app at start-up (every event) and before jobs are listed, polled or
+    started (one event). Safe with several workers: a job is failed only by a conditional
+    UPDATE that still sees it interrupted.
+    """
+    now = now or _now()
+    cutoff = now - STALE_AFTER
+    parts = _old_parts(data_dir, cutoff) if event is None else []
+    query = ExportJob.filter(status__in=LIVE)
+    if event is not None:
+        query = query.filter(event=event)
+    failed = 0
+    for job in await query:
+        if job.worker and _gone(job.worker):
+            still = ExportJob.filter(id=job.id, status__in=LIVE, worker=job.worker)
+        else:
+            still = ExportJob.filter(_stale(cutoff), id=job.id, status__in=LIVE)
+        if await still.update(status=JobStatus.FAILED, error="interrupted", finished_at=now):
+            log.warning("export %s was interrupted (worker %s)", job.id, job.worker or "-")
+            partial_file(job, data_dir).unlink(missing_ok=True)
+            failed += 1
+    if parts:  # partial files that no live job writes (their rows are gone or finished)
+        names = await ExportJob.filter(status__in=LIVE).values_list("file_name", flat=True)
+        live = {Path(str(n)).stem for n in names}
+        for path in parts:
+            if path.stem not in live:
+                path.unlink(missing_ok=True)
+    return failed
+
+
+def _old_parts(data_dir: Path, cutoff: dt.datetime) -> list[Path]:
+    """``.part`` files not written to since ``cutoff`` (listed before the live jobs are read,
+    so that a job started meanwhile cannot lose its file)."""
+    folder = data_dir / "exports"
+    if not folder.is_dir():
+        return []
+    limit = cutoff.timestamp()
+    return [p for p in folder.glob("*.part") if p.stat().st_mtime < limit]
+
+
+# ---- starting and running ------------------------------------------------------------------
+
+def can_spawn(database_url: str) -> bool:
+    """Whether a child process can open the database (not an in-memory SQLite one)."""
+    return bool(database_url) and ":memory:" not in database_url
+
+
+async def start_export(*, event: Event, data_dir: Path, by: User | None,
+                       database_url: str | None = None) -> ExportJob:
+    """Create the job and start writing it in the background (one live job per event).
+
+    With ``database_url`` (a database a child process can open) the workbook is written by a
+    child process; without it, by a task of this process.
+    """
+    await recover_interrupted_jobs(data_dir=data_dir, event=event)
+    if await ExportJob.filter(event=event, status__in=LIVE).exists():
         raise DomainError(_("A report is already being written. Wait for it to finish."),
                           "export_running", status_code=409)
-    job = await ExportJob.create(event=event, requested_by=by, file_name=file_name(event))
+    job = await ExportJob.create(event=event, requested_by=by, file_name=file_name(event),
+                                 heartbeat_at=_now())
     await log_action(action="expo.report.exported", actor=by, event=event, obj=job,
                      summary=job.file_name)
-    task = asyncio.create_task(run_export(job_id=job.id, data_dir=data_dir))
+    if database_url is not None and can_spawn(database_url):
+        work = _run_child(job_id=job.id, database_url=database_url, data_dir=data_dir)
+    else:
+        work = _run_here(job_id=job.id, data_dir=data_dir)
+    task = asyncio.create_task(work)
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
     return job
 
 
-async def run_export(*, job_id: int, data_dir: Path) -> None:
+async def _run_here(*, job_id: int, data_dir: Path) -> None:
+    await run_export(job_id=job_id, data_dir=data_dir)
+
+
+async def _run_child(*, job_id: int, database_url: str, data_dir: Path) -> None:
+    """Start the worker process and wait for it; a worker that dies fails its job at once."""
+    # The URL may hold a password: the environment, unlike the command line, is private.
+    env = {**os.environ, "EXPO_DATABASE_URL": database_url, "EXPO_DATA_DIR": str(data_dir)}
+    try:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "expo.reports.export_worker", str(job_id),
+            "--locale", i18n.get_locale(), env=env, stdin=asyncio.subprocess.DEVNULL)
+    except OSError as exc:
+        await _fail(job_id, data_dir, f"cannot start the export worker: {exc}")
+        return
+    code = await child.wait()
+    if code != 0:
+        await _fail(job_id, data_dir, f"export worker exited with code {code}")
+
+
+async def _fail(job_id: int, data_dir: Path, error: str) -> None:
+    job = await ExportJob.get_or_none(id=job_id)
+    if job is None:
+        return
+    if await ExportJob.filter(id=job_id, status__in=LIVE).update(
+            status=JobStatus.FAILED, error=error[:300], finished_at=_now()):
+        log.error("export %s failed: %s", job_id, error)
+    partial_file(job, data_dir).unlink(missing_ok=True)
+
+
+async def _beat(job_id: int, worker: str) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT.total_seconds())
+        await ExportJob.filter(id=job_id, status=JobStatus.RUNNING, worker=worker).update(
+            heartbeat_at=_now())
+
+
+async def run_export(*, job_id: int, data_dir: Path) -> bool:
+    """Write the job's workbook (in whichever process calls it); True when done."""
+    me = this_worker()
+    if not await ExportJob.filter(id=job_id, status=JobStatus.PENDING).update(
+            status=JobStatus.RUNNING, worker=me, heartbeat_at=_now()):
+        return False  # failed meanwhile (recovered as interrupted) or already taken
     job = await ExportJob.get(id=job_id).select_related("event")
     target = exports_dir(data_dir) / job.file_name
-    partial = target.with_suffix(".part")
+    partial = partial_file(job, data_dir)
+    last = [0.0]
 
     async def progress(done: int, total: int, stage: str) -> None:
-        await ExportJob.filter(id=job_id).update(
-            progress=min(99, done * 100 // max(total, 1)), rows_written=done, stage=stage[:60])
+        if time.monotonic() - last[0] < 0.5 and done < total:
+            return  # a few updates a second are plenty for a progress bar
+        last[0] = time.monotonic()
+        await ExportJob.filter(id=job_id, worker=me).update(
+            progress=min(99, done * 100 // max(total, 1)), rows_written=done, stage=stage[:60],
+            heartbeat_at=_now())
 
-    await ExportJob.filter(id=job_id).update(status=JobStatus.RUNNING)
+    beat = asyncio.create_task(_beat(job_id, me))
     try:
         rows = await build_event_workbook(event=job.event, target=partial, progress=progress)
         partial.replace(target)
-    except Exception as exc:  # the job must end visibly, whatever went wrong
-        log.exception("export %s failed", job_id)
-        partial.unlink(missing_ok=True)
-        await ExportJob.filter(id=job_id).update(
-            status=JobStatus.FAILED, error=str(exc)[:300], finished_at=dt.datetime.now(dt.UTC))
-        return
-    await ExportJob.filter(id=job_id).update(
-        status=JobStatus.DONE, progress=100, rows_written=rows,
-        finished_at=dt.datetime.now(dt.UTC))
+    except BaseException as exc:  # the job must end visibly, whatever went wrong
+        if isinstance(exc, Exception):
+            log.exception("export %s failed", job_id)
+        await asyncio.shield(_fail(job_id, data_dir, str(exc) or type(exc).__name__))
+        if not isinstance(exc, Exception):
+            raise
+        return False
+    finally:
+        beat.cancel()
+    return bool(await ExportJob.filter(id=job_id, worker=me, status=JobStatus.RUNNING).update(
+        status=JobStatus.DONE, progress=100, rows_written=rows, finished_at=_now()))
 
+
+# ---- reading -------------------------------------------------------------------------------
 
 async def get_job(*, event: Event, job_id: int) -> ExportJob:
     job = await ExportJob.get_or_none(id=job_id, event=event)
@@ -77,7 +242,18 @@ async def get_job(*, event: Event, job_id: int) -> ExportJob:
     return job
 
 
-async def recent_jobs(*, event: Event, limit: int = 5) -> list[ExportJob]:
+async def job_status(*, event: Event, job_id: int, data_dir: Path) -> ExportJob:
+    """The job as its progress bar polls it: an interrupted one shows as failed."""
+    job = await get_job(event=event, job_id=job_id)
+    if job.status in LIVE and await recover_interrupted_jobs(data_dir=data_dir, event=event):
+        job = await get_job(event=event, job_id=job_id)
+    return job
+
+
+async def recent_jobs(*, event: Event, data_dir: Path | None = None,
+                      limit: int = 5) -> list[ExportJob]:
+    if data_dir is not None:
+        await recover_interrupted_jobs(data_dir=data_dir, event=event)
     return await ExportJob.filter(event=event).order_by("-id").limit(limit)
 
 
@@ -92,7 +268,7 @@ def job_file(job: ExportJob, data_dir: Path) -> Path:
 
 
 async def wait_for(job_id: int) -> ExportJob:
-    """Wait for a job's task (tests and the command line)."""
+    """Wait for the job's task or child process (tests and the command line)."""
     for task in list(_TASKS):
         await task
     return await ExportJob.get(id=job_id)

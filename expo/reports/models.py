@@ -126,7 +126,12 @@ JOB_STATUS_LABELS = {
 
 
 class ExportJob(Model):
-    """A workbook written in the background into ``data_dir/exports/<file_name>``."""
+    """A workbook written in the background into ``data_dir/exports/<file_name>``.
+
+    The process writing it (``worker``: host and pid) touches ``heartbeat_at`` while it
+    works; a pending or running job with an old heartbeat, or whose worker on this host is
+    gone, was interrupted (see ``expo.reports.jobs``).
+    """
 
     id = fields.IntField(primary_key=True)
     event: fields.ForeignKeyRelation = fields.ForeignKeyField(
@@ -140,6 +145,8 @@ class ExportJob(Model):
     error = fields.CharField(max_length=300, default="")
     requested_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="export_jobs", null=True, on_delete=fields.SET_NULL)
+    worker = fields.CharField(max_length=100, default="", db_default="")
+    heartbeat_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from expo.accounts.models import Role
@@ -21,7 +22,7 @@ from expo.reports import draws, jobs, service
 from expo.reports.draw import ALGORITHM
 from expo.reports.forms import parse_draw, parse_sales
 from expo.reports.models import JOB_STATUS_LABELS, DrawRun
-from expo.templating import flash
+from expo.templating import flash, templates
 from expo.visitors.models import TYPE_LABELS
 from expo.web import read_form, redirect, render, settings_of
 from expo.xlsx import XLSX_MIME
@@ -46,20 +47,33 @@ def _url(request: Request, name: str, **params: object) -> str:
 
 # ---- dashboard ---------------------------------------------------------------------------------
 
-async def _board(request: Request, template: str) -> Response:
-    event = request.state.event
-    board = await dash.build(event=event, day=_day_param(request))
-    return render(request, template, {"event": event, "board": board})
+def _boards(request: Request) -> dash.BoardCache:
+    """The app's dashboard cache (one per application instance)."""
+    cache = getattr(request.app.state, "dashboard_boards", None)
+    if cache is None:
+        cache = request.app.state.dashboard_boards = dash.BoardCache()
+    return cache
+
+
+async def _board(request: Request) -> dash.Dashboard:
+    """The day's figures and their rendered body, shared by everyone watching (a cached
+    board is rendered once, not once per viewer)."""
+    board = await _boards(request).get(event=request.state.event, day=_day_param(request))
+    if not board.html:
+        board.html = templates.get_template("reports/_dashboard_body.html").render(board=board)
+    return board
 
 
 @event_role(Role.COMMITTEE)
 async def dashboard(request: Request) -> Response:
-    return await _board(request, "reports/dashboard.html")
+    board = await _board(request)
+    return render(request, "reports/dashboard.html", {
+        "event": request.state.event, "board": board, "body": Markup(board.html)})  # noqa: S704
 
 
 @event_role(Role.COMMITTEE)
 async def dashboard_live(request: Request) -> Response:
-    return await _board(request, "reports/_dashboard_body.html")
+    return HTMLResponse((await _board(request)).html)
 
 
 # ---- sales: the exhibitor's side ----------------------------------------------------------
@@ -202,19 +216,21 @@ def _candidates_file(run: DrawRun) -> Response:
 
 @event_role(Role.COMMITTEE)
 async def exports(request: Request) -> Response:
-    event = request.state.event
+    event, settings = request.state.event, settings_of(request)
     if request.method == "POST":
-        job = await jobs.start_export(event=event, data_dir=settings_of(request).data_dir,
+        job = await jobs.start_export(event=event, data_dir=settings.data_dir,
+                                      database_url=settings.database_url,
                                       by=require_user(request))
         return redirect(_url(request, "reports.exports") + f"?job={job.id}")
     return render(request, "reports/exports.html", {
-        "event": event, "jobs": await jobs.recent_jobs(event=event),
+        "event": event, "jobs": await jobs.recent_jobs(event=event, data_dir=settings.data_dir),
         "labels": JOB_STATUS_LABELS})
 
 
 @event_role(Role.COMMITTEE)
 async def export_status(request: Request) -> Response:
-    job = await jobs.get_job(event=request.state.event, job_id=request.path_params["job_id"])
+    job = await jobs.job_status(event=request.state.event, job_id=request.path_params["job_id"],
+                                data_dir=settings_of(request).data_dir)
     return render(request, "reports/_job.html", {"event": request.state.event, "job": job,
                                                   "labels": JOB_STATUS_LABELS})
 

@@ -1,10 +1,13 @@
 """The event report workbook: a summary sheet and one sheet per domain, streamed from the
 database in chunks and rendered by ``expo.xlsx`` (write-only) in a worker thread.
 
+It runs in the export worker process (``expo.reports.jobs``), never in the web server: the
+rows' formatting and the XML are pure Python, and a thread of the server would hold the GIL
+against the gate's scans.
+
 Each big sheet is a ``Source``: columns, a row count and a ``fetch(after_id, limit)`` that
 returns the next chunk (the row id first). The writer thread pulls chunks through a
-``LoopBridge`` from the event loop that owns the database connection, so memory stays flat
-and the server keeps answering while a large workbook is written.
+``LoopBridge`` from the event loop that owns the database connection, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import concurrent.futures
 import contextvars
 import datetime as dt
 import functools
+import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +48,11 @@ class LoopBridge:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, context: contextvars.Context):
         self.loop, self.context = loop, context
+        self.cancelled = threading.Event()  # the build was cancelled: the thread stops
 
     def run(self, factory: Callable[[], Awaitable[Any]]) -> Any:
+        if self.cancelled.is_set():
+            raise RuntimeError("the workbook build was cancelled")
         result: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def start() -> None:
@@ -131,7 +138,11 @@ async def build_event_workbook(*, event: Event, target: Path | str,
             for s in sources]
         stream_workbook(sheets, str(target))
 
-    await asyncio.to_thread(write)
+    try:
+        await asyncio.to_thread(write)
+    except asyncio.CancelledError:
+        bridge.cancelled.set()
+        raise
     return counter.done
 
 

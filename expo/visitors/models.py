@@ -100,6 +100,8 @@ class Visitor(Model):
     class Meta:
         table = "visitors"
         ordering = ["-id"]
+        # The dashboard's counts (registered today, inside now) read these indexes only.
+        indexes = (("event_id", "created_at"), ("event_id", "last_in_day", "inside"))
 
     def __str__(self) -> str:
         return self.name
@@ -181,4 +183,6 @@ class Scan(Model):
     class Meta:
         table = "visitor_scans"
         unique_together = (("event", "nonce"),)
-        indexes = (("event_id", "day", "ok"),)
+        # Covering indexes for the dashboard's per-hour, per-gate and distinct counts.
+        indexes = (("event_id", "day", "ok", "direction", "gate_id", "scanned_at"),
+                   ("event_id", "day", "ok", "direction", "visitor_id"))

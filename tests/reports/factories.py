@@ -57,3 +57,22 @@ async def make_checked_in(event: Event, *, gate: Gate | None = None, day: dt.dat
     await Scan.create(event=event, visitor=visitor, gate=gate, direction="in", ok=True, day=day,
                       scanned_at=at, recorded_at=at, nonce=f"n{n}")
     return visitor
+
+
+async def make_scan(event: Event, visitor: Visitor | None, at: dt.datetime, *,
+                    gate: Gate | None = None, day: dt.date | None = None, ok: bool = True,
+                    direction: str = "in") -> Scan:
+    """One scan at ``at`` (aware) for ``day`` (by default the local date of ``at``)."""
+    n = next(_seq)
+    if day is None:
+        from zoneinfo import ZoneInfo
+
+        day = at.astimezone(ZoneInfo(event.timezone)).date()
+    return await Scan.create(event=event, visitor=visitor, gate=gate, direction=direction, ok=ok,
+                             day=day, scanned_at=at, recorded_at=at, nonce=f"s{n}")
+
+
+async def make_visitor(event: Event, *, type: VisitorType = VisitorType.UMUM) -> Visitor:
+    n = next(_seq)
+    return await Visitor.create(event=event, ticket_key=f"{n:014x}", link_token=f"lv{n:041d}",
+                                name=f"Tamu {n}", type=type)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
@@ -12,7 +13,7 @@ from expo.accounts.models import Role, User
 from expo.events.models import Event
 from expo.exhibitors.models import Producer, Product
 from expo.reports import jobs
-from expo.reports.models import DrawRun, DrawWinner, ExportJob, SalesReport
+from expo.reports.models import DrawRun, DrawWinner, ExportJob, JobStatus, SalesReport
 from tests.factories import PASSWORD, make_event, make_user
 from tests.reports.factories import make_checked_in, make_exhibitor, make_gate
 
@@ -208,6 +209,24 @@ async def test_report_job_and_download(client, world: World, settings) -> None: 
     await client.login(committee.email, PASSWORD)
     assert (await client.get(f"/manage/e/{other.slug}/report/jobs/{job.id}/download")
             ).status_code == 404
+
+
+async def test_report_page_fails_an_interrupted_job_and_starts_again(client, world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    stuck = await ExportJob.create(event=world.event, status=JobStatus.RUNNING,
+                                   file_name="stuck.xlsx", worker="gone-host:1", heartbeat_at=old)
+    part = jobs.partial_file(stuck, settings.data_dir)
+    part.write_bytes(b"PK")
+    await client.login(world.committee.email, PASSWORD)
+    status = soup(await client.get(world.base + f"/report/jobs/{stuck.id}"))
+    assert status.select_one(".badge")["data-status"] == "failed"
+    assert not part.exists()
+    page = soup(await client.get(world.base + "/report"))
+    assert page.select_one(f"#job-{stuck.id} .badge")["data-status"] == "failed"
+    assert (await client.submit(world.base + "/report")).status_code == 303
+    job = await ExportJob.filter(event=world.event).order_by("-id").first()
+    assert job is not None and job.id != stuck.id
+    assert (await jobs.wait_for(job.id)).status == JobStatus.DONE
 
 
 async def test_report_download_not_ready_is_409(client, world: World) -> None:  # type: ignore[no-untyped-def]
