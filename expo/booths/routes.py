@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from markupsafe import Markup
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import expo.exhibitors.web  # noqa: F401  (registers the {id:pk} path convertor)
+from expo import i18n
 from expo.accounts.models import Role
 from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.cache import SharedBuilds
 from expo.errors import DomainError
 from expo.events.service import viewable_event
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import Tab, register_tab
-from expo.templating import flash
+from expo.offload import in_thread
+from expo.templating import flash, templates
 from expo.web import read_form, redirect, render
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
@@ -220,17 +226,37 @@ async def import_(request: Request) -> Response:
     return redirect(_plan_url(request))
 
 
+def _maps(request: Request) -> SharedBuilds[tuple[int, str, str, str, str], str]:
+    """The app's rendered public maps (one cache per application instance)."""
+    maps = getattr(request.app.state, "public_maps", None)
+    if maps is None:
+        maps = request.app.state.public_maps = SharedBuilds(ttl=5.0, size=128)
+    return maps  # type: ignore[no-any-return]
+
+
+def _render_map(request: Request, context: dict[str, Any]) -> str:
+    return templates.get_template("booths/_map_body.html").render(request=request, **context)
+
+
 @public
 async def public_map(request: Request) -> Response:
+    """Every visitor's phone opens it: 1,000 booths are built and rendered once per event,
+    filter and language every few seconds, in a thread (the loop keeps answering the gates)."""
     event, _roles = await viewable_event(slug=request.path_params["slug"],
                                          user=current_user(request))
-    q = request.query_params
-    view = await mapview.map_view(event, q=q.get("q", ""), category=q.get("category", ""),
-                                  cluster=q.get("cluster", ""))
+    q, category, cluster = (request.query_params.get(name, "")[:100]
+                            for name in ("q", "category", "cluster"))
+
+    async def build() -> str:
+        view = await mapview.map_view(event, q=q, category=category, cluster=cluster)
+        return await in_thread(_render_map, request, {
+            "event": event, "view": view, "q": q, "category": category, "cluster": cluster,
+            "states": STATES, "state_labels": STATE_LABELS,
+            "filtered": bool(q or category or cluster)})
+
+    body = await _maps(request).get((event.id, q, category, cluster, i18n.get_locale()), build)
     return render(request, "booths/map.html", {
-        "event": event, "view": view, "q": q.get("q", ""), "category": q.get("category", ""),
-        "cluster": q.get("cluster", ""), "states": STATES, "state_labels": STATE_LABELS,
-        "filtered": bool(q.get("q") or q.get("category") or q.get("cluster"))})
+        "event": event, "body": Markup(body)})  # noqa: S704 (our template, autoescaped)
 
 
 @public

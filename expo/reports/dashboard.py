@@ -10,9 +10,7 @@ in statements of a few milliseconds each, so it never stalls the gate's scans (i
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 from tortoise.functions import Count, Min, Sum
 
 from expo import i18n
+from expo.cache import SharedBuilds
 from expo.events.models import Event
 from expo.exhibitors.models import CATEGORY_LABELS, STATUS_LABELS, Application, AppStatus
 from expo.reports import leads_source, service
@@ -182,33 +181,12 @@ async def build(*, event: Event, day: dt.date | None = None,
 BoardKey = tuple[int, dt.date | None, str]
 
 
-class BoardCache:
+class BoardCache(SharedBuilds[BoardKey, Dashboard]):
     """Dashboards shared by everyone watching: each (event, day, language) is built at most
     once every ``ttl`` seconds, and the requests that arrive meanwhile get that build (the page
     refreshes every 15 s; a committee's phones, a screen at the secretariat and a tab left
     reloading then cost one build, not one each)."""
 
-    def __init__(self, ttl: float = 5.0) -> None:
-        self.ttl = ttl
-        self._boards: dict[BoardKey, tuple[float, asyncio.Task[Dashboard]]] = {}
-
-    async def get(self, *, event: Event, day: dt.date | None = None) -> Dashboard:
+    async def board(self, *, event: Event, day: dt.date | None = None) -> Dashboard:
         key: BoardKey = (event.id, day, i18n.get_locale())
-        now = time.monotonic()
-        entry = self._boards.get(key)
-        if entry is None or (entry[1].done() and now - entry[0] >= self.ttl):
-            self._forget_old(now)
-            entry = (now, asyncio.ensure_future(build(event=event, day=day)))
-            self._boards[key] = entry
-        try:
-            # A request that goes away (a closed tab) must not cancel the others' build.
-            return await asyncio.shield(entry[1])
-        except Exception:
-            if self._boards.get(key) is entry:
-                del self._boards[key]  # a failed build is not kept: the next request retries
-            raise
-
-    def _forget_old(self, now: float) -> None:
-        for key, (started, task) in list(self._boards.items()):
-            if task.done() and now - started >= self.ttl:
-                del self._boards[key]
+        return await super().get(key, lambda: build(event=event, day=day))

@@ -58,7 +58,7 @@ def _boards(request: Request) -> dash.BoardCache:
 async def _board(request: Request) -> dash.Dashboard:
     """The day's figures and their rendered body, shared by everyone watching (a cached
     board is rendered once, not once per viewer)."""
-    board = await _boards(request).get(event=request.state.event, day=_day_param(request))
+    board = await _boards(request).board(event=request.state.event, day=_day_param(request))
     if not board.html:
         board.html = templates.get_template("reports/_dashboard_body.html").render(board=board)
     return board

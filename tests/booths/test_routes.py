@@ -357,3 +357,28 @@ async def test_excel_import_refuses_a_zip_bomb_on_the_plan_page(client, world: W
     assert await Booth.filter(event=world.event).count() == 3
     files = {"file": ("booths.xlsx", importer.template_bytes(), "application/octet-stream")}
     assert (await client.submit(url, files=files)).status_code == 303  # ordinary files import
+
+
+async def test_public_map_is_rendered_once_for_its_viewers_off_the_loop(client, world: World,
+                                                                         monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from expo.booths import routes
+
+    await _publish(world)
+    threads: list[int] = []
+    real = routes._render_map
+
+    def spy(request, context):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+        return real(request, context)
+
+    monkeypatch.setattr(routes, "_render_map", spy)
+    pages = [await client.get(f"/e/{world.event.slug}/map") for _ in range(3)]
+    assert all(len(soup(p).select("svg.plan g.booth")) == 3 for p in pages)
+    assert len(threads) == 1 and threads[0] != threading.get_ident()  # once, in a thread
+    client.cookies.set("expo_lang", "en")
+    english = await client.get(f"/e/{world.event.slug}/map")
+    assert "Exhibitor map" in english.text and len(threads) == 2  # a language of its own
+    await client.get(f"/e/{world.event.slug}/map?q=A-02")
+    assert len(threads) == 3  # and each filter

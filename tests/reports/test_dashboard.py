@@ -215,20 +215,20 @@ async def test_board_cache_shares_one_build_between_viewers(db, monkeypatch):
 
     monkeypatch.setattr(dashboard, "build", slow_build)
     cache = dashboard.BoardCache(ttl=60)
-    viewers = [asyncio.create_task(cache.get(event=event, day=event.starts_on))
+    viewers = [asyncio.create_task(cache.board(event=event, day=event.starts_on))
                for _ in range(3)]
     release.set()
     first, *others = await asyncio.gather(*viewers)
     assert builds == [event.starts_on] and all(b is first for b in others)
-    assert await cache.get(event=event, day=event.starts_on) is first  # within the ttl
+    assert await cache.board(event=event, day=event.starts_on) is first  # within the ttl
     token = i18n.set_locale("en")
     try:
-        await cache.get(event=event, day=event.starts_on)  # labels differ per language
+        await cache.board(event=event, day=event.starts_on)  # labels differ per language
     finally:
         i18n.reset_locale(token)
     for _ in range(2):  # a failed build is not kept
         with pytest.raises(RuntimeError):
-            await cache.get(event=event, day=dt.date(1999, 1, 1))
+            await cache.board(event=event, day=dt.date(1999, 1, 1))
     assert len(builds) == 4
     cache.ttl = 0
-    assert await cache.get(event=event, day=event.starts_on) is not first
+    assert await cache.board(event=event, day=event.starts_on) is not first
