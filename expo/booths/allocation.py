@@ -3,7 +3,6 @@ swaps and locks, publishing, and the exhibitor's confirm / release with waitlist
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from expo.errors import DomainError, NotFound
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus
 from expo.i18n import gettext as _
+from expo.offload import in_thread
 
 from . import engine
 from .models import (
@@ -146,7 +146,8 @@ async def run_allocation(*, event: Event, by: User | None, seed: int | None = No
     locked = await _locks(event, await latest_run(event))
     rules = engine.Rules(zone_rules=zone_rules(policy), cluster_mode=str(mode),
                          locked=locked, seed=seed, max_seconds=max_seconds)
-    result = await asyncio.to_thread(engine.allocate, booths, applicants, rules)
+    # CP-SAT solves in C++ without the GIL; the model is built in Python in the same thread.
+    result = await in_thread(engine.allocate, booths, applicants, rules)
     return await _store(event, result, applicants, rules, label, by)
 
 
