@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from expo.i18n import gettext as _
+from expo.urls import referer_path
 
 log = logging.getLogger("expo")
 
@@ -95,7 +96,6 @@ def error_response(request: Request, status: int, detail: str | None = None,
     back to the form it came from (the Referer, when it is a page of this site). ``site``
     makes every link of the page lead there (a request that came by a wrong address)."""
     from expo.templating import templates
-    from expo.web import referer_path
 
     message = detail or _default_detail(status)
     if _wants_json(request):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -36,22 +35,6 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site relative paths are accepted as a place to go back to.
-
-    Browsers read a backslash as a slash and drop tabs and newlines, so a backslash or a
-    control character could turn ``/x`` into ``//evil.example``: such targets are refused.
-    """
-    if not target:
-        return default
-    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
-
-
 def settings_of(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.settings
 
@@ -59,21 +42,3 @@ def settings_of(request: Request):  # type: ignore[no-untyped-def]
 def absolute_url(request: Request, name: str, **params: Any) -> str:
     """A URL for emails and QR codes, built on EXPO_BASE_URL rather than the Host header."""
     return settings_of(request).base_url + str(request.app.url_path_for(name, **params))
-
-
-def referer_path(request: Request) -> str | None:
-    """The page the request came from (its Referer) as a path, if that page is on this site
-    (the Host the request was sent to, or EXPO_BASE_URL's); otherwise None."""
-    referer = request.headers.get("referer", "")
-    try:
-        parts = urlsplit(referer)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    site = {request.headers.get("host", "").lower(),
-            urlsplit(settings_of(request).base_url).netloc.lower()}
-    if parts.netloc.lower() not in site:
-        return None
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    return safe_next(target, "") or None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from expo.web import safe_next
+from expo.urls import safe_next
 
 
 @pytest.mark.parametrize("target", ["/manage", "/exhibitor/signup?event=hkn2027",
@@ -42,7 +42,7 @@ def _request(referer: str | None, host: str = "127.0.0.1:8000"):  # type: ignore
     (None, None),
 ])
 def test_referer_path_only_goes_back_within_the_site(referer, back):
-    from expo.web import referer_path
+    from expo.urls import referer_path
 
     assert referer_path(_request(referer)) == back
 

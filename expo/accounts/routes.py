@@ -25,7 +25,8 @@ from expo.forms import Form
 from expo.i18n import LOCALES, ngettext
 from expo.i18n import gettext as _
 from expo.templating import flash
-from expo.web import absolute_url, client_ip, read_form, redirect, render, safe_next, settings_of
+from expo.urls import safe_next
+from expo.web import absolute_url, client_ip, read_form, redirect, render, settings_of
 
 LOCALE_COOKIE = "expo_lang"
 
