@@ -117,8 +117,8 @@ async def test_read_upload_parses_in_a_worker_in_the_callers_language(monkeypatc
         return await real(fn, *args, **kwargs)
 
     monkeypatch.setattr(xlsx, "in_process", spy)
-    data = xlsx.workbook_bytes([xlsx.Sheet("S", [xlsx.Column("a")], [["x"], [2]])])
-    assert await xlsx.read_upload(data) == (["a"], [["x"], [2]])
+    data = xlsx.workbook_bytes([xlsx.Sheet("S", [xlsx.Column("a"), xlsx.Column("n", "int")], [["x", 1], [2, 3]])])
+    assert await xlsx.read_upload(data) == (["a", "n"], [["x", 1], ["2", 3]])  # a text column keeps text
     assert calls == [("expo.xlsx", ["bytes"], ["max_rows"])]
     token = i18n.set_locale("en")
     try:

@@ -136,7 +136,7 @@ async def build_event_workbook(*, event: Event, target: Path | str,
         sheets = [summary_sheet] + [
             Sheet(s.title, s.columns, _stream(s, bridge, counter), notes=list(s.notes))
             for s in sources]
-        stream_workbook(sheets, str(target))
+        stream_workbook(sheets, str(target), title=event.name)
 
     try:
         await asyncio.to_thread(write)

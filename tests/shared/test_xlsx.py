@@ -1,5 +1,10 @@
 import datetime as dt
 import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -96,3 +101,40 @@ def test_read_rows_refuses_a_compression_ratio_beyond_100():
 def test_read_rows_refuses_too_many_members():
     error, _peak = _peak_while(lambda: read_rows(many_members(2000)))
     assert (error.code, error.status_code) == ("too_many_parts", 422)
+
+
+def _two_sheets() -> bytes:
+    return workbook_bytes([
+        Sheet("Penjualan", [Column("Nama"), Column("Omzet", "idr")], [["Amplang", 350_000]]),
+        Sheet("Kunjungan O'Neil", [Column("Hari", "date")], [[dt.date(2027, 4, 20)]] * 3),
+    ], title="HKN 2027")
+
+
+def test_workbook_defines_filter_names_and_document_properties() -> None:
+    book = load_workbook(io.BytesIO(_two_sheets()))
+    assert book.properties.creator == "expo" and book.properties.title == "HKN 2027"
+    assert book.properties.created is not None
+    for sheet, ref in zip(book.worksheets, ("A1:B2", "A1:A4"), strict=True):
+        assert sheet.auto_filter.ref == ref
+    raw = zipfile.ZipFile(io.BytesIO(_two_sheets())).read("xl/workbook.xml").decode()
+    assert ('<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+            "'Penjualan'!$A$1:$B$2</definedName>") in raw
+    assert "'Kunjungan O''Neil'!$A$1:$A$4" in raw
+
+
+def test_workbook_filters_survive_libreoffice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice not found: CI installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice not installed (apt-get install libreoffice-calc-nogui)")
+    source = tmp_path / "laporan.xlsx"
+    source.write_bytes(_two_sheets())
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "ods", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    content = zipfile.ZipFile(tmp_path / "laporan.ods").read("content.xml").decode()
+    ranges = re.findall(r"<table:database-range [^>]*>", content)
+    assert len(ranges) == 2, content[:2000]
+    assert all('table:display-filter-buttons="true"' in r for r in ranges)
+    assert "Penjualan.A1:Penjualan.B2" in content.replace("$", "").replace("'", "")
