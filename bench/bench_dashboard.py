@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scans  # noqa: E402  (the scan benchmark: server, clients, figures)
-from bench_report import _insert  # noqa: E402  (bulk INSERT in both dialects)
+from bench_report import _insert, seed_exhibitors  # noqa: E402  (bulk INSERTs, both dialects)
 
 ROOT = bench_scans.ROOT
 SLUG = bench_scans.SLUG
@@ -124,23 +124,7 @@ async def seed(db_url: str, visitors: int, checkins: int, exhibitors: int, leads
     await _insert(conn, dialect, "visitor_scans", [
         "event_id", "visitor_id", "gate_id", "nonce", "direction", "ok", "forced", "day",
         "scanned_at", "recorded_at"], rows)
-    await _insert(conn, dialect, "producers", [
-        "business_name", "owner_name", "phone", "email", "kabupaten", "address", "category",
-        "cluster", "description", "instagram", "facebook", "tiktok", "website", "nib",
-        "pirt_number", "halal_number", "bpom_number", "workers", "smk_workers", "smk_interns",
-        "is_micro", "created_at", "updated_at"], [
-        (f"UMKM {n}", f"Ibu {n}", "+6281200000000", f"u{n}@example.id", "Kota Samarinda", "",
-         "kuliner", "", "", "", "", "", "", "", "", "", "", 3, n % 2, 0, True, morning, morning)
-        for n in range(exhibitors)])
-    producer_ids = [r[0] for r in (await conn.execute_query(
-        "SELECT id FROM producers ORDER BY id"))[1]]
-    await _insert(conn, dialect, "applications", [
-        "event_id", "producer_id", "status", "booth_type", "booths_needed", "power_watts",
-        "needs_water", "first_time", "note", "decision_message", "source", "created_at",
-        "updated_at"], [(event.id, p, "accepted", "standard", 1, 0, False, False, "", "",
-                         "online", morning, morning) for p in producer_ids])
-    app_ids = [r[0] for r in (await conn.execute_query(
-        f"SELECT id FROM applications WHERE event_id = {event.id} ORDER BY id"))[1]]
+    app_ids = await seed_exhibitors(conn, dialect, event.id, exhibitors, morning)
     await _insert(conn, dialect, "leads", [
         "event_id", "application_id", "visitor_id", "source", "rating", "status", "notes", "tags",
         "value", "scans", "last_nonce", "first_at", "last_at"], [

@@ -42,6 +42,27 @@ async def _insert(conn, dialect: str, table: str, columns: list[str], rows: list
         await conn.execute_many(sql, rows[start:start + step])
 
 
+async def seed_exhibitors(conn, dialect: str, event_id: int, n: int, at: dt.datetime) -> list[int]:  # type: ignore[no-untyped-def]
+    """N producers with an accepted application each; returns the application ids."""
+    await _insert(conn, dialect, "producers", [
+        "business_name", "owner_name", "phone", "email", "kabupaten", "address", "category",
+        "cluster", "description", "instagram", "facebook", "tiktok", "website", "nib",
+        "pirt_number", "halal_number", "bpom_number", "workers", "smk_workers", "smk_interns",
+        "is_micro", "created_at", "updated_at"], [
+        (f"UMKM {i}", f"Ibu {i}", "+6281200000000", f"u{i}@example.id", "Kota Samarinda", "",
+         "kuliner", "", "", "", "", "", "", "", "", "", "", 3, i % 2, 0, True, at, at)
+        for i in range(n)])
+    producer_ids = [r[0] for r in (await conn.execute_query(
+        "SELECT id FROM producers ORDER BY id"))[1]]
+    await _insert(conn, dialect, "applications", [
+        "event_id", "producer_id", "status", "booth_type", "booths_needed", "power_watts",
+        "needs_water", "first_time", "note", "decision_message", "source", "created_at",
+        "updated_at"], [(event_id, p, "accepted", "standard", 1, 0, False, False, "", "",
+                         "online", at, at) for p in producer_ids])
+    return [r[0] for r in (await conn.execute_query(
+        f"SELECT id FROM applications WHERE event_id = {int(event_id)} ORDER BY id"))[1]]
+
+
 async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int,
                      leads: int) -> None:
     from tortoise import Tortoise, connections
@@ -84,28 +105,14 @@ async def synthesize(db_url: str, visitors: int, checkins: int, exhibitors: int,
     await _insert(conn, dialect, "visitor_scans", [
         "event_id", "visitor_id", "gate_id", "nonce", "direction", "ok", "forced", "day",
         "scanned_at", "recorded_at"], rows)
-    await _insert(conn, dialect, "producers", [
-        "business_name", "owner_name", "phone", "email", "kabupaten", "address", "category",
-        "cluster", "description", "instagram", "facebook", "tiktok", "website", "nib",
-        "pirt_number", "halal_number", "bpom_number", "workers", "smk_workers", "smk_interns",
-        "is_micro", "created_at", "updated_at"], [
-        (f"UMKM {n}", f"Ibu {n}", "+6281200000000", f"u{n}@example.id", "Kota Samarinda", "",
-         "kuliner", "", "", "", "", "", "", "", "", "", "", 3, n % 2, 0, True, now, now)
-        for n in range(exhibitors)])
+    app_ids = await seed_exhibitors(conn, dialect, event.id, exhibitors, now)
     producer_ids = [r[0] for r in (await conn.execute_query(
         "SELECT id FROM producers ORDER BY id"))[1]]
-    await _insert(conn, dialect, "applications", [
-        "event_id", "producer_id", "status", "booth_type", "booths_needed", "power_watts",
-        "needs_water", "first_time", "note", "decision_message", "source", "created_at",
-        "updated_at"], [(event.id, p, "accepted", "standard", 1, 0, False, False, "", "",
-                         "online", now, now) for p in producer_ids])
     await _insert(conn, dialect, "sales_reports", [
         "event_id", "producer_id", "day", "omzet", "units", "per_product", "note", "created_at",
         "updated_at"], [(event.id, p, start + dt.timedelta(days=d), rng.randrange(10**5, 10**7),
                          rng.randrange(1, 300), False, "", now, now)
                         for p in producer_ids for d in range(3)])
-    app_ids = [r[0] for r in (await conn.execute_query(
-        f"SELECT id FROM applications WHERE event_id = {event.id} ORDER BY id"))[1]]
     statuses = ["new", "new", "contacted", "quoted", "won", "lost"]
     await _insert(conn, dialect, "leads", [
         "event_id", "application_id", "visitor_id", "source", "rating", "status", "notes", "tags",
