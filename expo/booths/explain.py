@@ -16,19 +16,26 @@ Reasons are codes with parameters; the web layer turns them into sentences:
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from expo.booths.engine import ApplicantIn, BoothIn, Explanation, Rules
-    from expo.booths.feasibility import Fit
+from .feasibility import Fit
+from .problem import (
+    ApplicantIn,
+    BoothIn,
+    Explanation,
+    Rules,
+    adjacency,
+    blocks_of,
+    rank_of,
+    ranking_key,
+    why_not,
+)
 
 
 def explain(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules: Rules,
             assignment: dict[int, tuple[int, ...]], draws: dict[int, int],
             fit: Fit) -> tuple[dict[int, Explanation], list[int]]:
-    from expo.booths.engine import Explanation, rank_of
-
     by_id = {b.id: b for b in booths}
     holder = {bid: a for a, ids in assignment.items() for bid in ids}
     out: dict[int, Explanation] = {}
@@ -44,15 +51,13 @@ def explain(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules:
             ex.reasons.extend(_unplaced_reasons(app, fit))
         out[app.id] = ex
     unplaced = [a for a in applicants if a.id not in assignment]
-    unplaced.sort(key=lambda a: (-a.priority, -draws.get(a.id, 0), a.id))
+    unplaced.sort(key=lambda a: ranking_key(a, draws))
     for pos, app in enumerate(unplaced, start=1):
         out[app.id].waitlist_position = pos
     return out, [a.id for a in unplaced]
 
 
 def _placed_reasons(app, rank, by_id, holder, rules) -> list:  # type: ignore[no-untyped-def]
-    from expo.booths.engine import why_not
-
     reasons: list = []
     if not app.preferences:
         return [("no_preferences", {})]
@@ -75,8 +80,6 @@ def _placed_reasons(app, rank, by_id, holder, rules) -> list:  # type: ignore[no
 
 
 def _unplaced_reasons(app: ApplicantIn, fit: Fit) -> list:  # type: ignore[type-arg]
-    from expo.booths.engine import blocks_of
-
     fitting = fit.fitting(app)
     if not fitting:
         return [("no_fit", {"need": fit.main_failure(app)})]
@@ -88,8 +91,6 @@ def _unplaced_reasons(app: ApplicantIn, fit: Fit) -> list:  # type: ignore[type-
 def metrics(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules: Rules,
             assignment: dict[int, tuple[int, ...]],
             explanations: dict[int, Explanation]) -> dict[str, object]:
-    from expo.booths.engine import cluster_cohesion
-
     with_prefs = [a for a in applicants if a.preferences]
     ranks = [explanations[a.id].rank for a in with_prefs if a.id in assignment]
     got = [r for r in ranks if r is not None]
@@ -113,8 +114,6 @@ def metrics(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn], rules:
 def cluster_separation(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
                        assignment: dict[int, tuple[int, ...]]) -> float | None:
     """Share of neighbouring occupied booths whose exhibitors are of different clusters."""
-    from expo.booths.engine import adjacency
-
     cluster = {a.id: a.cluster for a in applicants}
     holder = {b: a for a, ids in assignment.items() for b in ids}
     pairs = [(holder[x], holder[y]) for x, y in adjacency(booths)
@@ -123,3 +122,14 @@ def cluster_separation(booths: Sequence[BoothIn], applicants: Sequence[Applicant
     if not pairs:
         return None
     return round(sum(cluster[a] != cluster[b] for a, b in pairs) / len(pairs), 3)
+
+
+def cluster_cohesion(assignment: dict[int, tuple[int, ...]], applicants: Sequence[ApplicantIn],
+                     zone_of: dict[int, str]) -> float | None:
+    """Mean share of each cluster's placed members that sit in the cluster's commonest zone."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for a in applicants:
+        if a.cluster and a.id in assignment:
+            members[a.cluster].append(zone_of.get(assignment[a.id][0], ""))
+    shares = [Counter(z).most_common(1)[0][1] / len(z) for z in members.values() if len(z) > 1]
+    return round(sum(shares) / len(shares), 3) if shares else None

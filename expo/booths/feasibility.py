@@ -7,12 +7,10 @@ event with 1,500 applicants computes a few dozen masks instead of 1.5 million ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from expo.booths.engine import ApplicantIn, BoothIn, Rules
+from .problem import TYPE_FITS, ApplicantIn, BoothIn, Rules
 
 NEEDS = ("type", "power", "water", "zone")
 
@@ -28,8 +26,6 @@ class Fit:
         self._cache: dict[tuple, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
 
     def _compute(self, app: ApplicantIn) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        from expo.booths.engine import TYPE_FITS
-
         key = (app.booth_type, app.power_watts, app.water, app.category)
         if key not in self._cache:
             kinds = TYPE_FITS.get(app.booth_type, frozenset({app.booth_type}))

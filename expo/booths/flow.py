@@ -3,35 +3,32 @@
 Booths with the same type, electricity, water and zone are interchangeable for everyone who
 did not name one of them, so applicants connect to a class node (one arc per fitting class)
 and to the booths they ranked by code. The flow maximises the same weights as the dense
-assignment problem (``scipy.optimize.linear_sum_assignment``) with far fewer arcs: 1,500
-applicants x 1,000 booths solve in a fraction of a second instead of seconds.
+assignment problem (the linear sum assignment in ``engine``) with far fewer arcs: 1,500
+applicants x 1,000 booths solve in a fraction of a second instead of seconds. Within a class
+the booths go to its applicants in ranking order (``problem.ranking_key``), the earliest booth
+to the first; ``ties.settle`` then applies the engine's tie-break across classes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
-if TYPE_CHECKING:
-    from expo.booths.engine import _Problem
+from .problem import Problem, priority_share, rank_points, ranking_key, weight
 
 
-def _classes(p: _Problem) -> dict[tuple, list[int]]:
+def _classes(p: Problem) -> dict[tuple, list[int]]:
     classes: dict[tuple, list[int]] = defaultdict(list)
     for j, b in enumerate(p.booths):
         classes[(b.type, b.power_watts, b.water, b.zone)].append(j)
     return classes
 
 
-def solve_flow(p: _Problem, home: dict[int, tuple[str, int]] | None = None) -> dict[
+def solve_flow(p: Problem, home: dict[int, tuple[str, int]] | None = None) -> dict[
         int, tuple[int, ...]]:
     """``home`` optionally gives an applicant extra points in one zone (cluster home)."""
-    from ortools.graph.python import min_cost_flow
-
-    from expo.booths.engine import rank_points, weight
-
     if not p.applicants or not p.booths:
         return {}
     classes = _classes(p)
@@ -50,9 +47,9 @@ def solve_flow(p: _Problem, home: dict[int, tuple[str, int]] | None = None) -> d
         costs.append(cost)
 
     for i, app in enumerate(p.applicants):
-        share = 100 * app.priority // p.max_priority if p.max_priority > 0 else 0
+        share = priority_share(app, p.max_priority)
         arc(source, app_node + i, -weight(app, None, p.max_priority, p.draws[app.id]))
-        mask = p.fit.mask(app)
+        mask = p.mask(app)
         zone_bonus: dict[str, int] = {}
         booth_bonus: dict[int, int] = {}
         if home and app.id in home:
@@ -81,11 +78,11 @@ def solve_flow(p: _Problem, home: dict[int, tuple[str, int]] | None = None) -> d
     solver.set_node_supply(sink, -n)
     if solver.solve() != solver.OPTIMAL:  # pragma: no cover - the bypass arc makes it feasible
         raise RuntimeError("min-cost flow failed")
-    return _read(p, solver, np.array(tails), np.array(heads), n, c, keys)
+    return _read(p, solver, np.array(tails), np.array(heads), n, c)
 
 
-def _read(p: _Problem, solver, tails: np.ndarray, heads: np.ndarray, n: int, c: int,  # type: ignore[no-untyped-def]
-          keys: list[tuple]) -> dict[int, tuple[int, ...]]:
+def _read(p: Problem, solver: min_cost_flow.SimpleMinCostFlow, tails: np.ndarray,
+          heads: np.ndarray, n: int, c: int) -> dict[int, tuple[int, ...]]:
     flows = solver.flows(np.arange(len(tails), dtype=np.int32))
     used = np.flatnonzero(flows > 0)
     app_node, class_node, booth_node = 1, 1 + n, 1 + n + c
@@ -100,7 +97,10 @@ def _read(p: _Problem, solver, tails: np.ndarray, heads: np.ndarray, n: int, c: 
             via_class[h - class_node].append(t - app_node)
         elif class_node <= t < booth_node:
             class_booths[t - class_node].append(h - booth_node)
+    def ahead(i: int) -> tuple[int, int, int]:
+        return ranking_key(p.applicants[i], p.draws)
+
     for k, members in via_class.items():  # booths of one class are interchangeable
-        for i, j in zip(sorted(members), sorted(class_booths[k]), strict=True):
+        for i, j in zip(sorted(members, key=ahead), sorted(class_booths[k]), strict=True):
             out[p.applicants[i].id] = (p.booths[j].id,)
     return out

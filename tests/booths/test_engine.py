@@ -7,13 +7,14 @@ import random
 
 import pytest
 
-from expo.booths.engine import (
+from expo.booths import engine
+from expo.booths.engine import allocate
+from expo.booths.problem import (
     ApplicantIn,
     BoothIn,
     Preference,
     Rules,
     adjacency,
-    allocate,
     blocks_of,
     lottery,
     rank_of,
@@ -212,8 +213,6 @@ def test_engine_empty_inputs() -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_engine_flow_equals_dense_assignment(seed: int) -> None:
     """The min-cost flow used for large events reaches the dense assignment's optimum."""
-    from expo.booths import engine
-
     rng = random.Random(seed)
     booths = [BoothIn(id=i, code=f"B{i}", hall=1, x=3.0 * (i % 10), y=4.0 * (i // 10), w=3,
                       h=3, zone=rng.choice(["X", "Y", "Z"]), type=rng.choice(["standard", "food"]),
@@ -254,3 +253,13 @@ def test_engine_cp_sat_is_deterministic_on_a_medium_event() -> None:
         assert first.assignment == again.assignment
         used = [b for ids in first.assignment.values() for b in ids]
         assert len(used) == len(set(used)) == 60
+
+
+@pytest.mark.parametrize(("n_booths", "solver"), [
+    (engine.DENSE_LIMIT // 2, "assignment"), (engine.DENSE_LIMIT // 2 + 1, "min-cost flow")])
+def test_engine_solver_by_size_same_tie_break(n_booths: int, solver: str) -> None:
+    booths = [BoothIn(id=i, code=f"B{i}", hall=1, x=3.0 * i, y=0, w=3, h=3)
+              for i in range(1, n_booths + 1)]
+    result = allocate(booths, [ApplicantIn(id=1, priority=2), ApplicantIn(id=2, priority=9)])
+    assert result.metrics["solver"] == solver
+    assert result.assignment == {2: (1,), 1: (2,)}
