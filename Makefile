@@ -5,8 +5,13 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Fully pinned, hashed locks (`make lock` refreshes them from pyproject.toml).
+LOCK      := requirements/runtime.txt
+TEST_LOCK := requirements/test.txt
+LOCK_TOOLS := build/lock-tools
+UV_VERSION := 0.13.9
 
-.PHONY: run test test-fast lint fmt typecheck bench messages vendor clean help
+.PHONY: run test test-fast lint fmt typecheck bench messages vendor lock migration clean help
 
 help:
 	@echo "make run      create .venv, install, migrate, load the demo once, serve on http://$(HOST):$(PORT)"
@@ -15,18 +20,25 @@ help:
 	@echo "make typecheck  mypy on expo/ (must report no errors; CI runs it after the tests)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make messages list strings that still need an Indonesian translation"
+	@echo "make lock     refresh the locks in requirements/ and static/vendor/package-lock.json"
+	@echo "              (LOCK_ARGS=--upgrade moves every pin to the newest allowed version)"
+	@echo "make migration NAME=what_changed  write a migration for changed models (enums frozen)"
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "expo needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+# The dependencies come from the lock (exact versions, checked hashes), then expo itself.
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(PY)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e .
+	$(PIP) check
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PIP) install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(TEST_LOCK) $(VENV)/.installed
+	$(PIP) install --quiet --require-hashes -r $(TEST_LOCK)
+	$(PIP) check
 	touch $@
 
 run: $(VENV)/.installed
@@ -57,9 +69,28 @@ bench: $(VENV)/.installed-test
 messages: $(VENV)/.installed
 	$(PY) -m expo.i18n_tools missing
 
-# Front-end libraries come from the npm registry and are committed under static/vendor.
+# Front-end libraries come from the npm registry (exactly static/vendor/package-lock.json) and
+# are committed under static/vendor.
 vendor:
-	cd static/vendor && npm install --no-audit --no-fund && node copy.mjs
+	cd static/vendor && npm ci --no-audit --no-fund && node copy.mjs
+
+# uv resolves for every platform and Python >= 3.11; the test lock keeps the runtime pins.
+# After editing static/vendor/package.json, `make lock vendor` brings in the new versions.
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || { $(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install --quiet uv==$(UV_VERSION); }
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command "make lock" $(LOCK_ARGS) -o $(LOCK)
+	$(LOCK_TOOLS)/bin/uv pip compile pyproject.toml --extra test --universal \
+		--python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
+		$(LOCK_ARGS) -c $(LOCK) -o $(TEST_LOCK)
+	cd static/vendor && npm install --package-lock-only --no-audit --no-fund
+
+# A migration for the models' changes, in expo/migrations, with the enums it uses copied in.
+migration: $(VENV)/.installed-test
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_changed"; exit 2; }
+	$(VENV)/bin/tortoise makemigrations --name $(NAME)
+	$(PY) -m expo.migration_tools freeze
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,22 +1,34 @@
-"""The migrations in migrations/ build exactly the schema the models declare, on each backend."""
+"""The migrations in expo/migrations build exactly the schema the models declare, on each
+backend, and depend on nothing of the live code (their enums are frozen copies)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 import subprocess
 import sys
+import textwrap
+import tomllib
 import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 from tortoise.contrib.test import tortoise_test_context
+from tortoise.fields.data import CharEnumFieldInstance
+from tortoise.migrations import operations as ops
 from tortoise.migrations.autodetector import MigrationAutodetector
+from tortoise.migrations.writer import MigrationWriter
 
+import expo.migrations
+from expo import db, migration_tools
 from expo.db import MODEL_MODULES, tortoise_config
+from expo.events.models import EventStatus
 from tests.conftest import pg_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = sorted(Path(expo.migrations.__file__).parent.glob("[0-9]*.py"))
 Schema = set[tuple[str, ...]]
 
 
@@ -80,7 +92,8 @@ async def test_migrations_match_models_in_state():
     async with tortoise_test_context(MODEL_MODULES) as ctx:
         apps_config = tortoise_config("sqlite://:memory:")["apps"]
         writers = await MigrationAutodetector(ctx.apps, apps_config).changes()
-    assert writers == [], "models changed without a migration: run `tortoise makemigrations`"
+    assert writers == [], ("models changed without a migration: run `make migration NAME=...`",
+                           [op.describe() for w in writers for op in w.operations])
 
 
 async def test_migrations_build_the_models_schema(backend, tmp_path):
@@ -107,3 +120,69 @@ async def test_migrations_build_the_models_schema(backend, tmp_path):
     assert actual, "the migrations created no tables"
     assert actual == expected, {"only_in_migrations": sorted(actual - expected),
                                 "only_in_models": sorted(expected - actual)}
+
+
+def test_migrations_import_nothing_of_expo():
+    """Renaming or removing an enum member must not break an old migration."""
+    assert len(MIGRATIONS) >= 4
+    for path in MIGRATIONS:
+        assert migration_tools.live_imports(path.read_text()) == [], (
+            f"{path.name} imports the live code: run `python -m expo.migration_tools freeze`")
+
+
+def test_frozen_enums_agree_with_what_each_migration_recorded():
+    """Each CharEnumField's description ("NAME: value" lines) was written with the migration:
+    its frozen enum has exactly those members."""
+    checked = 0
+    for path in MIGRATIONS:
+        module = importlib.import_module(f"expo.migrations.{path.stem}")
+        for op in module.Migration.operations:
+            if isinstance(op, ops.CreateModel):
+                fields = op.fields
+            elif isinstance(op, ops.AddField | ops.AlterField):
+                fields = [(op.name, op.field)]
+            else:
+                continue
+            for name, field in fields:
+                if isinstance(field, CharEnumFieldInstance):
+                    members = "\n".join(f"{m.name}: {m.value}" for m in field.enum_type)
+                    assert members == field.description, (path.name, name)
+                    assert field.enum_type.__module__ == module.__name__, (path.name, name)
+                    checked += 1
+    assert checked >= 20
+
+
+def test_freeze_copies_enums_into_a_new_migration():
+    source = textwrap.dedent("""\
+        from tortoise import migrations
+        from tortoise.migrations import operations as ops
+        from expo.events.models import EventStatus
+        from tortoise import fields
+
+        class Migration(migrations.Migration):
+            operations = [
+                ops.AddField(model_name='Event', name='s', field=fields.CharEnumField(
+                    default=EventStatus.DRAFT, enum_type=EventStatus, max_length=12)),
+            ]
+        """)
+    frozen = migration_tools.freeze_source(source)
+    assert migration_tools.live_imports(frozen) == []
+    namespace: dict[str, object] = {}
+    exec(compile(frozen, "frozen_migration", "exec"), namespace)  # noqa: S102
+    enum_type = namespace["EventStatus"]
+    assert [(m.name, m.value) for m in enum_type] == [(m.name, m.value) for m in EventStatus]
+    assert enum_type is not EventStatus
+    assert migration_tools.freeze_source(frozen) == frozen  # nothing left to freeze
+    with pytest.raises(migration_tools.FreezeError, match="not an enum"):
+        migration_tools.freeze_source("from expo.settings import Settings\n")
+
+
+def test_makemigrations_writes_into_the_package():
+    """`tortoise makemigrations` (config from [tool.tortoise]) writes next to the migrations
+    the wheel ships, not into a folder of the working directory."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["tool"]["tortoise"]["tortoise_orm"] == "expo.db.TORTOISE_ORM"
+    module = db.TORTOISE_ORM["apps"]["models"]["migrations"]
+    assert module == "expo.migrations"
+    writer = MigrationWriter("0099_x", "models", [], migrations_module=module)
+    assert writer.path() == ROOT / "expo" / "migrations" / "0099_x.py"

@@ -1,11 +1,29 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from expo.accounts.models import Role
-from expo.events.models import EventStatus
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from enum import StrEnum
+
+
+# Frozen copies of the app's enums: a migration never imports the live code.
+class Role(StrEnum):
+    """expo.accounts.models.Role when this migration was written."""
+
+    COMMITTEE = 'committee'
+    CURATOR = 'curator'
+    GATE = 'gate'
+    EXHIBITOR = 'exhibitor'
+
+
+class EventStatus(StrEnum):
+    """expo.events.models.EventStatus when this migration was written."""
+
+    DRAFT = 'draft'
+    PUBLISHED = 'published'
+    CLOSED = 'closed'
+
 
 class Migration(migrations.Migration):
     initial = True

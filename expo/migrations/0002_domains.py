@@ -1,15 +1,204 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from expo.booths.models import AllocationMode, BoothKind, BoothStatus, ClusterMode, RunStatus
-from expo.exhibitors.models import AppStatus, BoothType, Category, CriterionSource, DocumentKind, QuotaKind
-from expo.leads.models import InquiryStatus, LeadSource, LeadStatus, OfferStatus, Rating, ShareStatus
-from expo.reports.models import JobStatus
-from expo.visitors.models import Direction, Source, VisitorType
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from enum import StrEnum
+
+
+# Frozen copies of the app's enums: a migration never imports the live code.
+class AllocationMode(StrEnum):
+    """expo.booths.models.AllocationMode when this migration was written."""
+
+    OPTIMAL = 'optimal'
+    SELF = 'self'
+
+
+class BoothKind(StrEnum):
+    """expo.booths.models.BoothKind when this migration was written."""
+
+    STANDARD = 'standard'
+    CORNER = 'corner'
+    ISLAND = 'island'
+    FOOD = 'food'
+    OUTDOOR = 'outdoor'
+
+
+class BoothStatus(StrEnum):
+    """expo.booths.models.BoothStatus when this migration was written."""
+
+    AVAILABLE = 'available'
+    BLOCKED = 'blocked'
+    ASSIGNED = 'assigned'
+
+
+class ClusterMode(StrEnum):
+    """expo.booths.models.ClusterMode when this migration was written."""
+
+    NONE = 'none'
+    TOGETHER = 'together'
+    APART = 'apart'
+
+
+class RunStatus(StrEnum):
+    """expo.booths.models.RunStatus when this migration was written."""
+
+    DRAFT = 'draft'
+    PUBLISHED = 'published'
+    SUPERSEDED = 'superseded'
+
+
+class AppStatus(StrEnum):
+    """expo.exhibitors.models.AppStatus when this migration was written."""
+
+    DRAFT = 'draft'
+    SUBMITTED = 'submitted'
+    ACCEPTED = 'accepted'
+    WAITLISTED = 'waitlisted'
+    REJECTED = 'rejected'
+    WITHDRAWN = 'withdrawn'
+
+
+class BoothType(StrEnum):
+    """expo.exhibitors.models.BoothType when this migration was written."""
+
+    STANDARD = 'standard'
+    FOOD = 'food'
+    OUTDOOR = 'outdoor'
+
+
+class Category(StrEnum):
+    """expo.exhibitors.models.Category when this migration was written."""
+
+    KULINER = 'kuliner'
+    KRIYA = 'kriya'
+    FESYEN = 'fesyen'
+    OLEH_OLEH = 'oleh-oleh'
+    AKSESORIS = 'aksesoris'
+    DEKORASI = 'dekorasi'
+    LAINNYA = 'lainnya'
+
+
+class CriterionSource(StrEnum):
+    """expo.exhibitors.models.CriterionSource when this migration was written."""
+
+    MANUAL = 'manual'
+    LEGALITY = 'legality'
+    SMK = 'smk'
+    FIRST_TIME = 'first_time'
+    MICRO = 'micro'
+
+
+class DocumentKind(StrEnum):
+    """expo.exhibitors.models.DocumentKind when this migration was written."""
+
+    NIB = 'nib'
+    PIRT = 'pirt'
+    HALAL = 'halal'
+    BPOM = 'bpom'
+    KTP = 'ktp'
+    OTHER = 'other'
+
+
+class QuotaKind(StrEnum):
+    """expo.exhibitors.models.QuotaKind when this migration was written."""
+
+    CATEGORY = 'category'
+    KABUPATEN = 'kabupaten'
+
+
+class InquiryStatus(StrEnum):
+    """expo.leads.models.InquiryStatus when this migration was written."""
+
+    OPEN = 'open'
+    ANSWERED = 'answered'
+    GROUPED = 'grouped'
+    CLOSED = 'closed'
+
+
+class LeadSource(StrEnum):
+    """expo.leads.models.LeadSource when this migration was written."""
+
+    SCAN = 'scan'
+    SAVE = 'save'
+    CONTACT = 'contact'
+    INQUIRY = 'inquiry'
+
+
+class LeadStatus(StrEnum):
+    """expo.leads.models.LeadStatus when this migration was written."""
+
+    NEW = 'new'
+    CONTACTED = 'contacted'
+    QUOTED = 'quoted'
+    WON = 'won'
+    LOST = 'lost'
+
+
+class OfferStatus(StrEnum):
+    """expo.leads.models.OfferStatus when this migration was written."""
+
+    DRAFT = 'draft'
+    OFFERED = 'offered'
+    CONFIRMED = 'confirmed'
+    CANCELLED = 'cancelled'
+
+
+class Rating(StrEnum):
+    """expo.leads.models.Rating when this migration was written."""
+
+    HOT = 'hot'
+    WARM = 'warm'
+    COLD = 'cold'
+
+
+class ShareStatus(StrEnum):
+    """expo.leads.models.ShareStatus when this migration was written."""
+
+    PROPOSED = 'proposed'
+    ACCEPTED = 'accepted'
+    DECLINED = 'declined'
+    DELIVERED = 'delivered'
+
+
+class JobStatus(StrEnum):
+    """expo.reports.models.JobStatus when this migration was written."""
+
+    PENDING = 'pending'
+    RUNNING = 'running'
+    DONE = 'done'
+    FAILED = 'failed'
+
+
+class Direction(StrEnum):
+    """expo.visitors.models.Direction when this migration was written."""
+
+    IN = 'in'
+    OUT = 'out'
+
+
+class Source(StrEnum):
+    """expo.visitors.models.Source when this migration was written."""
+
+    ONLINE = 'online'
+    GROUP = 'group'
+    KIOSK = 'kiosk'
+    STAFF = 'staff'
+
+
+class VisitorType(StrEnum):
+    """expo.visitors.models.VisitorType when this migration was written."""
+
+    UMUM = 'umum'
+    PELAJAR = 'pelajar'
+    INSTANSI = 'instansi'
+    BUYER = 'buyer'
+    EXHIBITOR = 'exhibitor'
+    COMMITTEE = 'committee'
+    GUEST = 'guest'
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0001_initial')]
