@@ -48,7 +48,8 @@ async def prepare(db_url: str, visitors: int, badges: int) -> tuple[list[str], s
     from expo.db import tortoise_config
     from expo.events.models import Event, EventDay
     from expo.security import hash_password
-    from expo.visitors import codes, service
+    from expo.settings import Settings
+    from expo.visitors import codes, keys, service
     from expo.visitors.models import GateRules, Visitor, VisitorType
 
     await Tortoise.init(config=tortoise_config(db_url))
@@ -63,7 +64,9 @@ async def prepare(db_url: str, visitors: int, badges: int) -> tuple[list[str], s
     user = await User.create(email="bench@expo.test", name="Bench",
                              password_hash=hash_password("bench-password-123"))
     await EventRole.create(event=event, user=user, role=Role.COMMITTEE)
-    signer = codes.signer_for(SECRET)
+    # The event's current key, as the server will find it (made now, on first use).
+    signer = await keys.keyring(event_id=event.id,
+                                settings=Settings(database_url=db_url, secret_key=SECRET))
     rows = [Visitor(event=event, ticket_key=codes.new_ticket_key(), link_token=uuid.uuid4().hex,
                     name=f"Pengunjung {i}", type=VisitorType.GUEST if i < badges else "umum")
             for i in range(visitors)]

@@ -1,19 +1,24 @@
 """Tortoise ORM configuration and migrations.
 
 All domain models live in one Tortoise app (``models``) so that foreign keys cross domains
-freely; its migrations are the top-level ``migrations/`` package.
+freely; its migrations are the ``expo.migrations`` package (shipped in the wheel).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.transactions import in_transaction
 
 from expo.settings import Settings, SettingsError
 
 MODEL_MODULES = [
+    "expo.outbox",
     "expo.accounts.models",
     "expo.events.models",
     "expo.audit.models",
@@ -32,7 +37,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             "models": {
                 "models": MODEL_MODULES,
                 "default_connection": "default",
-                "migrations": "migrations",
+                "migrations": "expo.migrations",
             }
         },
         "use_tz": True,
@@ -59,3 +64,24 @@ async def migrate(settings: Settings) -> None:
         await tortoise_migrate(config=tortoise_config(settings.database_url))
     finally:
         await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def atomic(connection_name: str = "default") -> AsyncIterator[TransactionalDBClient]:
+    """A transaction: the one way services open one. Tortoise's ``in_transaction()``; on
+    SQLite it also takes the write lock at its start, as ``BEGIN IMMEDIATE`` would.
+
+    Tortoise begins with a deferred ``BEGIN``. Another connection writes to the same file (the
+    gate's scans have their own; other processes): a transaction that has read, then writes
+    after that connection committed, fails at once with "database is locked", busy timeout or
+    not (in WAL mode a stale snapshot cannot become a write). Taken at the start, the lock is
+    waited for (the busy timeout) instead. Nested, it is a savepoint of the outer transaction,
+    which holds the lock already.
+    """
+    outer = not isinstance(connections.get(connection_name), TransactionalDBClient)
+    async with in_transaction(connection_name) as conn:
+        if outer and conn.capabilities.dialect == "sqlite":
+            # Nothing has run in the deferred transaction: end it and begin an immediate one.
+            await conn.execute_query("ROLLBACK")
+            await conn.execute_query("BEGIN IMMEDIATE")
+        yield conn

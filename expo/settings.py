@@ -1,7 +1,7 @@
 """Settings read from the environment (EXPO_*), validated once at start-up.
 
-A bad value raises ``SettingsError`` with a one-line explanation; ``main.py`` prints it and
-exits. The secret key is never part of ``repr()`` and never logged.
+A bad value raises ``SettingsError`` with a one-line explanation; the command line
+(``expo.cli``) prints it and exits. The secret key is never part of ``repr()`` and never logged.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from expo.paths import DEFAULT_DATA_DIR
+
 SQLITE_PRAGMAS = "journal_mode=WAL&busy_timeout=10000&synchronous=NORMAL&foreign_keys=ON"
 DEFAULT_MAX_BODY = 12 * 1024 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -40,17 +41,24 @@ class Settings:
     database_url: str
     secret_key: str = field(repr=False)
     base_url: str = "http://127.0.0.1:8000"
-    data_dir: Path = ROOT / "data"
+    data_dir: Path = DEFAULT_DATA_DIR
     https_only: bool = False
     smtp: SmtpSettings | None = None
     max_body_size: int = DEFAULT_MAX_BODY
     debug: bool = False
     default_locale: str = "id"
     allowed_hosts: tuple[str, ...] = ()  # EXPO_ALLOWED_HOSTS; empty: LOCAL_HOSTS
+    # EXPO_PREVIOUS_SECRET_KEYS: used only to open ticket keys sealed under an old secret.
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite://")
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The current secret, then the previous ones (to open what they sealed)."""
+        return (self.secret_key, *self.previous_secret_keys)
 
     @property
     def uploads_dir(self) -> Path:
@@ -67,11 +75,14 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        data_dir = Path(env.get("EXPO_DATA_DIR") or ROOT / "data").resolve()
+        data_dir = Path(env.get("EXPO_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
         database_url = _database_url(env.get("EXPO_DATABASE_URL", ""), data_dir)
+        secret_key = _secret_key(env.get("EXPO_SECRET_KEY", ""), data_dir)
         return cls(
             database_url=database_url,
-            secret_key=_secret_key(env.get("EXPO_SECRET_KEY", ""), data_dir),
+            secret_key=secret_key,
+            previous_secret_keys=_previous_secret_keys(env.get("EXPO_PREVIOUS_SECRET_KEYS", ""),
+                                                       secret_key),
             base_url=_base_url(env.get("EXPO_BASE_URL", "http://127.0.0.1:8000")),
             data_dir=data_dir,
             https_only=_flag(env, "EXPO_HTTPS_ONLY"),
@@ -150,6 +161,16 @@ def _secret_key(raw: str, data_dir: Path) -> str:
     except OSError as exc:
         raise SettingsError(f"cannot write the secret key to {path}: {exc.strerror}") from None
     return key
+
+
+def _previous_secret_keys(raw: str, current: str) -> tuple[str, ...]:
+    """Old values of EXPO_SECRET_KEY, separated by commas, newest first. Signing keys sealed
+    under one of them still open (``expo.visitors.keys.reencrypt_keys`` seals them anew)."""
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if any(len(key) < 32 for key in keys):
+        raise SettingsError("EXPO_PREVIOUS_SECRET_KEYS must hold secret keys of at least 32 "
+                            "characters, separated by commas")
+    return tuple(key for key in dict.fromkeys(keys) if key != current)
 
 
 def _base_url(raw: str) -> str:

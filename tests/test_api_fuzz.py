@@ -42,7 +42,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from expo.app import create_app
 from expo.db import tortoise_config
 from expo.settings import SQLITE_PRAGMAS, Settings
-from expo.visitors import api, checkin, codes, service
+from expo.visitors import api, checkin, keys, service
 from tests.conftest import PG_URL, TEST_SECRET, pg_database_url
 
 EXAMPLES = {GenerationMode.POSITIVE: 30, GenerationMode.NEGATIVE: 20}
@@ -78,7 +78,8 @@ async def _seed(url: str, *, create_db: bool) -> Seeded:
         gate = await service.create_gate(event=event, name="Pintu Utama", by=None)
         _t, plain = await service.create_device_token(event=event, gate=gate, by=None)
         _t, kiosk = await service.create_device_token(event=event, gate=gate, kiosk=True, by=None)
-        signer = codes.signer_for(TEST_SECRET)
+        signer = await keys.keyring(event_id=event.id, settings=Settings(
+            database_url=url, secret_key=TEST_SECRET))
         people = [await service.register_visitor(event=event, data=VisitorData(
             name=f"Pengunjung {i}", phone="+6281234567890")) for i in range(5)]
         return Seeded(slug=event.slug, gate=plain, kiosk=kiosk,

@@ -31,10 +31,10 @@ from expo.events.models import Event
 from expo.forms import Form, storable
 from expo.i18n import gettext as _
 from expo.ratelimit import RateLimiter
-from expo.visitors import checkin, codes, service
+from expo.visitors import checkin, codes, keys, service
 from expo.visitors.checkin import GateContext, ScanInput, ScanResult
 from expo.visitors.forms import parse_visitor_form
-from expo.visitors.models import TYPE_LABELS, Direction, Source
+from expo.visitors.models import Direction, Source, VisitorType
 from expo.visitors.openapi import OPENAPI
 from expo.web import absolute_url, settings_of
 
@@ -161,23 +161,19 @@ def result_json(result: ScanResult, ctx: GateContext) -> dict[str, Any]:
     }
 
 
-def _signer(request: Request) -> codes.Signer:
-    return codes.signer_for(settings_of(request).secret_key)
+async def _signer(request: Request, ctx: GateContext) -> codes.Keyring:
+    """The event's keys (cached): the current one signs, each one still valid verifies."""
+    return await keys.keyring(event_id=ctx.event_id, settings=settings_of(request))
 
 
 async def _scan(request: Request, ctx: GateContext, device: service.Device,
                 item: ScanInput) -> ScanResult:
-    result = await checkin.record_scan(ctx=ctx, scan=item, signer=_signer(request),
-                                       gate_id=device.gate_id, device_id=device.id)
-    if result.forced:
-        from expo.audit.service import log_action
-
-        await log_action(action="expo.visitor.forced_entry", actor=None,
-                         event=await Event.get(id=ctx.event_id),
-                         summary=f"{result.name} @ {device.gate_name}: {result.reason}",
-                         data={"device": device.id, "reason": result.reason,
-                               "visitor": result.visitor_id})
-    return result
+    signer = await keys.keyring_for_code(event_id=ctx.event_id, code=item.code,
+                                         settings=settings_of(request))
+    # A forced entry is audited by record_scan, in the scan's own transaction.
+    return await checkin.record_scan(ctx=ctx, scan=item, signer=signer,
+                                     gate_id=device.gate_id, device_id=device.id,
+                                     gate_name=device.gate_name)
 
 
 @device_token
@@ -247,7 +243,7 @@ async def visitors(request: Request, ctx: GateContext, device: service.Device) -
         raise _invalid(detail) from None
     event = await Event.get(id=ctx.event_id)
     visitor = await service.register_visitor(event=event, data=data, source=Source.KIOSK)
-    code = service.ticket_code(visitor=visitor, signer=_signer(request))
+    code = service.ticket_code(visitor=visitor, signer=await _signer(request, ctx))
     url = absolute_url(request, "visitors.ticket", token=visitor.link_token)
     return JSONResponse({"code": code, "ticket_url": url, "name": visitor.name,
                          "type": visitor.type.value}, status_code=201)
@@ -256,7 +252,7 @@ async def visitors(request: Request, ctx: GateContext, device: service.Device) -
 @device_token
 async def offline(request: Request, ctx: GateContext, device: service.Device) -> Response:
     event = await Event.get(id=ctx.event_id)
-    bundle = await service.offline_bundle(event=event, signer=_signer(request))
+    bundle = await service.offline_bundle(event=event, signer=await _signer(request, ctx))
     bundle["gate"] = device.gate_name
     bundle["messages"] = checkin.scanner_messages()
     return JSONResponse(bundle)
@@ -285,9 +281,9 @@ async def search(request: Request, ctx: GateContext, device: service.Device) -> 
         raise _unstorable("q")
     event = await Event.get(id=ctx.event_id)
     found = await service.search_at_gate(event=event, q=q)
-    signer = _signer(request)
+    signer = await _signer(request, ctx)
     return JSONResponse({"results": [
-        {"name": v.name, "phone": service.mask_phone(v.phone), "type": str(TYPE_LABELS[v.type]),
+        {"name": v.name, "phone": service.mask_phone(v.phone), "type": VisitorType.label_of(v.type),
          "revoked": v.revoked_at is not None,
          "code": service.ticket_code(visitor=v, signer=signer)} for v in found]})
 

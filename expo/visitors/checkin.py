@@ -4,33 +4,48 @@
 refused with no query), then, in one transaction, changes the visitor's presence with one
 conditional UPDATE (two gates scanning the same ticket at once: exactly one UPDATE matches)
 and inserts the scan row, whose unique (event, nonce) index refuses a nonce seen before: the
-transaction is rolled back and the first answer returned.
+transaction is rolled back and the first answer returned. A forced entry (admitted offline,
+refused here) is audited in the same transaction.
+
+The statements are a generator (``_steps``); where they run is the scan store's business
+(``expo.visitors.scanstore``: a driver per database).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import functools
 import sqlite3
 import time
-from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
-from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.exceptions import IntegrityError
 
+from expo.audit.service import ENTRY_INSERT, entry_insert
+from expo.enums import LabelledEnum
 from expo.events.models import Event, EventDay
-from expo.visitors import codes
+from expo.i18n import format_time
+from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
+from expo.visitors import codes, scanstore
 from expo.visitors.models import Direction, GateRules
+from expo.visitors.scanstore import Dialect, Steps, numbered
 
 CACHE_SECONDS = 10.0
 MAX_CLOCK_SKEW = dt.timedelta(minutes=10)
-REASONS = ("invalid", "revoked", "wrong_event", "already_inside", "not_inside", "closed")
+
+
+class Refusal(LabelledEnum):
+    """Why a scan is refused; the label is what the scanner says (API, gate page, offline)."""
+
+    INVALID = "invalid", _l("invalid ticket")
+    REVOKED = "revoked", _l("ticket revoked")
+    WRONG_EVENT = "wrong_event", _l("ticket for another event")
+    ALREADY_INSIDE = "already_inside", _l("already entered")
+    NOT_INSIDE = "not_inside", _l("not checked in")
+    CLOSED = "closed", _l("gate closed: outside opening hours")
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,7 @@ class ScanInput:
 @dataclass(frozen=True)
 class ScanResult:
     ok: bool
-    reason: str | None
+    reason: Refusal | None
     name: str | None = None
     type: str | None = None
     at: dt.datetime | None = None
@@ -93,7 +108,7 @@ def forget_event(event_id: int | None = None) -> None:
     if event_id is None:
         _contexts.clear()
         return
-    for key, (_, ctx) in list(_contexts.items()):
+    for key, (_expires, ctx) in list(_contexts.items()):
         if ctx.event_id == event_id:
             _contexts.pop(key, None)
 
@@ -120,18 +135,7 @@ async def gate_context(*, slug: str | None = None,
     return ctx
 
 
-# ---- SQL helpers --------------------------------------------------------------------------
-
-def _is_pg(conn: Any) -> bool:
-    return "postgres" in type(conn).__module__ or "asyncpg" in type(conn).__module__
-
-
-def _sql(conn: Any, text: str) -> str:
-    if not _is_pg(conn):
-        return text
-    parts = text.split("?")
-    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
-
+# ---- Statements, for each dialect once -----------------------------------------------------
 
 def as_datetime(value: Any) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
@@ -140,33 +144,58 @@ def as_datetime(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-async def _one(conn: Any, sql: str, values: list[Any]) -> dict[str, Any] | None:
-    rows = await conn.execute_query_dict(_sql(conn, sql), values)
-    return rows[0] if rows else None
+def _both(sql: str) -> dict[Dialect, str]:
+    return {"sqlite": sql, "postgres": numbered(sql)}
 
 
-_STORED = ("SELECT s.ok, s.reason, s.forced, s.direction, s.scanned_at, v.name, v.type, "
-           "v.last_in_at FROM visitor_scans s LEFT JOIN visitors v ON v.id = s.visitor_id "
-           "WHERE s.event_id = ? AND s.nonce = ?")
+_STORED = _both("SELECT s.ok, s.reason, s.forced, s.direction, s.scanned_at, v.name, v.type, "
+                "v.last_in_at FROM visitor_scans s LEFT JOIN visitors v ON v.id = s.visitor_id "
+                "WHERE s.event_id = ? AND s.nonce = ?")
 _ENTER = ("UPDATE visitors SET inside = ?, last_in_day = ?, last_in_at = ?, entries = entries + 1 "
           "WHERE ticket_key = ? AND event_id = ? AND revoked_at IS NULL AND "
           "(last_in_day IS NULL OR last_in_day <> ? OR (inside = ? AND ?)) "
           "RETURNING id, name, type")
 _LEAVE = ("UPDATE visitors SET inside = ?, last_out_at = ? WHERE ticket_key = ? AND event_id = ? "
           "AND revoked_at IS NULL AND inside = ? AND last_in_day = ? RETURNING id, name, type")
-_LOOKUP = ("SELECT id, name, type, revoked_at, inside, last_in_day, last_in_at FROM visitors "
-           "WHERE ticket_key = ? AND event_id = ?")
-_INSERT = ("INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, direction, "
-           "ok, reason, forced, day, scanned_at, recorded_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_LOOKUP = _both("SELECT id, name, type, revoked_at, inside, last_in_day, last_in_at FROM visitors "
+                "WHERE ticket_key = ? AND event_id = ?")
+_INSERT_SCAN = ("INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, "
+                "direction, ok, reason, forced, day, scanned_at, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT = _both(_INSERT_SCAN)
+
+
+def _combined(update: str) -> str:
+    """One of the module's UPDATE constants with its INSERT (no input reaches the text)."""
+    return numbered(
+        f"WITH v AS ({update}), s AS (INSERT INTO visitor_scans (event_id, visitor_id, "  # noqa: S608
+        "gate_id, device_id, nonce, direction, ok, reason, forced, day, scanned_at, "
+        "recorded_at) SELECT ?::int, v.id, ?::int, ?::int, ?::varchar, ?::varchar, TRUE, NULL, "
+        "FALSE, ?::date, ?::timestamptz, ?::timestamptz FROM v RETURNING visitor_id) "
+        "SELECT v.id, v.name, v.type FROM v JOIN s ON s.visitor_id = v.id")
+
+
+# The admission: on SQLite the UPDATE (its INSERT follows); on PostgreSQL one statement, the
+# UPDATE and the INSERT in a CTE, atomic by itself: no explicit transaction, one round trip.
+_ADMIT: dict[tuple[Dialect, Direction], str] = {
+    ("sqlite", Direction.IN): _ENTER,
+    ("sqlite", Direction.OUT): _LEAVE,
+    ("postgres", Direction.IN): _combined(
+        _ENTER.replace("(inside = ? AND ?)", "(inside = ? AND ?::boolean)")),
+    ("postgres", Direction.OUT): _combined(_LEAVE),
+}
+# A forced entry on PostgreSQL: the scan row and its audit entry in one statement (a CTE that
+# modifies runs even when nothing reads it).
+_INSERT_AUDITED_PG = numbered(f"WITH s AS ({_INSERT_SCAN}) {ENTRY_INSERT}")
 
 
 def _stored(row: dict[str, Any]) -> ScanResult:
-    return ScanResult(ok=bool(row["ok"]), reason=row["reason"], name=row["name"], type=row["type"],
+    reason = Refusal(row["reason"]) if row["reason"] else None
+    return ScanResult(ok=bool(row["ok"]), reason=reason, name=row["name"], type=row["type"],
                       at=as_datetime(row["scanned_at"]), forced=bool(row["forced"]),
                       direction=row["direction"],
                       entered_at=as_datetime(row["last_in_at"])
-                      if row["reason"] == "already_inside" else None)
+                      if reason == Refusal.ALREADY_INSIDE else None)
 
 
 def scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -178,259 +207,121 @@ def scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     return now if scanned_at > now + MAX_CLOCK_SKEW else scanned_at.astimezone(dt.UTC)
 
 
+class _Gate(NamedTuple):
+    id: int | None
+    device_id: int | None
+    name: str
+
+
 async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer,
                       gate_id: int | None = None, device_id: int | None = None,
-                      now: dt.datetime | None = None) -> ScanResult:
+                      gate_name: str = "", now: dt.datetime | None = None) -> ScanResult:
     now = now or dt.datetime.now(dt.UTC)
     at = scan_time(scan.scanned_at, now)
     direction = str(scan.direction)
     try:
         ticket = codes.read_code(signer=signer, code=scan.code)
     except codes.CodeInvalid:
-        return ScanResult(ok=False, reason="invalid", at=at, direction=direction)
+        return ScanResult(ok=False, reason=Refusal.INVALID, at=at, direction=direction)
     if ticket.event_id != ctx.event_id:
-        return ScanResult(ok=False, reason="wrong_event", at=at, direction=direction)
-    client = connections.get("default")
+        return ScanResult(ok=False, reason=Refusal.WRONG_EVENT, at=at, direction=direction)
+    store = scanstore.store_for()
+    gate = _Gate(gate_id, device_id, gate_name)
     try:
-        if type(client) is SqliteClient:
-            return await _batcher(client).submit(
-                functools.partial(_steps, ctx, ticket.key, scan, at, now, gate_id, device_id))
-        steps = _steps(ctx, ticket.key, scan, at, now, gate_id, device_id,
-                       combined=not isinstance(client, SqliteClient))
-        if isinstance(client, SqliteClient):  # inside a caller's transaction
-            async with client.acquire_connection() as conn:
-                return await conn._execute(_run_sqlite, conn._conn, steps)  # noqa: SLF001
-        # PostgreSQL: an admission is one statement (UPDATE and INSERT in a CTE, atomic by
-        # itself), so no explicit transaction and one round trip.
-        return await _run_async(client, steps)
+        return await store.run(functools.partial(_steps, ctx, ticket.key, scan, at, now, gate,
+                                                 store.dialect))
     except (IntegrityError, sqlite3.IntegrityError):
         if not scan.nonce:
             raise
         # A nonce seen before (a retry, or the same scan twice at once): the first answer
         # stands. No stored answer: the constraint broken was another one.
-        row = await _one(client, _STORED, [ctx.event_id, scan.nonce])
-        if row is None:
+        first = await store.run(functools.partial(_first_answer, store.dialect, ctx.event_id,
+                                                  scan.nonce))
+        if first is None:
             raise
-        return _stored(row)
+        return first
 
 
-Steps = Generator[tuple[str, str, list[Any]], Any, ScanResult]
-Outcome = ScanResult | Exception
-MAX_GROUP = 200
-
-
-class _SqliteBatcher:
-    """Group commit for SQLite: scans waiting for the connection go together in one trip.
-
-    The async driver runs SQLite on its own thread; a scan that held the connection lock for
-    its whole round trip (thread hop there, statements, hop back through a busy event loop)
-    capped throughput far below what SQLite does. Scans that arrive meanwhile are run in one
-    transaction, each under its own savepoint: whatever one scan does (a repeated nonce, text
-    the driver refuses, any exception), only that scan is rolled back and fails.
-    """
-
-    def __init__(self, client: SqliteClient) -> None:
-        self.client = client
-        self.pending: list[tuple[Callable[[], Steps], asyncio.Future[ScanResult]]] = []
-        # The loop keeps only a weak reference to a task: hold the running group's until it
-        # ends, so that it cannot be collected with scans waiting on it.
-        self.task: asyncio.Task[None] | None = None
-
-    async def submit(self, steps: Callable[[], Steps]) -> ScanResult:
-        """Run a scan's statements (``steps()`` makes them, again if a group is retried)."""
-        future: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
-        self.pending.append((steps, future))
-        if self.task is None:
-            self.task = asyncio.get_running_loop().create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        batch: list[tuple[Callable[[], Steps], asyncio.Future[ScanResult]]] = []
-        try:
-            while self.pending:
-                batch, self.pending = self.pending[:MAX_GROUP], self.pending[MAX_GROUP:]
-                try:
-                    async with self.client.acquire_connection() as conn:
-                        outcomes: list[Outcome] = await conn._execute(  # noqa: SLF001
-                            _run_sqlite_group, conn._conn, [steps for steps, _ in batch])
-                except Exception as exc:  # nothing of the group kept (no connection, BEGIN)
-                    outcomes = [exc] * len(batch)
-                for (_factory, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(outcome, Exception):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-        finally:
-            self.task = None
-            for _factory, future in [*batch, *self.pending]:  # cancelled: nobody waits for ever
-                if not future.done():
-                    future.cancel()
-            self.pending = []
-
-
-def _batcher(client: SqliteClient) -> _SqliteBatcher:
-    batcher = getattr(client, "_expo_scan_batcher", None)
-    if batcher is None:
-        batcher = _SqliteBatcher(client)
-        client._expo_scan_batcher = batcher  # type: ignore[attr-defined]
-    return batcher
-
-
-def _run_sqlite_group(raw: sqlite3.Connection, group: list[Callable[[], Steps]]) -> list[Outcome]:
-    """One transaction, a savepoint per scan. If the transaction itself fails (COMMIT, or a
-    savepoint that cannot be rolled back), nothing of it was kept: each scan is run again in a
-    transaction of its own, so that the one at fault fails alone."""
-    raw.execute("BEGIN IMMEDIATE")
-    try:
-        outcomes = [_run_savepoint(raw, steps) for steps in group]
-        raw.execute("COMMIT")
-        return outcomes
-    except Exception:
-        _rollback(raw)
-    except BaseException:
-        _rollback(raw)
-        raise
-    return [_run_alone(raw, steps) for steps in group]
-
-
-def _run_savepoint(raw: sqlite3.Connection, steps: Callable[[], Steps]) -> Outcome:
-    raw.execute("SAVEPOINT scan")
-    try:
-        outcome: Outcome = _run_steps(raw, steps())
-    except Exception as exc:
-        raw.execute("ROLLBACK TO scan")  # if this fails, the group is given up and retried
-        outcome = exc
-    raw.execute("RELEASE scan")
-    return outcome
-
-
-def _run_alone(raw: sqlite3.Connection, steps: Callable[[], Steps]) -> Outcome:
-    try:
-        raw.execute("BEGIN IMMEDIATE")
-        result = _run_steps(raw, steps())
-        raw.execute("COMMIT")
-        return result
-    except Exception as exc:
-        with contextlib.suppress(Exception):  # the scan's own error is the one to report
-            _rollback(raw)
-        return exc
-
-
-def _rollback(raw: sqlite3.Connection) -> None:
-    if raw.in_transaction:
-        raw.execute("ROLLBACK")
-
-
-def _run_steps(raw: sqlite3.Connection, steps: Steps) -> ScanResult:
-    answer: Any = None
-    while True:
-        try:
-            kind, sql, values = steps.send(answer)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        cursor = raw.execute(sql, values)
-        row = cursor.fetchone() if kind == "one" else None
-        answer = dict(row) if row is not None else None
-
-
-def _run_sqlite(raw: sqlite3.Connection, steps: Steps) -> ScanResult:
-    """One scan inside a caller's transaction (under a savepoint) or in its own."""
-    nested = raw.in_transaction
-    raw.execute("SAVEPOINT scan" if nested else "BEGIN IMMEDIATE")
-    try:
-        result = _run_steps(raw, steps)
-        raw.execute("RELEASE scan" if nested else "COMMIT")
-        return result
-    except BaseException:
-        if nested:
-            raw.execute("ROLLBACK TO scan")
-            raw.execute("RELEASE scan")
-        else:
-            _rollback(raw)
-        raise
-
-
-async def _run_async(conn: Any, steps: Steps) -> ScanResult:
-    answer: Any = None
-    while True:
-        try:
-            kind, sql, values = steps.send(answer)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        if kind == "one":
-            answer = await _one(conn, sql, values)
-        else:
-            await conn.execute_query(_sql(conn, sql), values)
-            answer = None
-
-
-def _combined(update: str) -> str:
-    """One of the module's UPDATE constants with its INSERT (no input reaches the text)."""
-    return (f"WITH v AS ({update}), s AS (INSERT INTO visitor_scans (event_id, visitor_id, "  # noqa: S608
-            "gate_id, device_id, nonce, direction, ok, reason, forced, day, scanned_at, "
-            "recorded_at) SELECT ?::int, v.id, ?::int, ?::int, ?::varchar, ?::varchar, TRUE, NULL, "
-            "FALSE, ?::date, ?::timestamptz, ?::timestamptz FROM v RETURNING visitor_id) "
-            "SELECT v.id, v.name, v.type FROM v JOIN s ON s.visitor_id = v.id")
-
-
-_ENTER_PG = _combined(_ENTER.replace("(inside = ? AND ?)", "(inside = ? AND ?::boolean)"))
-_LEAVE_PG = _combined(_LEAVE)
+def _first_answer(dialect: Dialect, event_id: int, nonce: str) -> Steps[ScanResult | None]:
+    row = yield "one", _STORED[dialect], [event_id, nonce]
+    return None if row is None else _stored(row)
 
 
 def _steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt.datetime,
-           gate_id: int | None, device_id: int | None, combined: bool = False) -> Steps:
-    """The statements of one scan, as a generator: the caller runs each and sends back rows.
+           gate: _Gate, dialect: Dialect) -> Steps[ScanResult]:
+    """The statements of one scan, as a generator: the store runs each and sends back rows.
 
-    A repeated nonce is caught by the unique (event, nonce) index on the final INSERT, which
+    A repeated nonce is caught by the unique (event, nonce) index on the scan's INSERT, which
     rolls the whole transaction back; the caller then returns the stored first answer. So a
-    fresh scan costs two statements (the conditional UPDATE and the INSERT).
+    fresh scan costs two statements on SQLite (the conditional UPDATE and the INSERT), one on
+    PostgreSQL.
     """
     local = at.astimezone(ctx.tz)
     day = local.date()
     direction = str(scan.direction)
-    result: ScanResult | None = None
-    visitor_id: int | None = None
     if ctx.is_open(local):
         if scan.direction == Direction.OUT:
-            sql, values = _LEAVE, [False, at, key, ctx.event_id, True, day]
+            values: list[Any] = [False, at, key, ctx.event_id, True, day]
         else:
-            sql, values = _ENTER, [True, day, at, key, ctx.event_id, day, False, ctx.reentry]
-        if combined:
-            sql = _LEAVE_PG if scan.direction == Direction.OUT else _ENTER_PG
-            values += [ctx.event_id, gate_id, device_id, scan.nonce or None, direction, day, at,
-                       now]
-        row = yield "one", sql, values
+            values = [True, day, at, key, ctx.event_id, day, False, ctx.reentry]
+        if dialect == "postgres":
+            values += [ctx.event_id, gate.id, gate.device_id, scan.nonce or None, direction, day,
+                       at, now]
+        row = yield "one", _ADMIT[dialect, scan.direction], values
         if row is not None:
             result = ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
                                 direction=direction)
-            if combined:
-                return result
-            visitor_id = int(row["id"])
-    if result is None:
-        row = yield "one", _LOOKUP, [key, ctx.event_id]
-        result = _refusal(row, ctx, scan, at, local)
-        visitor_id = int(row["id"]) if row is not None else None
-    yield "exec", _INSERT, [ctx.event_id, visitor_id, gate_id, device_id, scan.nonce or None,
-                            direction, result.ok, result.reason, result.forced, day, at, now]
+            if dialect == "sqlite":  # on PostgreSQL the UPDATE inserted the scan row too
+                yield "exec", _INSERT[dialect], _scan_row(ctx, int(row["id"]), scan, result,
+                                                          gate, day, now)
+            return result
+    row = yield "one", _LOOKUP[dialect], [key, ctx.event_id]
+    result = _refusal(row, ctx, scan, at, local)
+    yield from _record_refusal(ctx, scan, result, gate, day, now, dialect)
     return result
+
+
+def _record_refusal(ctx: GateContext, scan: ScanInput, result: ScanResult, gate: _Gate,
+                    day: dt.date, now: dt.datetime, dialect: Dialect) -> Steps[None]:
+    """The refused scan's row, and with a forced entry its audit entry."""
+    values = _scan_row(ctx, result.visitor_id, scan, result, gate, day, now)
+    if not result.forced:
+        yield "exec", _INSERT[dialect], values
+        return
+    audit, audit_values = entry_insert(
+        action="expo.visitor.forced_entry", event_id=ctx.event_id, actor_id=None, at=now,
+        summary=f"{result.name} @ {gate.name}: {result.reason}" if gate.name
+        else f"{result.name}: {result.reason}",
+        data={"device": gate.device_id, "reason": str(result.reason),
+              "visitor": result.visitor_id})
+    if dialect == "postgres":
+        yield "exec", _INSERT_AUDITED_PG, values + audit_values
+    else:
+        yield "exec", _INSERT[dialect], values
+        yield "exec", audit, audit_values
+
+
+def _scan_row(ctx: GateContext, visitor_id: int | None, scan: ScanInput, result: ScanResult,
+              gate: _Gate, day: dt.date, now: dt.datetime) -> list[Any]:
+    reason = str(result.reason) if result.reason is not None else None
+    return [ctx.event_id, visitor_id, gate.id, gate.device_id, scan.nonce or None,
+            result.direction, result.ok, reason, result.forced, day, result.at, now]
 
 
 def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: dt.datetime,
              local: dt.datetime) -> ScanResult:
     direction = str(scan.direction)
     if row is None:
-        return ScanResult(ok=False, reason="invalid", at=at, direction=direction)
+        return ScanResult(ok=False, reason=Refusal.INVALID, at=at, direction=direction)
     if row["revoked_at"] is not None:
-        reason = "revoked"
+        reason = Refusal.REVOKED
     elif not ctx.is_open(local):
-        reason = "closed"
+        reason = Refusal.CLOSED
     elif scan.direction == Direction.OUT:
-        reason = "not_inside"
+        reason = Refusal.NOT_INSIDE
     else:
-        reason = "already_inside"
-    entered = as_datetime(row["last_in_at"]) if reason == "already_inside" else None
+        reason = Refusal.ALREADY_INSIDE
+    entered = as_datetime(row["last_in_at"]) if reason == Refusal.ALREADY_INSIDE else None
     # A scanner that admitted someone while offline reports it: the entry happened anyway.
     forced = scan.offline and scan.direction == Direction.IN
     return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
@@ -440,40 +331,23 @@ def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: 
 
 def message_for(result: ScanResult, tz: ZoneInfo | str) -> str:
     """The scanner's answer in the request's language ("Selamat datang, NAME")."""
-    from expo.i18n import format_time
-    from expo.i18n import gettext as _
-
     if result.ok:
         if result.direction == "out":
             return _("Goodbye, %(name)s", name=result.name or "")
         return _("Welcome, %(name)s", name=result.name or "")
-    if result.reason == "already_inside" and result.entered_at is not None:
+    if result.reason == Refusal.ALREADY_INSIDE and result.entered_at is not None:
         return _("already entered at %(time)s", time=format_time(result.entered_at, str(tz)))
-    messages = {
-        "invalid": _("invalid ticket"),
-        "wrong_event": _("ticket for another event"),
-        "revoked": _("ticket revoked"),
-        "already_inside": _("already entered"),
-        "not_inside": _("not checked in"),
-        "closed": _("gate closed: outside opening hours"),
-    }
-    return messages.get(result.reason or "", _("invalid ticket"))
+    return (result.reason or Refusal.INVALID).label
 
 
 def scanner_messages() -> dict[str, str]:
-    """The same answers for the offline scanner (``{name}`` and ``{time}`` filled in there)."""
-    from expo.i18n import gettext as _
-
+    """The same answers for the offline scanner (``{name}`` and ``{time}`` filled in there):
+    every text the scanner shows comes from here."""
     return {
         "welcome": _("Welcome, %(name)s", name="{name}"),
         "goodbye": _("Goodbye, %(name)s", name="{name}"),
         "already_inside_at": _("already entered at %(time)s", time="{time}"),
-        "already_inside": _("already entered"),
-        "invalid": _("invalid ticket"),
-        "wrong_event": _("ticket for another event"),
-        "revoked": _("ticket revoked"),
-        "not_inside": _("not checked in"),
-        "closed": _("gate closed: outside opening hours"),
+        **Refusal.labels(),
         "offline_ok": _("Accepted offline"),
         "queued": _("queued, will sync"),
         "synced": _("{n} offline scans sent"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from expo.regions import KALTIM, OUTSIDE
+from expo.visitors.checkin import Refusal
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
@@ -61,9 +62,7 @@ SCAN_IN = {
 SCAN_OUT = _object(
     ["status", "reason", "visitor", "at", "entered_at", "direction", "forced", "message"],
     status={"type": "string", "enum": ["ok", "rejected"]},
-    reason={"type": ["string", "null"],
-            "enum": [None, "invalid", "revoked", "wrong_event", "already_inside", "not_inside",
-                     "closed"]},
+    reason={"type": ["string", "null"], "enum": [None, *(r.value for r in Refusal)]},
     visitor={"type": ["object", "null"], "required": ["name", "type"],
              "properties": {"name": _STRING, "type": _STRING}},
     at={"type": "string", "format": "date-time"},
@@ -98,9 +97,15 @@ VISITOR_IN["description"] = _TEXT
 TICKET = _object(["code", "ticket_url", "name", "type"], code=_STRING, ticket_url=_STRING,
                  name=_STRING, type=_STRING)
 BUNDLE = _object(
-    ["event_id", "public_key", "timezone", "reentry", "enforce_hours", "early_minutes",
+    ["event_id", "public_key", "keys", "timezone", "reentry", "enforce_hours", "early_minutes",
      "revoked", "hours", "gate", "messages"],
-    event_id=_INTEGER, public_key=_STRING, timezone=_STRING, reentry=_BOOLEAN,
+    event_id=_INTEGER, public_key={"type": "string", "description": "The current key "
+                                   "(base64, raw Ed25519); verify with \"keys\""},
+    keys={"type": "array", "description": "Every public key still valid: pick the one whose "
+          "id the code carries (\"\" for codes made before per-event keys)",
+          "items": _object(["id", "public_key", "valid_until"], id=_STRING,
+                           public_key=_STRING, valid_until={"type": ["string", "null"]})},
+    timezone=_STRING, reentry=_BOOLEAN,
     enforce_hours=_BOOLEAN, early_minutes=_INTEGER,
     revoked={"type": "array", "items": _STRING, "description": "Keys of revoked tickets"},
     hours={"type": "object", "description": "Per date, [opens, closes] as HH:MM",

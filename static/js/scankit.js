@@ -8,6 +8,36 @@
 
   function normalize(text) { return (text || "").replace(/\s+/g, "").toUpperCase(); }
 
+  // ---- ticket codes (expo.visitors.codes) ---------------------------------------------------
+  // 122 characters: version 2 | event id (3 bytes) | key id (1) | ticket key (7) | signature
+  // (64), the key id naming which of the event's keys signed it. 120 characters: version 1,
+  // made before per-event keys, without a key id (the legacy key, id ""). Unverified: null if
+  // the text is no ticket code at all.
+  var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  var FORMATS = { 120: { version: 1, head: 11, idBytes: 0 }, 122: { version: 2, head: 12, idBytes: 1 } };
+  function base32(text) {
+    var bits = 0, value = 0, out = [];
+    for (var i = 0; i < text.length; i++) {
+      var idx = B32.indexOf(text[i]);
+      if (idx < 0) { return null; }
+      value = ((value << 5) | idx) & 0xffff; bits += 5;
+      if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
+    }
+    if (value & ((1 << bits) - 1)) { return null; }  // spare bits are zero in a real code
+    return new Uint8Array(out);
+  }
+  function hex(bytes) {
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function ticketCode(text) {
+    var format = FORMATS[text.length], raw = format ? base32(text) : null;
+    if (!raw || raw.length !== format.head + 64 || raw[0] !== format.version) { return null; }
+    var at = 4 + format.idBytes;
+    return { eventId: (raw[1] << 16) | (raw[2] << 8) | raw[3], keyId: hex(raw.slice(4, at)),
+      ticket: hex(raw.slice(at, format.head)), payload: raw.slice(0, format.head),
+      signature: raw.slice(format.head) };
+  }
+
   function nonce() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     return String(Math.random()).slice(2) + Date.now();
@@ -158,6 +188,6 @@
       .catch(function () { return false; });
   }
 
-  window.ExpoScan = { normalize: normalize, nonce: nonce, repeatGuard: repeatGuard,
+  window.ExpoScan = { normalize: normalize, ticketCode: ticketCode, nonce: nonce, repeatGuard: repeatGuard,
     feedback: feedback, camera: camera, queue: queue, keepOffline: keepOffline };
 })();

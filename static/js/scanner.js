@@ -1,19 +1,11 @@
 // The gate scanner: camera and handheld scanners (scankit.js), search fallback, offline checks
-// with the Ed25519 public key, an IndexedDB queue synced in batches, and live counters.
+// with the event's Ed25519 public keys, an IndexedDB queue synced in batches, and live counters.
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("scanner-config").textContent);
+  // Every text the scanner shows, in the page's language: expo.visitors.checkin.scanner_messages
+  // (a refusal's text is M[reason]).
   var M = cfg.messages;
-  // Until the server's catalogue has them (expo.visitors.checkin.scanner_messages).
-  var FALLBACK = {
-    offline_unchecked: "Offline check unavailable",
-    queued_unchecked: "queued, not checked",
-    check_unavailable: "This device cannot check tickets offline: tickets scanned offline are " +
-      "queued unchecked and the server decides when they sync.",
-    not_saved: "Not saved on this device: scan again",
-    refused: "refused by the server"
-  };
-  function msg(key) { return M[key] || FALLBACK[key]; }
   var script = document.currentScript || document.querySelector("script[data-ed25519]");
   var fallbackUrl = script && script.dataset.ed25519;
   var $ = function (id) { return document.getElementById(id); };
@@ -22,7 +14,7 @@
   var seenKey = "expo.scanner.seen." + cfg.slug;
   var token = null;
   var bundle = null;
-  var publicKey = null;
+  var publicKeys = null;  // key id -> { key, until }: the bundle's keys, imported
   var online = navigator.onLine;
   var guard = ExpoScan.repeatGuard(2500);
 
@@ -80,21 +72,8 @@
   // The signature is checked with WebCrypto's Ed25519 where the browser has it (found by trying
   // a known vector, not by the user agent), else with the vendored @noble/ed25519 (hashing with
   // WebCrypto's SHA-512), else not at all: scans taken offline are then queued unchecked, the
-  // scanner says so, and the server decides when they sync.
-  var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  function base32(text) {
-    var bits = 0, value = 0, out = [];
-    for (var i = 0; i < text.length; i++) {
-      var idx = B32.indexOf(text[i]);
-      if (idx < 0) { return null; }
-      value = (value << 5) | idx; bits += 5;
-      if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
-    }
-    return new Uint8Array(out);
-  }
-  function hex(bytes) {
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
+  // scanner says so, and the server decides when they sync. The bundle lists every key of the
+  // event still valid, by id; a code names the key that signed it (ExpoScan.ticketCode).
   function b64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
 
   // RFC 8032, section 7.1, test 2; and the same signature with one bit flipped.
@@ -135,7 +114,7 @@
     .catch(function () { return null; })
     .then(function (engine) {
       document.body.dataset.offlineCheck = engine ? engine.name : "unavailable";
-      if (!engine) { $("check-notice").textContent = msg("check_unavailable"); $("check-notice").hidden = false; }
+      if (!engine) { $("check-notice").textContent = M.check_unavailable; $("check-notice").hidden = false; }
       return engine;
     });
 
@@ -143,10 +122,20 @@
     bundle = data;
     $("gate-name").textContent = data.gate || "";
     $("direction").hidden = !data.track_exit;
-    var raw = b64(data.public_key);
-    return verifier.then(function (engine) { return engine ? engine.importKey(raw) : null; })
-      .catch(function () { return null; })
-      .then(function (key) { if (bundle === data) { publicKey = key; } });
+    // A bundle kept from before per-event keys has only "public_key": the legacy key, id "".
+    var listed = data.keys || [{ id: "", public_key: data.public_key, valid_until: null }];
+    return verifier.then(function (engine) {
+      if (!engine) { return null; }
+      return Promise.all(listed.map(function (k) {
+        return engine.importKey(b64(k.public_key)).then(function (key) {
+          return { id: k.id, key: key, until: k.valid_until ? Date.parse(k.valid_until) : null };
+        }, function () { return null; });
+      }));
+    }).catch(function () { return null; }).then(function (imported) {
+      if (bundle !== data) { return; }
+      publicKeys = imported ? {} : null;
+      (imported || []).forEach(function (k) { if (k) { publicKeys[k.id] = k; } });
+    });
   }
   function localHours(now) {
     var tz = bundle.timezone;
@@ -165,11 +154,15 @@
   function seen() {
     try { return JSON.parse(localStorage.getItem(seenKey) || "{}"); } catch (e) { return {}; }
   }
-  // true: the signature is good; false: it is not; null: this device cannot tell.
-  function signature(sig, payload) {
+  // true: the signature is good; false: it is not (or its key is unknown here, or no longer
+  // valid: a key made after the last bundle is known once the scanner is online again); null:
+  // this device cannot tell.
+  function signature(code, now) {
     return verifier.then(function (engine) {
-      if (!engine || !publicKey) { return null; }
-      return engine.verify(publicKey, sig, payload).then(function (good) { return good === true; },
+      if (!engine || !publicKeys) { return null; }
+      var k = publicKeys[code.keyId];
+      if (!k || (k.until !== null && now.getTime() > k.until)) { return false; }
+      return engine.verify(k.key, code.signature, code.payload).then(function (good) { return good === true; },
         function () { return null; });
     });
   }
@@ -178,20 +171,19 @@
   function checkOffline(code, direction, now) {
     var invalid = { ok: false, reason: "invalid" };
     if (!bundle) { return Promise.resolve(invalid); }
-    var raw = code.length === 120 ? base32(code) : null;
-    if (!raw || raw.length !== 75 || raw[0] !== 1) { return Promise.resolve(invalid); }
-    var payload = raw.slice(0, 11);
-    return signature(raw.slice(11), payload).then(function (checked) {
+    var parsed = ExpoScan.ticketCode(code);
+    if (!parsed) { return Promise.resolve(invalid); }
+    // Another event's keys are not here: its tickets are refused as such, unverified.
+    if (parsed.eventId !== bundle.event_id) { return Promise.resolve({ ok: false, reason: "wrong_event" }); }
+    return signature(parsed, now).then(function (checked) {
       if (checked === false) { return invalid; }
-      var verdict = rules(payload, direction, now);
+      var verdict = rules(parsed, direction, now);
       verdict.checked = checked === true;
       return verdict;
     });
   }
-  function rules(payload, direction, now) {
-    var eventId = (payload[1] << 16) | (payload[2] << 8) | payload[3];
-    if (eventId !== bundle.event_id) { return { ok: false, reason: "wrong_event" }; }
-    var key = hex(payload.slice(4));
+  function rules(parsed, direction, now) {
+    var key = parsed.ticket;
     if (bundle.revoked.indexOf(key) >= 0) { return { ok: false, reason: "revoked" }; }
     if (!isOpen(now)) { return { ok: false, reason: "closed" }; }
     var day = localHours(now).day, mine = seen()[key];
@@ -303,7 +295,7 @@
       li.dataset.status = r.status;
       if (r.error) { li.dataset.error = r.error; }
       li.textContent = label(o) + ": " +
-        (r.message || (r.status === "error" ? msg("refused") : M.invalid)) +
+        (r.message || (r.status === "error" ? M.refused : M.invalid)) +
         (r.forced ? " · " + M.forced : "");
       list.appendChild(li);
     });
@@ -347,18 +339,18 @@
         return pending.put(item).then(function () {
           verdict.remember();
           if (verdict.checked) { show("offline", M.offline_ok + " · " + M.queued, "verified"); } else {
-            show("offline", msg("offline_unchecked") + " · " + msg("queued_unchecked"), "unchecked");
+            show("offline", M.offline_unchecked + " · " + M.queued_unchecked, "unchecked");
           }
-        }, function () { show("bad", msg("not_saved")); }).then(showQueue);
+        }, function () { show("bad", M.not_saved); }).then(showQueue);
       });
     });
   }
   function rememberOnline(code, data) {
     // Keep the offline memory of who is inside in step with the server's answers.
-    var raw = code.length === 120 ? base32(code) : null;
-    if (!raw || data.status !== "ok" || !bundle) { return; }
+    var parsed = ExpoScan.ticketCode(code);
+    if (!parsed || data.status !== "ok" || !bundle) { return; }
     var log = seen(), now = new Date();
-    log[hex(raw.slice(4, 11))] = { day: localHours(now).day, inside: data.direction === "in", at: data.at };
+    log[parsed.ticket] = { day: localHours(now).day, inside: data.direction === "in", at: data.at };
     localStorage.setItem(seenKey, JSON.stringify(log));
   }
 

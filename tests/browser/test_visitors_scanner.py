@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from expo.visitors import codes
+from expo import qr
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_or_skip, login
 
 SLUG = "hkn2027"
@@ -20,7 +20,7 @@ SLUG = "hkn2027"
 def write_y4m(path: Path, code: str, frames: int = 15) -> None:
     """A 640×480 YUV4MPEG2 video of the code's QR matrix (dark 16, light 235)."""
     width, height = 640, 480
-    rows = [list(row) for row in codes.qr(code).matrix_iter(scale=8, border=4)]
+    rows = [list(row) for row in qr.make(code).matrix_iter(scale=8, border=qr.QUIET_ZONE)]
     luma = bytearray([235]) * (width * height)
     left, top = (width - len(rows[0])) // 2, (height - len(rows)) // 2
     for y, row in enumerate(rows):

@@ -11,6 +11,8 @@ from expo.visitors.forms import VisitorData
 from expo.visitors.models import Visitor, VisitorType
 from tests.conftest import TEST_SECRET
 
+# The legacy key: ``code_of`` makes codes in the format issued before per-event keys, which
+# the app still accepts (tests/visitors/test_keys.py covers the event keys themselves).
 SIGNER = codes.signer_for(TEST_SECRET)
 START = dt.date(2027, 4, 20)
 

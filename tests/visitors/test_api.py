@@ -11,6 +11,12 @@ from tests.factories import make_event, make_user
 from tests.visitors.helpers import code_of, make_visitor
 
 
+@pytest.fixture
+def db(scan_db):
+    """Every test here runs on each database the scan store drives (a file too)."""
+    return scan_db
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     checkin.forget_event()

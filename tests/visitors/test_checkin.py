@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from tortoise import connections
 
-from expo.visitors import checkin, service
+from expo.visitors import checkin, scanstore, service
 from expo.visitors.checkin import ScanInput
 from expo.visitors.models import GateRules, Scan, Visitor
 from tests.factories import make_event
@@ -16,6 +16,12 @@ from tests.visitors.helpers import SIGNER, START, code_of, local, make_visitor
 
 OPEN = local(START, "10:00")
 GOOD = 40
+
+
+@pytest.fixture
+def db(scan_db):
+    """Every test here runs on each database the scan store drives (a file too)."""
+    return scan_db
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +83,7 @@ async def _fail_commit_for(nonce: str) -> None:
         f"WHEN NEW.nonce = '{nonce}' BEGIN INSERT INTO poison_child VALUES (42); END;")
 
 
-async def test_record_scan_failed_commit_retries_the_others_alone(sqlite_db):
+async def test_record_scan_failed_commit_retries_the_others_alone(any_sqlite_db):
     # The group commit is SQLite's; a PostgreSQL scan is one statement.
     event, gates, people, ctx = await setup()
     await _fail_commit_for("poison")
@@ -91,13 +97,14 @@ async def test_record_scan_failed_commit_retries_the_others_alone(sqlite_db):
     assert await Visitor.filter(event=event, inside=True).count() == GOOD
 
 
-async def test_record_scan_batcher_holds_its_drain_task_until_it_ends(sqlite_db):
+async def test_record_scan_batcher_holds_its_drain_task_until_it_ends(file_db):
     _event, gates, people, ctx = await setup(visitors=2)
-    batcher = checkin._batcher(connections.get("default"))
+    store = scanstore.store_for()
+    assert isinstance(store, scanstore.SqliteFileStore)
     pending = asyncio.ensure_future(scan(ctx, people[0], gates[0], nonce="a"))
     await asyncio.sleep(0)  # the scan is submitted and the group commit task started
-    task = batcher.task
+    task = store.task
     assert isinstance(task, asyncio.Task) and not task.done()
     assert (await pending).ok
     await task
-    assert batcher.task is None
+    assert store.task is None

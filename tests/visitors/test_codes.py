@@ -1,50 +1,103 @@
 import base64
+import datetime as dt
+import hashlib
 
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from expo import qr
 from expo.visitors import codes
 from tests.visitors.helpers import SIGNER
 
 KEY = "0123456789abcd"
-CODE = codes.make_code(signer=SIGNER, event_id=42, key=KEY)
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+NOW = dt.datetime(2027, 4, 20, 3, 0, tzinfo=dt.UTC)
 
 
-def refused(code: str) -> bool:
+def event_key(name: str, key_id: str, valid_until: dt.datetime | None = None) -> codes.Signer:
+    """One of an event's keys, made from a name (the same every run)."""
+    private = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(name.encode()).digest())
+    return codes.Signer(private=private, public=private.public_key(), key_id=key_id,
+                        valid_until=valid_until)
+
+
+KEY_A = event_key("a", "a1", valid_until=NOW + dt.timedelta(days=1))  # retired, valid a day
+KEY_B = event_key("b", "b2")  # current
+RING = codes.Keyring(private=KEY_B.private, public=KEY_B.public, key_id="b2", event_id=42,
+                     keys={"a1": KEY_A, "b2": KEY_B}, legacy=SIGNER)
+CODE = codes.make_code(signer=RING, event_id=42, key=KEY)  # signed with B, the current key
+CODE_A = codes.make_code(signer=KEY_A, event_id=42, key=KEY)
+LEGACY = codes.make_code(signer=SIGNER, event_id=42, key=KEY)
+
+
+def refused(code: str, signer: codes.Signer = RING, now: dt.datetime = NOW) -> bool:
     try:
-        codes.read_code(signer=SIGNER, code=code)
+        codes.read_code(signer=signer, code=code, now=now)
     except codes.CodeInvalid:
         return True
     return False
 
 
 def test_codes_round_trip_and_fit_qr_version_5_at_level_m():
-    ticket = codes.read_code(signer=SIGNER, code=CODE)
+    ticket = codes.read_code(signer=RING, code=CODE, now=NOW)
     assert ticket == codes.Ticket(event_id=42, key=KEY)
-    assert len(CODE) == codes.CODE_LENGTH
-    qr = codes.qr(CODE)
-    assert qr.version <= 6 and qr.error == "M"
+    assert len(CODE) == codes.CODE_LENGTH == 122 and codes.header(CODE) == (42, "b2")
+    code = qr.make(CODE)
+    assert code.version == 5 and code.error == "M"
 
 
-def test_codes_tolerate_case_and_spaces_typed_by_people():
-    assert codes.read_code(signer=SIGNER, code=" " + CODE.lower()[:50] + " " + CODE[50:])
-
-
-def test_codes_from_another_instance_are_refused():
+def test_codes_legacy_format_still_verifies_with_the_legacy_key():
+    assert len(LEGACY) == codes.LEGACY_CODE_LENGTH == 120 and codes.header(LEGACY) == (42, "")
+    assert codes.read_code(signer=RING, code=LEGACY) == codes.Ticket(event_id=42, key=KEY)
+    assert codes.read_code(signer=SIGNER, code=LEGACY).key == KEY
+    # Only the legacy key reads legacy codes: a keyring without one, or another secret's, not.
+    assert refused(LEGACY, codes.Keyring(private=KEY_B.private, public=KEY_B.public,
+                                         key_id="b2", keys={"b2": KEY_B}))
     other = codes.signer_for("another-secret-key-that-is-long-enough-000")
     assert refused(codes.make_code(signer=other, event_id=42, key=KEY))
 
 
-@given(st.integers(min_value=0, max_value=len(CODE) - 1), st.sampled_from(ALPHABET))
-def test_codes_altered_in_one_character_are_refused(position, char):
-    altered = CODE[:position] + char + CODE[position + 1:]
-    assert altered == CODE or refused(altered)
+def test_codes_pick_the_key_they_name_and_a_retired_one_expires():
+    assert codes.header(CODE_A) == (42, "a1")
+    assert codes.read_code(signer=RING, code=CODE_A, now=NOW).key == KEY
+    assert refused(CODE_A, now=NOW + dt.timedelta(days=1, seconds=1))
+    assert not refused(CODE, now=NOW + dt.timedelta(days=365))  # the current key has no end
+    assert codes.read_code(signer=KEY_A, code=CODE_A, now=NOW).key == KEY  # one key alone
+    assert refused(CODE, KEY_A)
 
 
-@given(st.integers(min_value=0, max_value=len(CODE) - 1))
-def test_codes_truncated_are_refused(length):
-    assert refused(CODE[:length])
+def test_codes_with_an_unknown_key_id_or_a_foreign_key_are_refused():
+    stranger = event_key("c", "c3")
+    assert refused(codes.make_code(signer=stranger, event_id=42, key=KEY))
+    # A key posing under a known id: the signature gives it away.
+    impostor = event_key("d", "b2")
+    assert refused(codes.make_code(signer=impostor, event_id=42, key=KEY))
+
+
+def test_codes_tolerate_case_and_spaces_typed_by_people():
+    for code in (CODE, LEGACY):
+        assert codes.read_code(signer=RING, code=" " + code.lower()[:50] + " " + code[50:])
+
+
+def test_codes_twins_with_spare_bits_or_foreign_digits_are_refused():
+    last = ALPHABET.index(CODE[-1])
+    for flip in (1, 2, 3):  # the last character's two spare bits
+        assert refused(CODE[:-1] + ALPHABET[last ^ flip])
+    assert refused(CODE[:40] + "0" + CODE[41:]) and refused(LEGACY[:40] + "1" + LEGACY[41:])
+
+
+@given(st.sampled_from([CODE, CODE_A, LEGACY]), st.integers(min_value=0, max_value=121),
+       st.sampled_from(ALPHABET))
+def test_codes_altered_in_one_character_are_refused(code, position, char):
+    altered = code[:position] + char + code[position + 1:]
+    assert altered == code or refused(altered)
+
+
+@given(st.sampled_from([CODE, LEGACY]), st.integers(min_value=0, max_value=121))
+def test_codes_truncated_are_refused(code, length):
+    assert length >= len(code) or refused(code[:length])
 
 
 @given(st.text(max_size=200))
@@ -55,42 +108,39 @@ def test_codes_arbitrary_text_is_refused(text):
 
 @given(st.binary(min_size=75, max_size=75))
 def test_codes_forged_with_random_signatures_are_refused(raw):
-    forged = base64.b32encode(bytes([codes.VERSION]) + raw[1:]).decode().rstrip("=")
-    assert refused(forged)
+    legacy = base64.b32encode(bytes([codes.LEGACY_VERSION]) + raw[1:]).decode().rstrip("=")
+    keyed = base64.b32encode(bytes([codes.VERSION, 0, 0, 42, 0xB2]) + raw[4:]).decode()
+    assert refused(legacy) and refused(keyed.rstrip("="))
 
 
 @given(st.integers(min_value=1, max_value=2**24 - 1), st.binary(min_size=7, max_size=7))
 def test_codes_with_swapped_payloads_are_refused(event_id, key):
     raw = base64.b32decode(CODE + "=" * (-len(CODE) % 8))
-    payload = bytes([codes.VERSION]) + event_id.to_bytes(3, "big") + key
-    forged = base64.b32encode(payload + raw[11:]).decode().rstrip("=")
+    payload = bytes([codes.VERSION]) + event_id.to_bytes(3, "big") + bytes([0xB2]) + key
+    forged = base64.b32encode(payload + raw[codes.PAYLOAD_BYTES:]).decode().rstrip("=")
     assert forged == CODE or refused(forged)
 
 
-def test_codes_render_svg_and_png_cached():
-    assert codes.qr_svg(CODE).startswith("<svg")
-    assert codes.qr_png(CODE).startswith(b"\x89PNG")
-    assert codes.qr_svg(CODE) is codes.qr_svg(CODE)
-
-
 def test_codes_verify_with_the_public_key_alone():
-    ticket = codes.verify_with_public_key(public_raw=SIGNER.public_raw, code=CODE)
-    assert ticket.key == KEY
-    other = codes.signer_for("another-secret-key-that-is-long-enough-000")
-    try:
-        codes.verify_with_public_key(public_raw=other.public_raw, code=CODE)
-    except codes.CodeInvalid:
-        return
-    raise AssertionError("a code verified with the wrong public key")
+    assert codes.verify_with_public_key(public_raw=KEY_B.public_raw, code=CODE).key == KEY
+    assert codes.verify_with_public_key(public_raw=SIGNER.public_raw, code=LEGACY).key == KEY
+    for public, code in ((KEY_A.public_raw, CODE), (KEY_B.public_raw, LEGACY)):
+        with pytest.raises(codes.CodeInvalid):
+            codes.verify_with_public_key(public_raw=public, code=code)
 
 
-def test_codes_svg_draws_exactly_the_dark_modules():
-    import re
+def test_codes_a_key_without_its_private_half_verifies_but_cannot_sign():
+    sealed_off = codes.Signer(private=None, public=KEY_B.public, key_id="b2")
+    assert codes.read_code(signer=sealed_off, code=CODE).key == KEY
+    assert refused(CODE_A, sealed_off)
+    with pytest.raises(codes.KeyUnavailable):
+        codes.make_code(signer=sealed_off, event_id=42, key=KEY)
 
-    svg = codes.qr_svg(CODE, 3, True)
-    matrix = codes.qr(CODE, True).matrix
-    drawn = set()
-    for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
-        drawn |= {(int(x) - 2 + i, int(y) - 2) for i in range(int(w))}
-    dark = {(x, y) for y, row in enumerate(matrix) for x, bit in enumerate(row) if bit & 1}
-    assert drawn == dark
+
+def test_codes_keyring_lists_the_public_keys_still_valid():
+    listed = RING.verifying_keys(NOW)
+    assert [(k["id"], k["public_key"]) for k in listed] == [
+        ("a1", KEY_A.public_b64), ("b2", KEY_B.public_b64), ("", SIGNER.public_b64)]
+    assert listed[0]["valid_until"] == KEY_A.valid_until.isoformat()  # type: ignore[union-attr]
+    later = RING.verifying_keys(NOW + dt.timedelta(days=2))
+    assert [k["id"] for k in later] == ["b2", ""]

@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 from expo.accounts.models import Role
 from expo.audit.models import AuditEntry
 from expo.leads import service as leads_service
-from expo.leads.identity import COOKIE
 from expo.visitors import checkin, service
+from expo.visitors.identity import COOKIE
 from expo.visitors.models import DeviceToken, Gate, GateRules, Visitor, VisitorGroup, VisitorType
 from tests.factories import PASSWORD, make_event, make_user
 from tests.leads.helpers import inquiry

@@ -6,7 +6,7 @@ import pytest
 from expo.accounts.models import Role
 from expo.audit.models import AuditEntry
 from expo.errors import DomainError, NotFound
-from expo.visitors import checkin, service
+from expo.visitors import checkin, scanstore, service
 from expo.visitors.checkin import ScanInput
 from expo.visitors.forms import DETAIL_FIELDS, VisitorDetails
 from expo.visitors.models import Direction, GateRules, Scan, Visitor, VisitorType
@@ -14,6 +14,12 @@ from tests.factories import make_event, make_user
 from tests.visitors.helpers import SIGNER, START, code_of, local, make_visitor
 
 OPEN = local(START, "10:00")
+
+
+@pytest.fixture
+def db(scan_db):
+    """Every test here runs on each database the scan store drives (a file too)."""
+    return scan_db
 
 
 @pytest.fixture(autouse=True)
@@ -221,7 +227,7 @@ async def test_scan_forged_and_foreign_codes_never_reach_the_database(db, monkey
     def no_database(*args, **kwargs):
         raise AssertionError("the database was asked")
 
-    monkeypatch.setattr(checkin, "connections", type("C", (), {"get": no_database}))
+    monkeypatch.setattr(scanstore, "store_for", no_database)
     for forged in (code[:-1] + ("A" if code[-1] != "A" else "B"), code[:60], "", "x" * 500):
         assert (await scan(ctx, forged)).reason == "invalid"
     assert (await scan(ctx, foreign)).reason == "wrong_event"

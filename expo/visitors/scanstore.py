@@ -1,0 +1,344 @@
+"""Where the gate's scans are stored: one small interface, a driver per database.
+
+A scan is a generator of statements (``checkin._steps``): it yields ``(kind, sql, values)``
+(kind "one": the first row, or None, is sent back; "exec": None is) and returns its result.
+A ``ScanStore`` runs such a generator in a transaction of its own, in the ``dialect`` it
+names, and raises what a statement (or the generator) raised: nothing of that scan is kept.
+
+- ``SqliteFileStore``, a database file: expo's own ``sqlite3`` connection to the file, used
+  from one dedicated thread. Scans that arrive while a group is running go together in the
+  next one: one ``BEGIN IMMEDIATE`` transaction, a savepoint each, one thread hop (group
+  commit). Tortoise writes to the same file through its own connection: services open their
+  transactions with ``expo.db.atomic()``, which takes the write lock first.
+- ``TortoiseStore`` for SQLite, for ``sqlite://:memory:`` (a second connection would see
+  another, empty database) and for a scan inside a caller's transaction (it belongs to it):
+  Tortoise's connection through its public API, one statement at a time.
+- ``PostgresStore``: Tortoise's ``execute_query_dict``, no explicit transaction: a scan's
+  statements that must stand or fall together are one statement there (``checkin`` writes
+  them as one).
+
+``store_for()`` picks the driver from the configured database URL; stores are held here, one
+per database, created at first use and closed with the app (``close_all()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, Literal, Protocol, TypeVar
+
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.backends.base.config_generator import expand_db_url
+
+R = TypeVar("R")
+Dialect = Literal["sqlite", "postgres"]
+Row = dict[str, Any]
+Statement = tuple[Literal["one", "exec"], str, Sequence[Any]]
+Steps = Generator[Statement, Row | None, R]
+Outcome = Any  # a scan's result, or the exception that undid it
+MAX_GROUP = 200
+DEFAULT_BUSY_MS = 5000  # sqlite3's own default, which Tortoise's connection gets too
+
+
+class ScanStore(Protocol):
+    @property
+    def dialect(self) -> Dialect:
+        """Which statements the scan generator must yield."""
+        ...
+
+    async def run(self, steps: Callable[[], Steps[R]]) -> R:
+        """Run ``steps()`` in a transaction; it may be called again if a group is retried."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def numbered(sql: str) -> str:
+    """A statement with ``?`` placeholders in PostgreSQL's ``$1, $2`` form (at import only:
+    the statements have no ``?`` but their placeholders)."""
+    parts = sql.split("?")
+    return "".join(p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts))
+
+
+# ---- SQLite, a database file: our own connection, group commit ---------------------------
+
+class SqliteFileStore:
+    """Group commit on a connection of its own, used from one thread.
+
+    The scans waiting when a group starts go together in one transaction, each under its own
+    savepoint: whatever one scan does (a repeated nonce, text the driver refuses, any
+    exception), only that scan is rolled back and fails. If the transaction itself fails
+    (COMMIT, or a savepoint that cannot be rolled back), nothing of it was kept: each scan is
+    run again in a transaction of its own, so that the one at fault fails alone.
+    """
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: str, pragmas: Mapping[str, Any]) -> None:
+        self.path = path
+        self.pragmas = {"journal_mode": "WAL", "foreign_keys": "ON",
+                        "busy_timeout": DEFAULT_BUSY_MS, **pragmas}
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expo-scans")
+        self.raw: sqlite3.Connection | None = None  # opened, used and closed on that thread
+        self.pending: list[tuple[Callable[[], Steps[Any]], asyncio.Future[Any]]] = []
+        # The loop keeps only a weak reference to a task: hold the running group's until it
+        # ends, so that it cannot be collected with scans waiting on it.
+        self.task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    async def run(self, steps: Callable[[], Steps[R]]) -> R:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self.pending.append((steps, future))
+        if self.task is None:
+            self.task = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        batch: list[tuple[Callable[[], Steps[Any]], asyncio.Future[Any]]] = []
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:MAX_GROUP], self.pending[MAX_GROUP:]
+                try:
+                    outcomes = await loop.run_in_executor(self.thread, self._group,
+                                                          [steps for steps, _ in batch])
+                except Exception as exc:  # nothing of the group kept (no connection, BEGIN)
+                    outcomes = [exc] * len(batch)
+                for (_steps, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            self.task = None
+            for _steps, future in [*batch, *self.pending]:  # cancelled: nobody waits for ever
+                if not future.done():
+                    future.cancel()
+            self.pending = []
+
+    def _group(self, group: list[Callable[[], Steps[Any]]]) -> list[Outcome]:
+        return run_group(self._connection(), group)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self.raw is None:
+            busy = int(self.pragmas["busy_timeout"])
+            raw = sqlite3.connect(self.path, isolation_level=None, timeout=busy / 1000)
+            raw.row_factory = sqlite3.Row
+            for name, value in self.pragmas.items():  # from the configured URL, as Tortoise
+                raw.execute(f"PRAGMA {name}={value}")
+            self.raw = raw
+        return self.raw
+
+    def _disconnect(self) -> None:
+        raw, self.raw = self.raw, None
+        if raw is not None:
+            raw.close()
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.task is not None:  # the group under way ends first
+            with contextlib.suppress(Exception):
+                await self.task
+        await asyncio.get_running_loop().run_in_executor(self.thread, self._disconnect)
+        self.thread.shutdown(wait=True)
+
+
+def run_group(raw: sqlite3.Connection, group: list[Callable[[], Steps[Any]]]) -> list[Outcome]:
+    """One transaction, a savepoint per scan; a failed transaction reruns each alone."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes = [_run_savepoint(raw, steps) for steps in group]
+        raw.execute("COMMIT")
+        return outcomes
+    except Exception:
+        _rollback(raw)
+    except BaseException:
+        _rollback(raw)
+        raise
+    return [_run_alone(raw, steps) for steps in group]
+
+
+def _run_savepoint(raw: sqlite3.Connection, steps: Callable[[], Steps[Any]]) -> Outcome:
+    raw.execute("SAVEPOINT scan")
+    try:
+        outcome: Outcome = _run_steps(raw, steps())
+    except Exception as exc:
+        raw.execute("ROLLBACK TO scan")  # if this fails, the group is given up and retried
+        outcome = exc
+    raw.execute("RELEASE scan")
+    return outcome
+
+
+def _run_alone(raw: sqlite3.Connection, steps: Callable[[], Steps[Any]]) -> Outcome:
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        result = _run_steps(raw, steps())
+        raw.execute("COMMIT")
+        return result
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # the scan's own error is the one to report
+            _rollback(raw)
+        return exc
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
+def _run_steps(raw: sqlite3.Connection, steps: Steps[R]) -> R:
+    answer: Row | None = None
+    while True:
+        try:
+            kind, sql, values = steps.send(answer)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        cursor = raw.execute(sql, values)
+        row = cursor.fetchone() if kind == "one" else None
+        answer = dict(row) if row is not None else None
+
+
+# ---- Through Tortoise's connection ---------------------------------------------------------
+
+class TortoiseStore:
+    """SQLite through Tortoise's own connection (``:memory:``, or inside a caller's
+    transaction): its lock held for the scan, a transaction of the scan's own, or a
+    savepoint in the caller's."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, connection_name: str) -> None:
+        self.connection_name = connection_name
+
+    async def run(self, steps: Callable[[], Steps[R]]) -> R:
+        client = connections.get(self.connection_name)
+        async with client.acquire_connection() as conn:  # the aiosqlite connection
+            nested = conn.in_transaction
+            await conn.execute_fetchall("SAVEPOINT scan" if nested else "BEGIN IMMEDIATE")
+            try:
+                result = await _run_aiosqlite(conn, steps())
+                await conn.execute_fetchall("RELEASE scan" if nested else "COMMIT")
+                return result
+            except BaseException:
+                if nested:
+                    await conn.execute_fetchall("ROLLBACK TO scan")
+                    await conn.execute_fetchall("RELEASE scan")
+                elif conn.in_transaction:
+                    await conn.execute_fetchall("ROLLBACK")
+                raise
+
+    async def close(self) -> None:
+        pass
+
+
+async def _run_aiosqlite(conn: Any, steps: Steps[R]) -> R:
+    answer: Row | None = None
+    while True:
+        try:
+            kind, sql, values = steps.send(answer)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        rows = list(await conn.execute_fetchall(sql, values))
+        answer = dict(rows[0]) if kind == "one" and rows else None
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------------
+
+class PostgresStore:
+    """Each statement through Tortoise's pool (in the caller's transaction, if any)."""
+
+    dialect: Dialect = "postgres"
+
+    def __init__(self, connection_name: str) -> None:
+        self.connection_name = connection_name
+
+    async def run(self, steps: Callable[[], Steps[R]]) -> R:
+        client = connections.get(self.connection_name)
+        generator = steps()
+        answer: Row | None = None
+        while True:
+            try:
+                kind, sql, values = generator.send(answer)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            rows = await client.execute_query_dict(sql, list(values))
+            answer = rows[0] if kind == "one" and rows else None
+
+    async def close(self) -> None:
+        pass
+
+
+# ---- Which store ---------------------------------------------------------------------------
+
+Kind = Literal["file", "tortoise", "postgres"]
+_stores: dict[tuple[Kind, str], ScanStore] = {}
+_MEMORY = re.compile(r"^(:memory:|file::memory:)|[?&]mode=memory\b")
+_NOT_PRAGMAS = ("file_path", "connection_name", "fetch_inserted")
+Pragmas = tuple[tuple[str, Any], ...]
+
+
+def store_for(connection_name: str = "default") -> ScanStore:
+    """The store of the configured database. Inside a caller's transaction a scan is part of
+    it: through Tortoise's connection, whatever the database."""
+    kind, database, pragmas = _database(connections.db_config[connection_name],
+                                        connection_name)
+    if kind == "file" and isinstance(connections.get(connection_name), TransactionalDBClient):
+        kind, database = "tortoise", connection_name
+    store = _stores.get((kind, database))
+    if store is None:
+        store = _stores[kind, database] = _open(kind, database, pragmas, connection_name)
+    return store
+
+
+def _open(kind: Kind, database: str, pragmas: Pragmas, connection_name: str) -> ScanStore:
+    if kind == "file":
+        return SqliteFileStore(database, dict(pragmas))
+    if kind == "tortoise":
+        return TortoiseStore(connection_name)
+    return PostgresStore(connection_name)
+
+
+def _database(config: str | dict[str, Any], connection_name: str) -> tuple[Kind, str, Pragmas]:
+    """(kind, which database, SQLite pragmas) from a connection's URL or expanded config."""
+    if isinstance(config, str):
+        return _from_url(config, connection_name)
+    return _from_info(config["engine"], tuple(config["credentials"].items()), connection_name)
+
+
+@lru_cache(maxsize=32)
+def _from_url(url: str, connection_name: str) -> tuple[Kind, str, Pragmas]:
+    info = expand_db_url(url)
+    return _from_info(info["engine"], tuple(info["credentials"].items()), connection_name)
+
+
+def _from_info(engine: str, credentials: Pragmas,
+               connection_name: str) -> tuple[Kind, str, Pragmas]:
+    if engine.endswith(".sqlite"):
+        path = str(dict(credentials)["file_path"])
+        if _MEMORY.search(path):
+            return "tortoise", connection_name, ()
+        pragmas = tuple((k, v) for k, v in credentials if k not in _NOT_PRAGMAS)
+        return "file", os.path.abspath(path), pragmas
+    if engine.endswith((".asyncpg", ".psycopg")):
+        return "postgres", connection_name, ()
+    raise RuntimeError(f"no scan store for the database engine {engine!r}")
+
+
+async def close_all() -> None:
+    """Close every store (at app shutdown, before Tortoise closes its connections)."""
+    stores = list(_stores.values())
+    _stores.clear()
+    for store in stores:
+        await store.close()
