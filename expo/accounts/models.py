@@ -1,28 +1,21 @@
-"""Users, their sessions and per-event roles, one-time tokens, login throttling, the outbox."""
+"""Users, their sessions and per-event roles, one-time tokens, login throttling."""
 
 from __future__ import annotations
-
-from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
 from expo.i18n import lazy_gettext as _l
 
 
-class Role(StrEnum):
-    COMMITTEE = "committee"
-    CURATOR = "curator"
-    GATE = "gate"
-    EXHIBITOR = "exhibitor"
+class Role(LabelledEnum):
+    COMMITTEE = "committee", _l("Committee")
+    CURATOR = "curator", _l("Curator")
+    GATE = "gate", _l("Gate staff")
+    EXHIBITOR = "exhibitor", _l("Exhibitor")
 
 
-ROLE_LABELS = {
-    Role.COMMITTEE: _l("Committee"),
-    Role.CURATOR: _l("Curator"),
-    Role.GATE: _l("Gate staff"),
-    Role.EXHIBITOR: _l("Exhibitor"),
-}
 
 
 class User(Model):
@@ -109,19 +102,3 @@ class LoginThrottle(Model):
 
     class Meta:
         table = "login_throttle"
-
-
-class OutboxMessage(Model):
-    """Every email expo sends. Without SMTP settings this is where it can be read."""
-
-    id = fields.IntField(primary_key=True)
-    to = fields.CharField(max_length=254)
-    subject = fields.CharField(max_length=255)
-    body = fields.TextField()
-    sent = fields.BooleanField(default=False)
-    error = fields.CharField(max_length=255, default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "outbox"
-        ordering = ["-id"]

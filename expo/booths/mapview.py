@@ -5,11 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from expo.enums import LabelledEnum
 from expo.errors import NotFound
 from expo.events.models import Event
 from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
 
 from .models import Booth, BoothStatus, Hall
+
+
+class StandState(LabelledEnum):
+    """What the maps show of a booth (worked out from the booth, never stored); the legend
+    lists them in this order."""
+
+    AVAILABLE = "available", _l("Available")
+    ASSIGNED = "assigned", _l("Assigned")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    BLOCKED = "blocked", _l("Blocked")
 
 
 @dataclass
@@ -40,7 +52,7 @@ class MapBooth:
     name: str = ""
     category: str = ""
     cluster: str = ""
-    state: str = "available"  # available | blocked | assigned | confirmed
+    state: StandState = StandState.AVAILABLE
     match: bool = True
 
 
@@ -58,16 +70,17 @@ class MapView:
     matches: int
 
 
-def _state(b: Booth) -> str:
-    if b.status == BoothStatus.BLOCKED:
-        return "blocked"
-    if b.holder_id is None:  # type: ignore[attr-defined]
-        return "available"
-    return "confirmed" if b.confirmed_at else "assigned"
+def _state(status: str, holder_id: int | None, confirmed: object) -> StandState:
+    if status == BoothStatus.BLOCKED:
+        return StandState.BLOCKED
+    if holder_id is None:
+        return StandState.AVAILABLE
+    return StandState.CONFIRMED if confirmed else StandState.ASSIGNED
 
 
 def _map_booth(b: Booth, q: str, category: str, cluster: str) -> MapBooth:
-    item = MapBooth(booth=b, state=_state(b))
+    holder_id = b.holder_id  # type: ignore[attr-defined]
+    item = MapBooth(booth=b, state=_state(b.status, holder_id, b.confirmed_at))
     if b.holder is not None:
         producer = b.holder.producer
         item.name, item.category = producer.business_name, str(producer.category)
@@ -86,12 +99,7 @@ FIELDS = ("id", "code", "x", "y", "w", "h", "zone", "kind", "status", "confirmed
 
 
 def _row_item(r: dict, q: str, category: str, cluster: str) -> MapBooth:
-    if r["status"] == BoothStatus.BLOCKED:
-        state = "blocked"
-    elif r["holder_id"] is None:
-        state = "available"
-    else:
-        state = "confirmed" if r["confirmed_at"] else "assigned"
+    state = _state(r["status"], r["holder_id"], r["confirmed_at"])
     item = MapBooth(booth=BoothRow(r["id"], r["code"], r["x"], r["y"], r["w"], r["h"],
                                    r["zone"], str(r["kind"])), state=state,
                     name=r["holder__producer__business_name"] or "",

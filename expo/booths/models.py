@@ -7,73 +7,46 @@ run ``Assignment`` is unique per booth.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
 from expo.i18n import lazy_gettext as _l
 
 
-class BoothKind(StrEnum):
-    STANDARD = "standard"
-    CORNER = "corner"
-    ISLAND = "island"
-    FOOD = "food"
-    OUTDOOR = "outdoor"
+class BoothKind(LabelledEnum):
+    STANDARD = "standard", _l("Standard")
+    CORNER = "corner", _l("Corner")
+    ISLAND = "island", _l("Island")
+    FOOD = "food", _l("Food stall")
+    OUTDOOR = "outdoor", _l("Outdoor tent")
 
 
-KIND_LABELS = {
-    BoothKind.STANDARD: _l("Standard"),
-    BoothKind.CORNER: _l("Corner"),
-    BoothKind.ISLAND: _l("Island"),
-    BoothKind.FOOD: _l("Food stall"),
-    BoothKind.OUTDOOR: _l("Outdoor tent"),
-}
 
 
-class BoothStatus(StrEnum):
-    AVAILABLE = "available"
-    BLOCKED = "blocked"
-    ASSIGNED = "assigned"
+class BoothStatus(LabelledEnum):
+    AVAILABLE = "available", _l("Available")
+    BLOCKED = "blocked", _l("Blocked")
+    ASSIGNED = "assigned", _l("Assigned")
 
 
-BOOTH_STATUS_LABELS = {
-    BoothStatus.AVAILABLE: _l("Available"),
-    BoothStatus.BLOCKED: _l("Blocked"),
-    BoothStatus.ASSIGNED: _l("Assigned"),
-}
 
 
-class AllocationMode(StrEnum):
-    OPTIMAL = "optimal"
-    SELF = "self"
+class AllocationMode(LabelledEnum):
+    OPTIMAL = "optimal", _l("Committee runs the allocation")
+    SELF = "self", _l("Exhibitors pick in time slots")
 
 
-class ClusterMode(StrEnum):
-    NONE = "none"
-    TOGETHER = "together"
-    APART = "apart"
+class ClusterMode(LabelledEnum):
+    NONE = "none", _l("No cluster rule")
+    TOGETHER = "together", _l("Keep each product cluster together")
+    APART = "apart", _l("Keep same-cluster producers apart")
 
 
-CLUSTER_LABELS = {
-    ClusterMode.NONE: _l("No cluster rule"),
-    ClusterMode.TOGETHER: _l("Keep each product cluster together"),
-    ClusterMode.APART: _l("Keep same-cluster producers apart"),
-}
-
-
-class RunStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    SUPERSEDED = "superseded"
-
-
-RUN_STATUS_LABELS = {
-    RunStatus.DRAFT: _l("Draft"),
-    RunStatus.PUBLISHED: _l("Published"),
-    RunStatus.SUPERSEDED: _l("Superseded"),
-}
+class RunStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    SUPERSEDED = "superseded", _l("Superseded")
 
 
 class Hall(Model):

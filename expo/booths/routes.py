@@ -13,9 +13,10 @@ from starlette.routing import Route
 import expo.exhibitors.web  # noqa: F401  (registers the {id:pk} path convertor)
 from expo import i18n
 from expo.accounts.models import Role
-from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.accounts.permissions import current_user, public, require_user
 from expo.cache import SharedBuilds
 from expo.errors import DomainError
+from expo.events.permissions import event_role
 from expo.events.service import viewable_event
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
@@ -27,14 +28,10 @@ from expo.web import read_form, redirect, render
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
 from . import forms, importer, mapview, service
-from .models import BOOTH_STATUS_LABELS, KIND_LABELS, BoothKind, Hall
+from .models import BoothKind, BoothStatus, Hall
 
 register_tab(Tab("booths.plan", _l("Floor plan"), frozenset({Role.COMMITTEE}), 40))
 register_tab(Tab("booths.map", _l("Map"), frozenset(Role), 46))
-
-STATES = ["available", "assigned", "confirmed", "blocked"]
-STATE_LABELS = {"available": _l("Available"), "assigned": _l("Assigned"),
-                "confirmed": _l("Confirmed"), "blocked": _l("Blocked")}
 
 
 def _plan_url(request: Request, hall: Hall | None = None) -> str:
@@ -48,8 +45,7 @@ async def _plan_context(request: Request, hall_id: str | None) -> dict[str, obje
     hall = next((h for h in halls if str(h.id) == hall_id), halls[0] if halls else None)
     booths = await service.booths_of(event, hall) if hall else []
     return {"event": event, "halls": halls, "hall": hall, "booths": booths,
-            "kinds": [(k.value, KIND_LABELS[k]) for k in BoothKind],
-            "kind_labels": KIND_LABELS, "status_labels": BOOTH_STATUS_LABELS,
+            "kinds": BoothKind.choices(), "BoothKind": BoothKind, "BoothStatus": BoothStatus,
             "booth_form": Form({"w": "3", "h": "3", "kind": "standard"}),
             "hall_form": Form({"width": "40", "depth": "30"}), "import_errors": [],
             "hall_edit_form": Form({"name": hall.name, "width": f"{hall.width:g}",
@@ -143,7 +139,7 @@ async def booth_edit(request: Request) -> Response:
             status = 422
     return render(request, "booths/booth_form.html", {
         "event": event, "booth": booth, "form": form,
-        "kinds": [(k.value, KIND_LABELS[k]) for k in BoothKind]}, status)
+        "kinds": BoothKind.choices()}, status)
 
 
 @event_role(Role.COMMITTEE)
@@ -251,7 +247,7 @@ async def public_map(request: Request) -> Response:
         view = await mapview.map_view(event, q=q, category=category, cluster=cluster)
         return await in_thread(_render_map, request, {
             "event": event, "view": view, "q": q, "category": category, "cluster": cluster,
-            "states": STATES, "state_labels": STATE_LABELS,
+            "states": list(mapview.StandState),
             "filtered": bool(q or category or cluster)})
 
     body = await _maps(request).get((event.id, q, category, cluster, i18n.get_locale()), build)
@@ -265,8 +261,7 @@ async def stand_page(request: Request) -> Response:
                                          user=current_user(request))
     item = await mapview.stand(event, request.path_params["code"])
     return render(request, "booths/stand.html", {"event": event, "item": item,
-                                                 "kind_labels": KIND_LABELS,
-                                                 "state_labels": STATE_LABELS})
+                                                 "BoothKind": BoothKind})
 
 
 _B = "/manage/e/{slug}/booths"

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
+from expo.i18n import DEFAULT_TIMEZONE
 from expo.i18n import lazy_gettext as _l
 
-DEFAULT_TIMEZONE = "Asia/Makassar"  # WITA, Kalimantan Timur
+
+class EventStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    CLOSED = "closed", _l("Closed")
 
 
-class EventStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CLOSED = "closed"
-
-
-STATUS_LABELS = {
-    EventStatus.DRAFT: _l("Draft"),
-    EventStatus.PUBLISHED: _l("Published"),
-    EventStatus.CLOSED: _l("Closed"),
-}
 
 
 class Event(Model):

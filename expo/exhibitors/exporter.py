@@ -15,10 +15,9 @@ from zoneinfo import ZoneInfo
 from expo.events.models import Event
 from expo.exhibitors import curation
 from expo.exhibitors.models import (
-    CATEGORY_LABELS,
-    STATUS_LABELS,
     Application,
     AppStatus,
+    Category,
     Criterion,
     CriterionSource,
     Score,
@@ -94,7 +93,7 @@ async def applications_xlsx(event: Event) -> bytes:
         p, curators = a.producer, scores.curators(a.id)
         summary.append([
             a.id, p.business_name, p.owner_name, p.phone, p.email, p.kabupaten,
-            str(CATEGORY_LABELS[p.category]), p.cluster, str(STATUS_LABELS[a.status]),
+            Category.label_of(p.category), p.cluster, AppStatus.label_of(a.status),
             a.booth_type.value, a.booths_needed, a.power_watts, _yes(a.needs_water),
             _yes(a.first_time), p.smk_workers, p.smk_interns, _yes(p.is_micro),
             str(p.legality_status().value), a.submitted_at.astimezone(tz) if a.submitted_at

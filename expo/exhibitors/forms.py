@@ -1,4 +1,5 @@
-"""Parsing and validation of the exhibitor forms, and phone/NIB/kabupaten normalisation."""
+"""Parsing and validation of the exhibitor forms, and NIB/kabupaten normalisation (phones:
+``expo.phones``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
-
+from expo import phones
 from expo.exhibitors.models import BoothType, Category, DocumentKind, Producer
 from expo.forms import Form
 from expo.i18n import gettext as _
@@ -18,43 +18,6 @@ from expo.regions import KALTIM, OUTSIDE
 MAX_POWER_WATTS = 20_000
 MAX_BOOTHS = 4
 MAX_PRICE = 1_000_000_000
-
-
-class PhoneInvalid(ValueError):
-    pass
-
-
-def normalize_phone(raw: Any) -> str:
-    """An Indonesian WhatsApp number as E.164 (+62...). Accepts 0812..., 62812..., +62 812-...,
-    and numbers Excel stored as floats (8.1234567e+11)."""
-    if isinstance(raw, bool) or raw is None:
-        raise PhoneInvalid(raw)
-    if isinstance(raw, float):
-        if raw != raw or raw <= 0 or raw != int(raw):
-            raise PhoneInvalid(raw)
-        raw = int(raw)
-    text = str(raw).strip()
-    if isinstance(raw, int) or re.fullmatch(r"\d+", text):
-        digits = text
-        if digits.startswith("62"):
-            text = "+" + digits
-        elif digits.startswith("8"):
-            text = "0" + digits
-    try:
-        number = phonenumbers.parse(text, "ID")
-    except phonenumbers.NumberParseException:
-        raise PhoneInvalid(raw) from None
-    if not phonenumbers.is_valid_number(number):
-        raise PhoneInvalid(raw)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def wa_link(phone: str, text: str = "") -> str:
-    """A WhatsApp click-to-chat link (wa.me) for an E.164 number."""
-    from urllib.parse import quote
-
-    link = "https://wa.me/" + phone.lstrip("+")
-    return link + ("?text=" + quote(text) if text else "")
 
 
 def normalize_nib(raw: Any) -> str:
@@ -125,8 +88,8 @@ def _phone_field(form: Form, name: str) -> str:
     if not raw:
         return ""
     try:
-        return normalize_phone(raw)
-    except PhoneInvalid:
+        return phones.normalise(raw)
+    except phones.PhoneInvalid:
         form.error(name, _("Enter a valid Indonesian WhatsApp number, e.g. 0812 3456 7890."))
         return ""
 

@@ -11,48 +11,32 @@ and ``is_micro``.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
 from expo.i18n import lazy_gettext as _l
 
 
-class Category(StrEnum):
-    KULINER = "kuliner"
-    KRIYA = "kriya"
-    FESYEN = "fesyen"
-    OLEH_OLEH = "oleh-oleh"
-    AKSESORIS = "aksesoris"
-    DEKORASI = "dekorasi"
-    LAINNYA = "lainnya"
+class Category(LabelledEnum):
+    KULINER = "kuliner", _l("Culinary (kuliner)")
+    KRIYA = "kriya", _l("Crafts (kriya/kerajinan)")
+    FESYEN = "fesyen", _l("Fashion and batik")
+    OLEH_OLEH = "oleh-oleh", _l("Souvenir food (oleh-oleh)")
+    AKSESORIS = "aksesoris", _l("Accessories")
+    DEKORASI = "dekorasi", _l("Decoration")
+    LAINNYA = "lainnya", _l("Other")
 
 
-CATEGORY_LABELS = {
-    Category.KULINER: _l("Culinary (kuliner)"),
-    Category.KRIYA: _l("Crafts (kriya/kerajinan)"),
-    Category.FESYEN: _l("Fashion and batik"),
-    Category.OLEH_OLEH: _l("Souvenir food (oleh-oleh)"),
-    Category.AKSESORIS: _l("Accessories"),
-    Category.DEKORASI: _l("Decoration"),
-    Category.LAINNYA: _l("Other"),
-}
 # Categories that sell food: their legality needs a PIRT or BPOM number and halal.
 FOOD_CATEGORIES = frozenset({Category.KULINER, Category.OLEH_OLEH})
 
 
-class LegalityStatus(StrEnum):
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    EXPIRED = "expired"
-
-
-LEGALITY_LABELS = {
-    LegalityStatus.COMPLETE: _l("Complete"),
-    LegalityStatus.INCOMPLETE: _l("Incomplete"),
-    LegalityStatus.EXPIRED: _l("Expired"),
-}
+class LegalityStatus(LabelledEnum):
+    COMPLETE = "complete", _l("Complete")
+    INCOMPLETE = "incomplete", _l("Incomplete")
+    EXPIRED = "expired", _l("Expired")
 
 
 class Producer(Model):
@@ -174,23 +158,13 @@ class Product(Model):
         ordering = ["id"]
 
 
-class DocumentKind(StrEnum):
-    NIB = "nib"
-    PIRT = "pirt"
-    HALAL = "halal"
-    BPOM = "bpom"
-    KTP = "ktp"
-    OTHER = "other"
-
-
-DOCUMENT_LABELS = {
-    DocumentKind.NIB: _l("NIB (business registration)"),
-    DocumentKind.PIRT: _l("SPP-IRT / PIRT"),
-    DocumentKind.HALAL: _l("Halal certificate"),
-    DocumentKind.BPOM: _l("BPOM registration"),
-    DocumentKind.KTP: _l("Owner's identity card (KTP)"),
-    DocumentKind.OTHER: _l("Other"),
-}
+class DocumentKind(LabelledEnum):
+    NIB = "nib", _l("NIB (business registration)")
+    PIRT = "pirt", _l("SPP-IRT / PIRT")
+    HALAL = "halal", _l("Halal certificate")
+    BPOM = "bpom", _l("BPOM registration")
+    KTP = "ktp", _l("Owner's identity card (KTP)")
+    OTHER = "other", _l("Other")
 
 
 class Document(Model):
@@ -214,37 +188,22 @@ class Document(Model):
         ordering = ["-id"]
 
 
-class AppStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    WAITLISTED = "waitlisted"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
+class AppStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    ACCEPTED = "accepted", _l("Accepted")
+    WAITLISTED = "waitlisted", _l("Waiting list")
+    REJECTED = "rejected", _l("Rejected")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
-STATUS_LABELS = {
-    AppStatus.DRAFT: _l("Draft"),
-    AppStatus.SUBMITTED: _l("Submitted"),
-    AppStatus.ACCEPTED: _l("Accepted"),
-    AppStatus.WAITLISTED: _l("Waiting list"),
-    AppStatus.REJECTED: _l("Rejected"),
-    AppStatus.WITHDRAWN: _l("Withdrawn"),
-}
 DECISIONS = (AppStatus.ACCEPTED, AppStatus.WAITLISTED, AppStatus.REJECTED)
 
 
-class BoothType(StrEnum):
-    STANDARD = "standard"
-    FOOD = "food"
-    OUTDOOR = "outdoor"
-
-
-BOOTH_LABELS = {
-    BoothType.STANDARD: _l("Standard booth (3 x 3 m)"),
-    BoothType.FOOD: _l("Food booth (cooking allowed)"),
-    BoothType.OUTDOOR: _l("Outdoor tent"),
-}
+class BoothType(LabelledEnum):
+    STANDARD = "standard", _l("Standard booth (3 x 3 m)")
+    FOOD = "food", _l("Food booth (cooking allowed)")
+    OUTDOOR = "outdoor", _l("Outdoor tent")
 
 
 class Application(Model):
@@ -288,21 +247,12 @@ class Application(Model):
         ordering = ["id"]
 
 
-class CriterionSource(StrEnum):
-    MANUAL = "manual"
-    LEGALITY = "legality"
-    SMK = "smk"
-    FIRST_TIME = "first_time"
-    MICRO = "micro"
-
-
-SOURCE_LABELS = {
-    CriterionSource.MANUAL: _l("Scored by curators"),
-    CriterionSource.LEGALITY: _l("Automatic: legality completeness"),
-    CriterionSource.SMK: _l("Automatic: employs or hosts SMK students"),
-    CriterionSource.FIRST_TIME: _l("Automatic: first-time exhibitor"),
-    CriterionSource.MICRO: _l("Automatic: micro business"),
-}
+class CriterionSource(LabelledEnum):
+    MANUAL = "manual", _l("Scored by curators")
+    LEGALITY = "legality", _l("Automatic: legality completeness")
+    SMK = "smk", _l("Automatic: employs or hosts SMK students")
+    FIRST_TIME = "first_time", _l("Automatic: first-time exhibitor")
+    MICRO = "micro", _l("Automatic: micro business")
 
 
 class Criterion(Model):
@@ -342,7 +292,7 @@ class Score(Model):
         unique_together = (("application", "criterion", "curator"),)
 
 
-class QuotaKind(StrEnum):
+class QuotaKind(LabelledEnum):
     CATEGORY = "category"
     KABUPATEN = "kabupaten"
 

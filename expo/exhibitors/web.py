@@ -9,12 +9,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from expo.exhibitors.models import (
-    BOOTH_LABELS,
-    CATEGORY_LABELS,
-    DOCUMENT_LABELS,
-    LEGALITY_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
+    AppStatus,
+    BoothType,
+    Category,
+    CriterionSource,
+    DocumentKind,
+    LegalityStatus,
 )
 from expo.forms import Form
 from expo.regions import region_choices
@@ -59,17 +59,13 @@ async def read_multipart(request: Request, limit: int,
 
 
 def choices() -> dict[str, object]:
-    """Option lists shared by the exhibitor templates."""
+    """Option lists shared by the exhibitor templates, and the enums they label values with
+    (``Category.label_of(producer.category)``)."""
     return {
-        "category_options": [(k.value, v) for k, v in CATEGORY_LABELS.items()],
-        "category_labels": {k.value: v for k, v in CATEGORY_LABELS.items()},
-        "region_options": region_choices(),
-        "booth_options": [(k.value, v) for k, v in BOOTH_LABELS.items()],
-        "booth_labels": {k.value: v for k, v in BOOTH_LABELS.items()},
-        "document_options": [(k.value, v) for k, v in DOCUMENT_LABELS.items()],
-        "document_labels": {k.value: v for k, v in DOCUMENT_LABELS.items()},
-        "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
-        "legality_labels": {k.value: v for k, v in LEGALITY_LABELS.items()},
-        "source_labels": {k.value: v for k, v in SOURCE_LABELS.items()},
-        "source_options": [(k.value, v) for k, v in SOURCE_LABELS.items()],
+        "category_options": Category.choices(), "region_options": region_choices(),
+        "booth_options": BoothType.choices(), "document_options": DocumentKind.choices(),
+        "source_options": CriterionSource.choices(),
+        "AppStatus": AppStatus, "BoothType": BoothType, "Category": Category,
+        "CriterionSource": CriterionSource, "DocumentKind": DocumentKind,
+        "LegalityStatus": LegalityStatus,
     }

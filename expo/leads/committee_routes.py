@@ -4,20 +4,19 @@ stand QR posters (the committee prints all, an exhibitor their own)."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import segno
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from expo import qr
 from expo.accounts.models import Role
-from expo.accounts.permissions import event_role, require_user
+from expo.accounts.permissions import require_user
 from expo.errors import DomainError
 from expo.events.models import Event
-from expo.exhibitors.models import CATEGORY_LABELS
+from expo.events.permissions import event_role
+from expo.exhibitors.models import Category
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
@@ -27,13 +26,7 @@ from expo.web import absolute_url, read_form, redirect, render
 
 from . import matching, service
 from .forms import parse_offer, parse_share_status
-from .models import (
-    INQUIRY_STATUS_LABELS,
-    OFFER_STATUS_LABELS,
-    SHARE_STATUS_LABELS,
-    OfferStatus,
-    ShareStatus,
-)
+from .models import InquiryStatus, OfferStatus, ShareStatus
 
 register_tab(Tab("leads.committee", _l("Leads overview"), frozenset({Role.COMMITTEE}), 42))
 register_tab(Tab("leads.posters", _l("Stand posters"), frozenset({Role.COMMITTEE,
@@ -42,11 +35,6 @@ register_tab(Tab("leads.posters", _l("Stand posters"), frozenset({Role.COMMITTEE
 
 def _today(event: Event) -> dt.date:
     return dt.datetime.now(ZoneInfo(event.timezone)).date()
-
-
-@lru_cache(maxsize=1024)
-def _qr_svg(link: str) -> str:
-    return segno.make(link, error="m").svg_inline(scale=8, border=2, dark="#111", omitsize=True)
 
 
 @event_role(Role.COMMITTEE)
@@ -58,8 +46,7 @@ async def overview(request: Request) -> Response:
     return render(request, "leads/committee.html", {
         "event": event, "summary": await matching.committee_summary(event=event),
         "inquiries": inquiries, "checks": checks, "offers": await matching.offers_of(event=event),
-        "category_labels": CATEGORY_LABELS, "inquiry_labels": INQUIRY_STATUS_LABELS,
-        "offer_labels": OFFER_STATUS_LABELS})
+        "InquiryStatus": InquiryStatus, "OfferStatus": OfferStatus})
 
 
 @event_role(Role.COMMITTEE)
@@ -110,9 +97,8 @@ async def offer(request: Request) -> Response:
     return render(request, "leads/offer.html", {
         "event": event, "offer": item, "shares": shares, "codes": codes,
         "covered": sum(s.quantity for s in shares if s.status != ShareStatus.DECLINED),
-        "share_options": [(s.value, SHARE_STATUS_LABELS[s]) for s in ShareStatus],
-        "offer_options": [(s.value, OFFER_STATUS_LABELS[s]) for s in OfferStatus],
-        "share_labels": SHARE_STATUS_LABELS, "offer_labels": OFFER_STATUS_LABELS})
+        "share_options": ShareStatus.choices(), "offer_options": OfferStatus.choices(),
+        "OfferStatus": OfferStatus})
 
 
 @event_role(Role.COMMITTEE)
@@ -145,9 +131,9 @@ async def posters(request: Request) -> Response:
         link = absolute_url(request, "leads.stand", slug=event.slug, code=booth.code)
         items.append({"booth": booth, "producer": booth.holder.producer,  # type: ignore[union-attr]
                       "link": link,
-                      "svg": Markup(_qr_svg(link))})  # noqa: S704 (segno SVG)
+                      "svg": qr.svg(link, scale=8)})
     return render(request, "leads/posters.html", {
-        "event": event, "items": items, "size": size, "category_labels": CATEGORY_LABELS})
+        "event": event, "items": items, "size": size, "Category": Category})
 
 
 _M = "/manage/e/{slug}/leads"

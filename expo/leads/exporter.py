@@ -12,10 +12,10 @@ from expo.events.models import Event
 from expo.exhibitors.models import Application
 from expo.i18n import gettext as _
 from expo.offload import in_process
-from expo.visitors.models import TYPE_LABELS
+from expo.visitors.models import VisitorType
 from expo.xlsx import Column, Sheet, workbook_bytes
 
-from .models import RATING_LABELS, SOURCE_LABELS, STATUS_LABELS
+from .models import LeadSource, LeadStatus, Rating
 from .service import inbox, visible_inquiries
 
 
@@ -24,10 +24,10 @@ async def leads_workbook(*, event: Event, application: Application) -> bytes:
     box = await inbox(application=application)
     lead_rows = [[
         lead.visitor.name, lead.visitor.phone, lead.visitor.email,
-        str(TYPE_LABELS.get(lead.visitor.type, lead.visitor.type)),
+        VisitorType.label_of(lead.visitor.type),
         lead.visitor.agency or lead.visitor.organisation,
-        str(SOURCE_LABELS[lead.source]), str(RATING_LABELS[lead.rating]) if lead.rating else "",
-        str(STATUS_LABELS[lead.status]), lead.value, lead.tags, lead.notes, lead.scans,
+        LeadSource.label_of(lead.source), Rating.label_of(lead.rating),
+        LeadStatus.label_of(lead.status), lead.value, lead.tags, lead.notes, lead.scans,
         lead.first_at.astimezone(tz), lead.last_at.astimezone(tz),
     ] for lead in box.leads]
     leads = Sheet(_("Leads"), [

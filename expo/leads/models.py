@@ -8,53 +8,38 @@ exhibitor only through a ``ContactRequest`` with consent (per stand).
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
 from expo.i18n import lazy_gettext as _l
 
 
-class Rating(StrEnum):
-    HOT = "hot"
-    WARM = "warm"
-    COLD = "cold"
+class Rating(LabelledEnum):
+    HOT = "hot", _l("Hot")
+    WARM = "warm", _l("Warm")
+    COLD = "cold", _l("Cold")
 
 
-RATING_LABELS = {Rating.HOT: _l("Hot"), Rating.WARM: _l("Warm"), Rating.COLD: _l("Cold")}
 
 
-class LeadStatus(StrEnum):
-    NEW = "new"
-    CONTACTED = "contacted"
-    QUOTED = "quoted"
-    WON = "won"
-    LOST = "lost"
+class LeadStatus(LabelledEnum):
+    NEW = "new", _l("New")
+    CONTACTED = "contacted", _l("Contacted")
+    QUOTED = "quoted", _l("Quoted")
+    WON = "won", _l("Won")
+    LOST = "lost", _l("Lost")
 
 
-STATUS_LABELS = {
-    LeadStatus.NEW: _l("New"),
-    LeadStatus.CONTACTED: _l("Contacted"),
-    LeadStatus.QUOTED: _l("Quoted"),
-    LeadStatus.WON: _l("Won"),
-    LeadStatus.LOST: _l("Lost"),
-}
 
 
-class LeadSource(StrEnum):
-    SCAN = "scan"
-    SAVE = "save"
-    CONTACT = "contact"
-    INQUIRY = "inquiry"
+class LeadSource(LabelledEnum):
+    SCAN = "scan", _l("Badge scan")
+    SAVE = "save", _l("Saved the stand")
+    CONTACT = "contact", _l("Asked to be contacted")
+    INQUIRY = "inquiry", _l("Inquiry")
 
 
-SOURCE_LABELS = {
-    LeadSource.SCAN: _l("Badge scan"),
-    LeadSource.SAVE: _l("Saved the stand"),
-    LeadSource.CONTACT: _l("Asked to be contacted"),
-    LeadSource.INQUIRY: _l("Inquiry"),
-}
 
 
 class SavedStand(Model):
@@ -131,19 +116,11 @@ class Lead(Model):
         return [t for t in (s.strip() for s in self.tags.split(",")) if t]
 
 
-class InquiryStatus(StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-    GROUPED = "grouped"
-    CLOSED = "closed"
-
-
-INQUIRY_STATUS_LABELS = {
-    InquiryStatus.OPEN: _l("Open"),
-    InquiryStatus.ANSWERED: _l("Answered"),
-    InquiryStatus.GROUPED: _l("Grouped offer"),
-    InquiryStatus.CLOSED: _l("Closed"),
-}
+class InquiryStatus(LabelledEnum):
+    OPEN = "open", _l("Open")
+    ANSWERED = "answered", _l("Answered")
+    GROUPED = "grouped", _l("Grouped offer")
+    CLOSED = "closed", _l("Closed")
 
 
 class Inquiry(Model):
@@ -182,19 +159,11 @@ class Inquiry(Model):
         return self.buyer_type in ("instansi", "buyer")
 
 
-class OfferStatus(StrEnum):
-    DRAFT = "draft"
-    OFFERED = "offered"
-    CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
-
-
-OFFER_STATUS_LABELS = {
-    OfferStatus.DRAFT: _l("Draft"),
-    OfferStatus.OFFERED: _l("Offered to the buyer"),
-    OfferStatus.CONFIRMED: _l("Confirmed"),
-    OfferStatus.CANCELLED: _l("Cancelled"),
-}
+class OfferStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    OFFERED = "offered", _l("Offered to the buyer")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
 class GroupedOffer(Model):
@@ -221,19 +190,13 @@ class GroupedOffer(Model):
         ordering = ["-id"]
 
 
-class ShareStatus(StrEnum):
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    DELIVERED = "delivered"
+class ShareStatus(LabelledEnum):
+    PROPOSED = "proposed", _l("Proposed")
+    ACCEPTED = "accepted", _l("Accepted")
+    DECLINED = "declined", _l("Declined")
+    DELIVERED = "delivered", _l("Delivered")
 
 
-SHARE_STATUS_LABELS = {
-    ShareStatus.PROPOSED: _l("Proposed"),
-    ShareStatus.ACCEPTED: _l("Accepted"),
-    ShareStatus.DECLINED: _l("Declined"),
-    ShareStatus.DELIVERED: _l("Delivered"),
-}
 ACTIVE_SHARES = (ShareStatus.PROPOSED, ShareStatus.ACCEPTED)
 
 

@@ -9,11 +9,10 @@ that nobody wins twice. ``ExportJob`` tracks a workbook being written in the bac
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
 from expo.i18n import lazy_gettext as _l
 
 
@@ -110,19 +109,13 @@ class DrawWinner(Model):
         ordering = ["position"]
 
 
-class JobStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+class JobStatus(LabelledEnum):
+    PENDING = "pending", _l("Waiting")
+    RUNNING = "running", _l("Writing")
+    DONE = "done", _l("Ready")
+    FAILED = "failed", _l("Failed")
 
 
-JOB_STATUS_LABELS = {
-    JobStatus.PENDING: _l("Waiting"),
-    JobStatus.RUNNING: _l("Writing"),
-    JobStatus.DONE: _l("Ready"),
-    JobStatus.FAILED: _l("Failed"),
-}
 
 
 class ExportJob(Model):

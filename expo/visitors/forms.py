@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import phonenumbers
-
+from expo import phones
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.regions import KALTIM, OUTSIDE
@@ -52,22 +51,11 @@ class GroupData:
     type: VisitorType = VisitorType.PELAJAR
 
 
-def normalise_phone(raw: str) -> str | None:
-    """A WhatsApp number in E.164 (+62...), or None when it is not a phone number."""
-    try:
-        number = phonenumbers.parse(raw, "ID")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _phone(form: Form, name: str, *, required: bool = True) -> str:
     raw = form.text(name, required=required, max_length=30)
     if not raw:
         return ""
-    phone = normalise_phone(raw)
+    phone = phones.normalise_or_none(raw)
     if phone is None:
         form.error(name, _("Enter a WhatsApp number such as 0812 3456 7890."))
         return ""

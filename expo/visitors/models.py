@@ -7,47 +7,37 @@ check-in is one conditional UPDATE.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from tortoise import fields
 from tortoise.models import Model
 
+from expo.enums import LabelledEnum
 from expo.i18n import lazy_gettext as _l
 
 
-class VisitorType(StrEnum):
-    UMUM = "umum"
-    PELAJAR = "pelajar"
-    INSTANSI = "instansi"
-    BUYER = "buyer"
-    EXHIBITOR = "exhibitor"
-    COMMITTEE = "committee"
-    GUEST = "guest"
+class VisitorType(LabelledEnum):
+    UMUM = "umum", _l("General public")
+    PELAJAR = "pelajar", _l("Student")
+    INSTANSI = "instansi", _l("Government agency (OPD)")
+    BUYER = "buyer", _l("Business buyer")
+    EXHIBITOR = "exhibitor", _l("Exhibitor staff")
+    COMMITTEE = "committee", _l("Committee")
+    GUEST = "guest", _l("Guest")
 
 
-TYPE_LABELS = {
-    VisitorType.UMUM: _l("General public"),
-    VisitorType.PELAJAR: _l("Student"),
-    VisitorType.INSTANSI: _l("Government agency (OPD)"),
-    VisitorType.BUYER: _l("Business buyer"),
-    VisitorType.EXHIBITOR: _l("Exhibitor staff"),
-    VisitorType.COMMITTEE: _l("Committee"),
-    VisitorType.GUEST: _l("Guest"),
-}
 PUBLIC_TYPES = (VisitorType.UMUM, VisitorType.PELAJAR, VisitorType.INSTANSI, VisitorType.BUYER)
 BADGE_TYPES = (VisitorType.EXHIBITOR, VisitorType.COMMITTEE, VisitorType.GUEST)
 
 
-class Source(StrEnum):
+class Source(LabelledEnum):
     ONLINE = "online"
     GROUP = "group"
     KIOSK = "kiosk"
     STAFF = "staff"
 
 
-class Direction(StrEnum):
-    IN = "in"
-    OUT = "out"
+class Direction(LabelledEnum):
+    IN = "in", _l("In")
+    OUT = "out", _l("Out")
 
 
 class VisitorGroup(Model):
@@ -186,3 +176,29 @@ class Scan(Model):
         # Covering indexes for the dashboard's per-hour, per-gate and distinct counts.
         indexes = (("event_id", "day", "ok", "direction", "gate_id", "scanned_at"),
                    ("event_id", "day", "ok", "direction", "visitor_id"))
+
+
+class TicketKey(Model):
+    """One of an event's Ed25519 ticket-signing keys (``expo.visitors.keys``).
+
+    The highest generation not retired signs; a retired key still verifies until
+    ``valid_until``. The public half is stored plain (scanners and any verifier need it), the
+    private half sealed with AES-GCM under a key derived from EXPO_SECRET_KEY.
+    """
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="ticket_keys", on_delete=fields.CASCADE)
+    # 1, 2, ...: unique per event, so that two workers making the same key end with one.
+    generation = fields.IntField()
+    key_id = fields.CharField(max_length=2)  # hex of the byte carried in every code
+    public_key = fields.BinaryField()  # raw, 32 bytes
+    private_key = fields.BinaryField()  # sealed: nonce | ciphertext | tag
+    created_at = fields.DatetimeField(auto_now_add=True)
+    retired_at = fields.DatetimeField(null=True)  # no longer signs
+    valid_until = fields.DatetimeField(null=True)  # set on retirement: verifies until then
+
+    class Meta:
+        table = "visitor_ticket_keys"
+        unique_together = (("event", "generation"), ("event", "key_id"))
+        ordering = ["-generation"]
