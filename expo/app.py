@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -22,11 +21,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
-from expo import i18n, offload
+from expo import i18n, offload, paths, wiring
 from expo.accounts.permissions import AuthMiddleware
 from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
-from expo.audit.routes import routes as audit_routes
 from expo.booths.allocation_routes import routes as booth_allocation_routes
 from expo.booths.routes import routes as booth_routes
 from expo.db import tortoise_config
@@ -38,6 +36,7 @@ from expo.errors import (
     server_error_handler,
 )
 from expo.events.routes import routes as event_routes
+from expo.events.team_routes import routes as team_routes
 from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
 from expo.leads.committee_routes import routes as lead_committee_routes
@@ -47,10 +46,11 @@ from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
+from expo.visitors import scanstore
 from expo.visitors.api import routes as visitor_api_routes
 from expo.visitors.routes import routes as visitor_routes
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = paths.STATIC_DIR
 SESSION_COOKIE = "expo_session"
 log = logging.getLogger("expo")
 
@@ -218,6 +218,7 @@ async def healthz(request: Request) -> Response:
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """Build the app. ``manage_db=False`` leaves the database to the caller (tests)."""
     settings = settings or Settings.from_env()
+    wiring.connect()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 await stack.enter_async_context(
                     RegisterTortoise(app, config=tortoise_config(settings.database_url)))
             stack.callback(offload.shutdown)  # the worker processes stop with the app
+            stack.push_async_callback(scanstore.close_all)  # the scans' connection, first
             # Start-up work goes here, one line each (the database is ready).
             if manage_db:  # jobs a killed process left "running": failed, partial files gone
                 await recover_interrupted_jobs(data_dir=settings.data_dir)
@@ -238,7 +240,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *offline_routes,
         *event_routes,
         *account_routes,
-        *audit_routes,
+        *team_routes,
         *exhibitor_routes,
         *visitor_routes,
         *booth_routes,

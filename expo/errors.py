@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from expo.i18n import gettext as _
+from expo.templating import templates
 from expo.urls import referer_path
+
+T = TypeVar("T")
 
 log = logging.getLogger("expo")
 
@@ -47,6 +50,13 @@ class NotFound(DomainError):
         super().__init__(message or _("Not found"), code)
 
 
+def found(row: T | None, message: str | None = None, code: str = "not_found") -> T:
+    """``row``, or the 404 a person reads when it does not exist (or is another's)."""
+    if row is None:
+        raise NotFound(message, code)
+    return row
+
+
 class Forbidden(DomainError):
     status_code = 403
 
@@ -60,33 +70,21 @@ def _wants_json(request: Request) -> bool:
     ).split(",")[0]
 
 
-def _title(status: int) -> str:
-    titles = {
-        400: _("Bad request"),
-        401: _("Please sign in"),
-        403: _("Access denied"),
-        404: _("Page not found"),
-        405: _("Method not allowed"),
-        413: _("Too large"),
-        422: _("Check your input"),
-        429: _("Too many attempts"),
-        500: _("Something went wrong"),
+def _texts(status: int) -> tuple[str, str]:
+    """The page's title and default detail for a status, in the user's language."""
+    texts = {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        401: (_("Please sign in"), _("Please sign in to continue.")),
+        403: (_("Access denied"), _("You do not have access to this page.")),
+        404: (_("Page not found"), _("The page you are looking for does not exist or was moved.")),
+        405: (_("Method not allowed"), _("This action is not allowed here.")),
+        413: (_("Too large"),
+              _("The upload or form is too large. Make the file smaller and try again.")),
+        422: (_("Check your input"), _("An error occurred.")),
+        429: (_("Too many attempts"), _("Too many attempts. Wait a moment and try again.")),
+        500: (_("Something went wrong"), _("We have been notified. Please try again in a moment.")),
     }
-    return titles.get(status) or _("Error")
-
-
-def _default_detail(status: int) -> str:
-    details = {
-        400: _("The request could not be understood."),
-        401: _("Please sign in to continue."),
-        403: _("You do not have access to this page."),
-        404: _("The page you are looking for does not exist or was moved."),
-        405: _("This action is not allowed here."),
-        413: _("The upload or form is too large. Make the file smaller and try again."),
-        429: _("Too many attempts. Wait a moment and try again."),
-        500: _("We have been notified. Please try again in a moment."),
-    }
-    return details.get(status, _("An error occurred."))
+    return texts.get(status) or (_("Error"), _("An error occurred."))
 
 
 def error_response(request: Request, status: int, detail: str | None = None,
@@ -95,9 +93,8 @@ def error_response(request: Request, status: int, detail: str | None = None,
     """The error page (JSON for the API). ``back`` is a way back for the person; a 413 goes
     back to the form it came from (the Referer, when it is a page of this site). ``site``
     makes every link of the page lead there (a request that came by a wrong address)."""
-    from expo.templating import templates
-
-    message = detail or _default_detail(status)
+    default_title, default_detail = _texts(status)
+    message = detail or default_detail
     if _wants_json(request):
         body: dict[str, Any] = {"error": code or str(status), "message": message}
         return JSONResponse(body, status_code=status)
@@ -106,7 +103,7 @@ def error_response(request: Request, status: int, detail: str | None = None,
     return templates.TemplateResponse(
         request,
         "errors/error.html",
-        {"status": status, "title": title or _title(status), "detail": message, "back": back,
+        {"status": status, "title": title or default_title, "detail": message, "back": back,
          "site": site},
         status_code=status,
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from expo.errors import DomainError
 from expo.i18n import gettext as _
+
+T = TypeVar("T")
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -109,44 +111,36 @@ class Form:
             self.error(name, _("Choose one of the listed options."))
         return value
 
-    def date(self, name: str, *, required: bool = True) -> dt.date | None:
+    def _parsed(self, name: str, required: bool, parse: Callable[[str], T | None],
+                message: str) -> T | None:
+        """The field read by ``parse`` (None or ValueError: ``message``); blank is None."""
         value = self.raw(name)
         if not value:
             if required:
                 self.error(name, _("This field is required."))
             return None
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.error(name, _("Enter a date as YYYY-MM-DD."))
-            return None
-
-    def time(self, name: str, *, required: bool = True) -> dt.time | None:
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.error(name, _("This field is required."))
-            return None
-        try:
-            parsed = dt.time.fromisoformat(value)
+            parsed = parse(value)
         except ValueError:
             parsed = None
-        if parsed is None or parsed.tzinfo is not None:  # wall-clock times carry no offset
-            self.error(name, _("Enter a time as HH:MM."))
-            return None
+        if parsed is None:
+            self.error(name, message)
         return parsed
+
+    def date(self, name: str, *, required: bool = True) -> dt.date | None:
+        return self._parsed(name, required, dt.date.fromisoformat, _("Enter a date as YYYY-MM-DD."))
+
+    def time(self, name: str, *, required: bool = True) -> dt.time | None:
+        def wall_clock(value: str) -> dt.time | None:  # wall-clock times carry no offset
+            parsed = dt.time.fromisoformat(value)
+            return parsed if parsed.tzinfo is None else None
+
+        return self._parsed(name, required, wall_clock, _("Enter a time as HH:MM."))
 
     def local_datetime(self, name: str, tz: str, *, required: bool = False) -> dt.datetime | None:
         """A ``datetime-local`` input read in the event's time zone, returned in UTC."""
-        value = self.raw(name)
-        if not value:
-            if required:
-                self.error(name, _("This field is required."))
-            return None
-        try:
-            naive = dt.datetime.fromisoformat(value)
-        except ValueError:
-            self.error(name, _("Enter a date and time."))
+        naive = self._parsed(name, required, dt.datetime.fromisoformat, _("Enter a date and time."))
+        if naive is None:
             return None
         if naive.tzinfo is None:
             naive = naive.replace(tzinfo=ZoneInfo(tz))

@@ -25,6 +25,7 @@ from markupsafe import escape
 
 LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
+DEFAULT_TIMEZONE = "Asia/Makassar"  # WITA, Kalimantan Timur: events and pages without one
 LOCALE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 

@@ -7,7 +7,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from expo.accounts.models import OutboxMessage
+from expo.outbox import OutboxMessage
 from expo.settings import Settings
 
 log = logging.getLogger("expo.mail")

@@ -1,28 +1,26 @@
-"""Navigation of the event management area: each domain registers its tabs here."""
+"""Navigation of the event management area: each domain registers its tabs here.
+
+Plumbing: a tab names the roles (strings: ``expo.accounts.models.Role`` is a ``StrEnum``) that
+see it, so this module knows nothing of accounts; the core tabs are registered by
+``expo.events.routes``."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from expo.accounts.models import Role
 from expo.i18n import LazyString
-from expo.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
 class Tab:
     route: str
     label: LazyString
-    roles: frozenset[Role]
+    roles: frozenset[str]
     order: int = 50
 
 
-EVENT_TABS: list[Tab] = [
-    Tab("events.overview", _l("Overview"), frozenset(Role), 0),
-    Tab("events.edit", _l("Settings"), frozenset({Role.COMMITTEE}), 80),
-    Tab("accounts.team", _l("Team"), frozenset({Role.COMMITTEE}), 85),
-    Tab("audit.list", _l("Audit log"), frozenset({Role.COMMITTEE}), 90),
-]
+EVENT_TABS: list[Tab] = []
 
 
 def register_tab(tab: Tab) -> None:
@@ -31,5 +29,5 @@ def register_tab(tab: Tab) -> None:
         EVENT_TABS.sort(key=lambda t: t.order)
 
 
-def tabs_for(roles: set[Role]) -> list[Tab]:
-    return [t for t in EVENT_TABS if t.roles & roles]
+def tabs_for(roles: Collection[str]) -> list[Tab]:
+    return [t for t in EVENT_TABS if t.roles & set(roles)]

@@ -17,8 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from expo.accounts.permissions import public
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+from expo.paths import STATIC_DIR
 
 # What a scanner page needs to open offline (the pages themselves are kept when opened).
 PRECACHE = (

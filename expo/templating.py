@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -11,10 +10,11 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from expo import i18n
+from expo import i18n, paths
+from expo.nav import Tab, tabs_for
 from expo.security import csrf_token
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = paths.TEMPLATES_DIR  # the checkout's templates/, or the wheel's expo/templates
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -58,9 +58,7 @@ def _pop_flashes(request: Request) -> list[tuple[str, str]]:
     return [tuple(item) for item in request.session.pop("_flashes", [])]  # type: ignore[misc]
 
 
-def _event_tabs(request: Request) -> list:  # type: ignore[type-arg]
-    from expo.nav import tabs_for
-
+def _event_tabs(request: Request) -> list[Tab]:
     return tabs_for(getattr(request.state, "roles", set()))
 
 

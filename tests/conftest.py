@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.contrib.test import tortoise_test_context
 
-from expo import i18n, security
+from expo import i18n, security, wiring
 from expo.app import create_app
 from expo.db import MODEL_MODULES
 from expo.settings import Settings
@@ -82,6 +82,12 @@ async def pg_db() -> AsyncIterator[str]:
     EXECUTOR_CACHE.clear()
     async with tortoise_test_context(MODEL_MODULES, db_url=backend_url("postgres")):
         yield "postgres"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signals() -> None:
+    """Every domain's receivers are connected, as the app and the command line connect them."""
+    wiring.connect()
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,24 @@ def run(tmp_path, *args, env=None, check=True):
                           capture_output=True, text=True, timeout=120, check=check)
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "createuser", "demo"])
+@pytest.mark.parametrize("command", ["serve", "migrate", "createuser", "demo", "token",
+                                     "reencrypt-keys"])
 def test_each_command_has_help(tmp_path, command):
     out = run(tmp_path, command, "--help").stdout
     assert "usage: main.py " + command in out
+
+
+def test_python_m_expo_is_the_same_command_line(tmp_path):
+    """main.py is a wrapper: `python -m expo` (what the installed `expo` runs) does the same."""
+    env = {**os.environ, "EXPO_DATA_DIR": str(tmp_path)}
+    env.pop("EXPO_DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-m", "expo", "migrate"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "Database is up to date." in out
+    assert (tmp_path / "expo.sqlite3").is_file()
+    usage = subprocess.run([sys.executable, "-m", "expo", "demo", "--help"], cwd=ROOT,
+                           env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert usage.stdout.startswith("usage: python -m expo demo")
 
 
 def test_demo_loads_once_and_prints_logins(tmp_path):
@@ -61,7 +75,7 @@ def test_serve_points_links_at_the_address_it_listens_on(tmp_path, monkeypatch):
 
     import uvicorn
 
-    import main
+    from expo import cli
     from expo.settings import Settings
 
     served = {}
@@ -74,7 +88,39 @@ def test_serve_points_links_at_the_address_it_listens_on(tmp_path, monkeypatch):
     args = argparse.Namespace(host="127.0.0.1", port=8765, workers=1, demo=False,
                               proxy_headers=False, forwarded_allow_ips=None,
                               no_access_log=True, log_level="warning")
-    assert main.cmd_serve(Settings.from_env(), args) in (0, None)
+    assert cli.cmd_serve(Settings.from_env(), args) in (0, None)
     assert served["port"] == 8765
     assert os.environ["EXPO_BASE_URL"] == "http://127.0.0.1:8765"
     assert Settings.from_env().base_url == "http://127.0.0.1:8765"
+
+
+MAKE_KEY = """
+import asyncio
+from expo.cli import _with_db
+from expo.events.models import Event
+from expo.settings import Settings
+from expo.visitors import keys
+
+async def work():
+    event = await Event.get(slug="hkn2027")
+    await keys.keyring(event_id=event.id, settings=settings)
+
+settings = Settings.from_env()
+asyncio.run(_with_db(settings, work))
+"""
+
+
+def test_reencrypt_keys_moves_ticket_keys_to_a_new_secret(tmp_path):
+    old = {"EXPO_SECRET_KEY": "old-secret-key-0123456789abcdefghijklmnopq"}
+    run(tmp_path, "demo", env=old)
+    env = {**os.environ, "EXPO_DATA_DIR": str(tmp_path), **old}
+    env.pop("EXPO_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-c", MAKE_KEY], cwd=ROOT, env=env, check=True, timeout=120)
+    new = {"EXPO_SECRET_KEY": "new-secret-key-0123456789abcdefghijklmnopq"}
+    lost = run(tmp_path, "reencrypt-keys", env=new, check=False)
+    assert lost.returncode == 1 and "1 unreadable" in lost.stdout
+    moved = run(tmp_path, "reencrypt-keys", env={**new, "EXPO_PREVIOUS_SECRET_KEYS": old[
+        "EXPO_SECRET_KEY"]})
+    assert "1 re-encrypted" in moved.stdout
+    again = run(tmp_path, "reencrypt-keys", env=new)  # the old secret is no longer needed
+    assert "0 re-encrypted" in again.stdout and "1 already were" in again.stdout

@@ -15,11 +15,10 @@ import pytest
 import uvicorn
 from bs4 import BeautifulSoup
 
-from expo import xlsx
+from expo import qr, xlsx
 from expo.app import create_app
 from expo.errors import DomainError, NotFound
 from expo.settings import Settings, SettingsError
-from expo.visitors import codes
 from tests.conftest import TEST_SECRET, Client
 from tests.leads.helpers import setup
 from tests.shared.bombs import MiB
@@ -85,8 +84,8 @@ async def test_stand_qr_encodes_the_base_url_whatever_the_host(client, db):
     path = f"/e/{event.slug}/s/{a.booth.code}"
     png = await client.get(path + "/qr.png", headers={"host": "127.0.0.1:8000"})
     assert png.status_code == 200
-    assert png.content == codes.qr_png(f"http://testserver{path}", scale=10)
-    assert png.content != codes.qr_png(f"http://127.0.0.1:8000{path}", scale=10)
+    assert png.content == qr.png(f"http://testserver{path}", scale=10)
+    assert png.content != qr.png(f"http://127.0.0.1:8000{path}", scale=10)
 
 
 # ---- errors cross process boundaries -----------------------------------------------------

@@ -1,7 +1,5 @@
-"""Who is signed in, and the permission decorators that routes declare.
-
-    @event_role(Role.COMMITTEE)
-    async def audit_list(request): ...   # request.state.event is loaded, 404 if unknown
+"""Who is signed in, and the permission decorators that routes declare: ``public``,
+``login_required``, ``superuser_required`` here; per event, ``expo.events.permissions.event_role``.
 
 Superusers pass every check. Anonymous users are sent to the sign-in page (401 handler);
 signed-in users without the role get the friendly 403 page.
@@ -18,10 +16,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from expo.accounts import sessions
-from expo.accounts.models import Role, User
-from expo.accounts.service import roles_for
-from expo.errors import Forbidden, NotFound
-from expo.events.models import Event
+from expo.accounts.models import User
+from expo.errors import Forbidden
 from expo.web import client_ip
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -115,29 +111,6 @@ def superuser_required(endpoint: Endpoint) -> Endpoint:
 
     wrapper.__expo_permission__ = "superuser"  # type: ignore[attr-defined]
     return wrapper
-
-
-def event_role(*allowed: Role) -> Callable[[Endpoint], Endpoint]:
-    """Require one of ``allowed`` roles on the event named by the ``slug`` path parameter."""
-
-    def decorate(endpoint: Endpoint) -> Endpoint:
-        @functools.wraps(endpoint)
-        async def wrapper(request: Request) -> Response:
-            user = require_user(request)
-            event = await Event.get_or_none(slug=request.path_params["slug"])
-            if event is None:
-                raise NotFound()
-            roles = await roles_for(user, event)
-            if not roles & set(allowed):
-                raise Forbidden()
-            request.state.event = event
-            request.state.roles = roles
-            return await endpoint(request)
-
-        wrapper.__expo_permission__ = "event:" + ",".join(r.value for r in allowed)  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
 
 
 def public(endpoint: Endpoint) -> Endpoint:

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, passwords, language, the outbox and the event team."""
+"""Sign-in, sign-out, passwords, sessions, language and the outbox."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from expo.accounts import service, sessions
-from expo.accounts.models import ROLE_LABELS, Role
 from expo.accounts.permissions import (
     current_session_id,
     current_user,
-    event_role,
     login_required,
     public,
     require_user,
@@ -20,9 +18,8 @@ from expo.accounts.permissions import (
     superuser_required,
 )
 from expo.errors import DomainError
-from expo.events.models import DEFAULT_TIMEZONE
 from expo.forms import Form
-from expo.i18n import LOCALES, ngettext
+from expo.i18n import DEFAULT_TIMEZONE, LOCALES, ngettext
 from expo.i18n import gettext as _
 from expo.templating import flash
 from expo.urls import safe_next
@@ -200,49 +197,6 @@ async def outbox(request: Request) -> Response:
     return render(request, "accounts/outbox.html", {"messages": messages})
 
 
-@event_role(Role.COMMITTEE)
-async def team(request: Request) -> Response:
-    event = request.state.event
-    form = Form({"role": Role.GATE.value})
-    status = 200
-    if request.method == "POST":
-        form = await read_form(request)
-        email = form.email("email")
-        name = form.text("name", required=False, max_length=120)
-        role = form.choice("role", [r.value for r in Role])
-        if form.valid:
-            try:
-                user = await service.invite(
-                    settings=settings_of(request), event=event, email=email, name=name,
-                    role=Role(role), by=require_user(request),
-                    link_base=absolute_url(request, "accounts.reset"))
-            except DomainError as exc:
-                form.error("email", exc.message)
-            else:
-                flash(request, _("%(name)s now has the role %(role)s.", name=user.name,
-                                 role=str(ROLE_LABELS[Role(role)])))
-                return redirect(str(request.url_for("accounts.team", slug=event.slug)))
-        status = 422
-    members = await service.team(event)
-    return render(request, "accounts/team.html",
-                  {"event": event, "members": members, "form": form, "roles": ROLE_LABELS},
-                  status)
-
-
-@event_role(Role.COMMITTEE)
-async def team_revoke(request: Request) -> Response:
-    event = request.state.event
-    form = await read_form(request)
-    role = form.choice("role", [r.value for r in Role])
-    user_id = form.integer("user_id")
-    if not form.valid or user_id is None:
-        raise DomainError(_("Choose a member and a role."), "form_invalid")
-    await service.revoke_role(event=event, user_id=user_id, role=Role(role),
-                              by=require_user(request))
-    flash(request, _("Role removed."), "info")
-    return redirect(str(request.url_for("accounts.team", slug=event.slug)))
-
-
 routes = [
     Route("/login", login, methods=["GET", "POST"], name="accounts.login"),
     Route("/logout", logout, methods=["POST"], name="accounts.logout"),
@@ -259,7 +213,4 @@ routes = [
     Route("/password/reset", reset_password, methods=["GET", "POST"], name="accounts.reset"),
     Route("/lang", set_language, methods=["POST"], name="accounts.language"),
     Route("/outbox", outbox, name="accounts.outbox"),
-    Route("/manage/e/{slug}/team", team, methods=["GET", "POST"], name="accounts.team"),
-    Route("/manage/e/{slug}/team/revoke", team_revoke, methods=["POST"],
-          name="accounts.team_revoke"),
 ]

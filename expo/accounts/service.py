@@ -1,23 +1,22 @@
-"""Accounts: sign-in with throttling, passwords, one-time links and per-event roles."""
+"""Accounts: sign-in with throttling, passwords, one-time links (the event team is
+``expo.events.team``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import cast
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from expo import mail, security
 from expo.accounts import sessions, throttle
-from expo.accounts.models import EventRole, OutboxMessage, PasswordToken, Role, User
+from expo.accounts.models import PasswordToken, User
 from expo.audit.service import log_action
-from expo.errors import DomainError, Forbidden, NotFound
-from expo.events.models import Event
+from expo.db import atomic
+from expo.errors import DomainError, Forbidden
 from expo.forms import EMAIL_RE
 from expo.i18n import gettext as _
 from expo.offload import in_thread
+from expo.outbox import OutboxMessage
 from expo.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -125,11 +124,11 @@ async def change_password(*, user: User, current: str, new: str) -> None:
         raise DomainError(_("The current password is wrong."), "wrong_password", status_code=400)
     check_password_strength(new, email=user.email)
     user.password_hash = await in_thread(hash_password, new)
-    async with in_transaction():
+    async with atomic():
         await user.save(update_fields=["password_hash"])
         ended = await sessions.revoke_sessions(user=user)  # the caller starts a fresh one
-    await log_action(action="expo.user.password_changed", actor=user, obj=user,
-                     data={"sessions_ended": ended})
+        await log_action(action="expo.user.password_changed", actor=user, obj=user,
+                         data={"sessions_ended": ended})
 
 
 # ---- one-time links -----------------------------------------------------------------------
@@ -165,7 +164,7 @@ async def token_user(token: str) -> User:
 
 
 async def set_password_with_token(*, token: str, password: str) -> User:
-    async with in_transaction():
+    async with atomic():
         user = await token_user(token)
         check_password_strength(password, email=user.email)
         used = await PasswordToken.filter(digest=token_digest(token), used_at=None).update(
@@ -176,8 +175,8 @@ async def set_password_with_token(*, token: str, password: str) -> User:
         user.password_hash = await in_thread(hash_password, password)
         await user.save(update_fields=["password_hash"])
         ended = await sessions.revoke_sessions(user=user)
-    await log_action(action="expo.user.password_reset", actor=user, obj=user,
-                     data={"sessions_ended": ended})
+        await log_action(action="expo.user.password_reset", actor=user, obj=user,
+                         data={"sessions_ended": ended})
     return user
 
 
@@ -187,88 +186,12 @@ async def deactivate_user(*, user: User, by: User) -> None:
         raise Forbidden()
     if user.id == by.id:
         raise DomainError(_("You cannot deactivate your own account."), "own_account")
-    async with in_transaction():
+    async with atomic():
         await User.filter(id=user.id).update(is_active=False)
         ended = await sessions.revoke_sessions(user=user)
+        await log_action(action="expo.user.deactivated", actor=by, obj=user, summary=user.email,
+                         data={"sessions_ended": ended})
     user.is_active = False
-    await log_action(action="expo.user.deactivated", actor=by, obj=user, summary=user.email,
-                     data={"sessions_ended": ended})
-
-
-# ---- roles --------------------------------------------------------------------------------
-
-async def roles_for(user: User | None, event: Event) -> set[Role]:
-    if user is None:
-        return set()
-    if user.is_superuser:
-        return set(Role)
-    query = EventRole.filter(user=user, event=event).values_list("role", flat=True)
-    # Tortoise types values_list(flat=True) as rows of tuples; flat, they are the values.
-    rows = cast(list[str], await query)
-    return {Role(r) for r in rows}
-
-
-async def can_create_events(user: User) -> bool:
-    return user.is_superuser or await EventRole.exists(user=user, role=Role.COMMITTEE)
-
-
-@dataclass
-class Membership:
-    event: Event
-    roles: list[Role]
-
-
-async def memberships(user: User) -> list[Membership]:
-    if user.is_superuser:
-        return [Membership(e, list(Role)) for e in await Event.all()]
-    by_event: dict[int, Membership] = {}
-    for row in await EventRole.filter(user=user).select_related("event"):
-        by_event.setdefault(row.event.id, Membership(row.event, [])).roles.append(Role(row.role))
-    return sorted(by_event.values(), key=lambda m: m.event.starts_on, reverse=True)
-
-
-async def grant_role(*, event: Event, user: User, role: Role, by: User | None) -> EventRole:
-    row, created = await EventRole.get_or_create(event=event, user=user, role=role)
-    if created:
-        await log_action(action="expo.role.granted", actor=by, event=event, obj=user,
-                         summary=f"{user.email}: {role.value}", data={"role": role.value})
-    return row
-
-
-async def revoke_role(*, event: Event, user_id: int, role: Role, by: User) -> None:
-    user = await User.get_or_none(id=user_id)
-    if user is None or not await EventRole.exists(event=event, user=user):
-        raise NotFound()
-    if role == Role.COMMITTEE and user.id == by.id:
-        raise DomainError(_("You cannot remove your own committee role."), "own_role")
-    deleted = await EventRole.filter(event=event, user=user, role=role).delete()
-    if deleted:
-        await log_action(action="expo.role.revoked", actor=by, event=event, obj=user,
-                         summary=f"{user.email}: {role.value}", data={"role": role.value})
-
-
-async def team(event: Event) -> list[EventRole]:
-    return await EventRole.filter(event=event).select_related("user").order_by("role", "user__name")
-
-
-async def invite(*, settings: Settings, event: Event, email: str, name: str, role: Role,
-                 by: User, link_base: str) -> User:
-    """Give someone a role on an event, creating their account with a set-password link."""
-    async with in_transaction():
-        user = await User.get_or_none(email=email.strip().lower())
-        created = user is None
-        if user is None:
-            user = await create_user(email=email, name=name or email.split("@")[0])
-        await grant_role(event=event, user=user, role=role, by=by)
-    if created:
-        token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
-        link = f"{link_base}?token={token}"
-        await mail.send_mail(
-            settings, to=user.email, subject=_("You are invited to %(event)s", event=event.name),
-            body=_("Hello %(name)s,\n\n%(by)s added you to %(event)s on expo.\n"
-                   "Choose your password here (valid 14 days):\n%(link)s\n",
-                   name=user.name, by=by.name, event=event.name, link=link))
-    return user
 
 
 async def recent_outbox(limit: int = 100) -> list[OutboxMessage]:

@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 
 from expo.accounts.models import User, UserSession
 from expo.audit.service import log_action
+from expo.db import atomic
 from expo.errors import NotFound
 from expo.security import new_token, token_digest
 
@@ -88,20 +89,22 @@ async def list_sessions(user: User) -> list[UserSession]:
 async def sign_out_everywhere(*, user: User, current_id: int | None, keep_current: bool,
                               ip: str = "") -> int:
     """End the user's sessions, all or all but the current one (audited)."""
-    ended = await revoke_sessions(user=user, keep_id=current_id if keep_current else None)
-    await log_action(action="expo.user.sessions_revoked", actor=user, obj=user,
-                     summary=f"{user.email}: {ended}", ip=ip,
-                     data={"count": ended, "scope": "others" if keep_current else "all"})
-    return ended
+    async with atomic():
+        ended = await revoke_sessions(user=user, keep_id=current_id if keep_current else None)
+        await log_action(action="expo.user.sessions_revoked", actor=user, obj=user,
+                         summary=f"{user.email}: {ended}", ip=ip,
+                         data={"count": ended, "scope": "others" if keep_current else "all"})
+        return ended
 
 
 async def end_one(*, user: User, session_id: int, ip: str = "") -> None:
     """End one of the user's own live sessions; another user's (or an ended) id is 404."""
     now = _now()
-    ended = await UserSession.filter(id=session_id, user_id=user.id, revoked_at=None,
-                                     expires_at__gt=now).update(revoked_at=now)
-    if not ended:
-        raise NotFound()
-    await log_action(action="expo.user.sessions_revoked", actor=user, obj=user,
-                     summary=f"{user.email}: 1", ip=ip,
-                     data={"count": 1, "scope": "one", "session": session_id})
+    async with atomic():
+        ended = await UserSession.filter(id=session_id, user_id=user.id, revoked_at=None,
+                                         expires_at__gt=now).update(revoked_at=now)
+        if not ended:
+            raise NotFound()
+        await log_action(action="expo.user.sessions_revoked", actor=user, obj=user,
+                         summary=f"{user.email}: 1", ip=ip,
+                         data={"count": 1, "scope": "one", "session": session_id})

@@ -15,8 +15,11 @@ again at one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
+
+from tortoise import connections
 
 from expo.accounts.models import LoginThrottle
 
@@ -63,15 +66,21 @@ WHERE key = ? AND failures > 0
 
 
 def _conn() -> Any:
-    return LoginThrottle._meta.db
+    """The connection now in use (a caller's transaction, if any): Tortoise's public API."""
+    return connections.get("default")
+
+
+@functools.cache
+def _dialect_sql(dialect: str, text: str) -> str:
+    if dialect != "postgres":
+        return text
+    parts = text.split("?")
+    return "".join(p + (f"${i}" if i < len(parts) else "") for i, p in enumerate(parts, 1))
 
 
 def _sql(conn: Any, text: str) -> str:
     """``?`` placeholders as the connection's dialect wants them (``$1``... on PostgreSQL)."""
-    if conn.capabilities.dialect != "postgres":
-        return text
-    parts = text.split("?")
-    return "".join(p + (f"${i}" if i < len(parts) else "") for i, p in enumerate(parts, 1))
+    return _dialect_sql(conn.capabilities.dialect, text)
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:

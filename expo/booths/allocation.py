@@ -8,10 +8,9 @@ import secrets
 from dataclasses import dataclass
 from typing import cast
 
-from tortoise.transactions import in_transaction
-
 from expo.accounts.models import User
 from expo.audit.service import log_action
+from expo.db import atomic
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus
@@ -153,7 +152,7 @@ async def run_allocation(*, event: Event, by: User | None, seed: int | None = No
 
 async def _store(event: Event, result: engine.Result, applicants: list[engine.ApplicantIn],
                  rules: engine.Rules, label: str, by: User | None) -> AllocationRun:
-    async with in_transaction():
+    async with atomic():
         last = await latest_run(event)
         run = await AllocationRun.create(
             event=event, number=(last.number + 1) if last else 1, label=label[:80],
@@ -218,7 +217,7 @@ async def move(*, run: AllocationRun, application_id: int, booth: Booth,
                             "instead.", code=booth.code), "booth_taken", status_code=409)
     if not await RunOutcome.filter(run=run, application_id=application_id).exists():
         raise NotFound(_("This exhibitor is not part of the run."))
-    async with in_transaction():
+    async with atomic():
         await Assignment.filter(run=run, application_id=application_id).delete()
         await Assignment.create(run=run, booth=booth, application_id=application_id,
                                 manual=True, locked=True)
@@ -234,7 +233,7 @@ async def swap(*, run: AllocationRun, first: int, second: int, by: User | None) 
     b = await Assignment.filter(run=run, application_id=second)
     if not a or not b:
         raise DomainError(_("Both exhibitors need a booth in this run to swap."), "swap_needs_two")
-    async with in_transaction():
+    async with atomic():
         await Assignment.filter(run=run, application_id__in=[first, second]).delete()
         await Assignment.bulk_create(
             [Assignment(run=run, booth_id=x.booth_id, application_id=second, manual=True,  # type: ignore[attr-defined]
@@ -263,7 +262,7 @@ async def publish(*, run: AllocationRun, by: User | None) -> None:
     event = await run.event
     wanted = {x.booth_id: x.application_id  # type: ignore[attr-defined]
               for x in await Assignment.filter(run=run)}
-    async with in_transaction():
+    async with atomic():
         for booth in await Booth.filter(event=event, holder_id__not_isnull=True):
             if wanted.get(booth.id) != booth.holder_id:  # type: ignore[attr-defined]
                 await free_booth(booth_id=booth.id)

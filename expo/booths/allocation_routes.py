@@ -8,8 +8,11 @@ from starlette.routing import Route
 
 import expo.exhibitors.web  # noqa: F401  (registers the {id:pk} path convertor)
 from expo.accounts.models import Role
-from expo.accounts.permissions import event_role, require_user
+from expo.accounts.permissions import require_user
+from expo.audit.service import log_action
 from expo.errors import DomainError
+from expo.events.permissions import event_role
+from expo.exhibitors import service as exhibitors_service
 from expo.forms import FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
@@ -19,12 +22,7 @@ from expo.web import read_form, redirect, render
 
 from . import allocation, forms, holding, mapview
 from .explain_text import NEED_LABELS, reason_text
-from .models import (
-    CLUSTER_LABELS,
-    RUN_STATUS_LABELS,
-    AllocationMode,
-    ClusterMode,
-)
+from .models import AllocationMode, ClusterMode, RunStatus
 
 register_tab(Tab("booths.allocation", _l("Allocation"), frozenset({Role.COMMITTEE}), 42))
 register_tab(Tab("booths.mine", _l("My booth"), frozenset({Role.EXHIBITOR}), 45))
@@ -44,10 +42,8 @@ async def _allocation_page(request: Request, form=None, status: int = 200) -> Re
     return render(request, "booths/allocation.html", {
         "event": event, "runs": await allocation.runs_of(event),
         "form": form or forms.policy_form(policy, event.timezone), "policy": policy,
-        "cluster_options": [(c.value, CLUSTER_LABELS[c]) for c in ClusterMode],
-        "mode_options": [(AllocationMode.OPTIMAL.value, _("Committee runs the allocation")),
-                         (AllocationMode.SELF.value, _("Exhibitors pick in time slots"))],
-        "run_status_labels": RUN_STATUS_LABELS,
+        "cluster_options": ClusterMode.choices(), "mode_options": AllocationMode.choices(),
+        "RunStatus": RunStatus,
         "accepted": len(await allocation.accepted_applications(event))}, status)
 
 
@@ -65,8 +61,6 @@ async def policy_save(request: Request) -> Response:
     except FormInvalid:
         return await _allocation_page(request, form, 422)
     await policy.save()
-    from expo.audit.service import log_action
-
     await log_action(action="expo.allocation.policy_saved", actor=require_user(request),
                      event=event, obj=policy, summary="Allocation policy saved")
     flash(request, _("Allocation rules saved."))
@@ -95,7 +89,7 @@ async def run_detail(request: Request) -> Response:
     run = await allocation.get_run(event=event, run_id=request.path_params["run_id"])
     return render(request, "booths/run.html", {
         "event": event, "run": run, "rows": await allocation.run_rows(run),
-        "reason_text": reason_text, "run_status_labels": RUN_STATUS_LABELS,
+        "reason_text": reason_text, "RunStatus": RunStatus,
         "booths": await allocation.booths_of(event)})
 
 
@@ -173,7 +167,7 @@ async def compare(request: Request) -> Response:
 @event_role(Role.EXHIBITOR)
 async def mine(request: Request) -> Response:
     event, user = request.state.event, require_user(request)
-    app = await holding.application_of(user=user, event=event)
+    app = await exhibitors_service.accepted_application(user=user, event=event)
     policy = await allocation.policy_for(event)
     slots = await holding.selection_slots(event)
     held = await holding.booths_held(app)
@@ -188,7 +182,7 @@ async def mine(request: Request) -> Response:
 
 async def _exhibitor(request: Request):  # type: ignore[no-untyped-def]
     user = require_user(request)
-    return user, await holding.application_of(user=user, event=request.state.event)
+    return user, await exhibitors_service.accepted_application(user=user, event=request.state.event)
 
 
 def _mine_url(request: Request) -> str:

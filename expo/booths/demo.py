@@ -6,7 +6,7 @@ first placed exhibitor's login is added to the demo logins as "exhibitor with a 
 
 from __future__ import annotations
 
-from expo.demo import DEMO_PASSWORD, DemoContext
+from expo.events.demo import DEMO_PASSWORD, DemoContext
 from expo.exhibitors.models import ProducerMember
 
 from . import allocation, service

@@ -7,9 +7,10 @@ import datetime as dt
 
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, found
 from expo.events.models import Event
-from expo.exhibitors.models import Application, AppStatus, ProducerMember
+from expo.exhibitors.models import Application
 from expo.i18n import gettext as _
 
 from . import engine
@@ -30,35 +31,24 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def application_of(*, user: User, event: Event) -> Application:
-    """The user's accepted application for the event, or 404."""
-    producers = await ProducerMember.filter(user=user).values_list("producer_id", flat=True)
-    app = await Application.filter(event=event, producer_id__in=list(producers),
-                                   status=AppStatus.ACCEPTED).select_related("producer").first()
-    if app is None:
-        raise NotFound(_("You have no accepted application for this event."), "no_application")
-    return app
-
-
 async def booths_held(application: Application) -> list[Booth]:
     return await Booth.filter(holder_id=application.id).select_related("hall")
 
 
 async def _own_booth(application: Application, booth_id: int) -> Booth:
-    booth = await Booth.get_or_none(id=booth_id, holder_id=application.id)
-    if booth is None:
-        raise NotFound(_("This booth is not yours."))
-    return booth
+    return found(await Booth.get_or_none(id=booth_id, holder_id=application.id),
+                 _("This booth is not yours."))
 
 
 async def confirm(*, application: Application, booth_id: int, by: User) -> Booth:
-    booth = await _own_booth(application, booth_id)
-    await Booth.filter(id=booth.id, holder_id=application.id, confirmed_at=None).update(
-        confirmed_at=_now())
-    await log_action(action="expo.booth.confirmed", actor=by, event=await booth.event,
-                     obj=booth, summary=f"Booth {booth.code} confirmed by application "
-                                        f"{application.id}")
-    return booth
+    async with atomic():
+        booth = await _own_booth(application, booth_id)
+        await Booth.filter(id=booth.id, holder_id=application.id, confirmed_at=None).update(
+            confirmed_at=_now())
+        await log_action(action="expo.booth.confirmed", actor=by, event=await booth.event,
+                         obj=booth, summary=f"Booth {booth.code} confirmed by application "
+                                            f"{application.id}")
+        return booth
 
 
 async def release(*, application: Application, booth_id: int,
@@ -75,32 +65,33 @@ async def release(*, application: Application, booth_id: int,
 
 async def promote_waitlist(*, event: Event, booth: Booth, by: User | None) -> Application | None:
     """Offer ``booth`` to the first waitlisted application (priority order) that fits it."""
-    run = await published_run(event)
-    if run is None or booth.status != BoothStatus.AVAILABLE:
+    async with atomic():
+        run = await published_run(event)
+        if run is None or booth.status != BoothStatus.AVAILABLE:
+            return None
+        policy = await policy_for(event)
+        _booths, applicants, apps = await engine_inputs(event, policy)
+        by_id = {a.id: a for a in applicants}
+        rules = engine.Rules(zone_rules=zone_rules(policy))
+        target = booth_input(booth)
+        holding = set(await Booth.filter(event=event, holder_id__not_isnull=True)
+                      .values_list("holder_id", flat=True))
+        waiting = await RunOutcome.filter(run=run, waitlist_position__not_isnull=True).order_by(
+            "waitlist_position")
+        for outcome in waiting:
+            app_in = by_id.get(outcome.application_id)  # type: ignore[attr-defined]
+            if app_in is None or app_in.id in holding or app_in.count != 1:
+                continue
+            if engine.why_not(app_in, target, rules) is None:
+                await claim_booth(booth_id=booth.id, application_id=app_in.id)
+                outcome.waitlist_position = None
+                outcome.reasons = [["promoted", {"booth": booth.code}]]
+                await outcome.save()
+                await log_action(action="expo.booth.assigned", actor=by, event=event, obj=booth,
+                                 summary=f"Booth {booth.code} offered to waitlisted application "
+                                         f"{app_in.id}")
+                return apps[app_in.id]
         return None
-    policy = await policy_for(event)
-    _booths, applicants, apps = await engine_inputs(event, policy)
-    by_id = {a.id: a for a in applicants}
-    rules = engine.Rules(zone_rules=zone_rules(policy))
-    target = booth_input(booth)
-    holding = set(await Booth.filter(event=event, holder_id__not_isnull=True)
-                  .values_list("holder_id", flat=True))
-    waiting = await RunOutcome.filter(run=run, waitlist_position__not_isnull=True).order_by(
-        "waitlist_position")
-    for outcome in waiting:
-        app_in = by_id.get(outcome.application_id)  # type: ignore[attr-defined]
-        if app_in is None or app_in.id in holding or app_in.count != 1:
-            continue
-        if engine.why_not(app_in, target, rules) is None:
-            await claim_booth(booth_id=booth.id, application_id=app_in.id)
-            outcome.waitlist_position = None
-            outcome.reasons = [["promoted", {"booth": booth.code}]]
-            await outcome.save()
-            await log_action(action="expo.booth.assigned", actor=by, event=event, obj=booth,
-                             summary=f"Booth {booth.code} offered to waitlisted application "
-                                     f"{app_in.id}")
-            return apps[app_in.id]
-    return None
 
 
 # -- preferences --------------------------------------------------------------------------------
@@ -112,26 +103,27 @@ async def preferences_of(application: Application) -> list[BoothPreference]:
 
 async def set_preferences(*, application: Application, choices: list[str], by: User) -> None:
     """Ranked choices, each a booth code or ``zone:<name>``; blanks are skipped."""
-    event = await application.event
-    if not (await policy_for(event)).preferences_open:
-        raise DomainError(_("Booth preferences are not open yet."), "preferences_closed",
-                          status_code=409)
-    picks = [c.strip() for c in choices if c.strip()][:MAX_PREFERENCES]
-    if len(set(picks)) != len(picks):
-        raise DomainError(_("Each choice may appear only once."), "duplicate_choice")
-    rows = []
-    for rank, pick in enumerate(picks, start=1):
-        if pick.startswith("zone:"):
-            rows.append(BoothPreference(application=application, rank=rank, zone=pick[5:]))
-            continue
-        booth = await Booth.get_or_none(event=event, code=pick)
-        if booth is None:
-            raise DomainError(_("There is no booth %(code)s.", code=pick), "unknown_booth")
-        rows.append(BoothPreference(application=application, rank=rank, booth=booth))
-    await BoothPreference.filter(application=application).delete()
-    await BoothPreference.bulk_create(rows)
-    await log_action(action="expo.booth.preferences_set", actor=by, event=event,
-                     obj=application, summary=", ".join(picks)[:300])
+    async with atomic():
+        event = await application.event
+        if not (await policy_for(event)).preferences_open:
+            raise DomainError(_("Booth preferences are not open yet."), "preferences_closed",
+                              status_code=409)
+        picks = [c.strip() for c in choices if c.strip()][:MAX_PREFERENCES]
+        if len(set(picks)) != len(picks):
+            raise DomainError(_("Each choice may appear only once."), "duplicate_choice")
+        rows = []
+        for rank, pick in enumerate(picks, start=1):
+            if pick.startswith("zone:"):
+                rows.append(BoothPreference(application=application, rank=rank, zone=pick[5:]))
+                continue
+            booth = await Booth.get_or_none(event=event, code=pick)
+            if booth is None:
+                raise DomainError(_("There is no booth %(code)s.", code=pick), "unknown_booth")
+            rows.append(BoothPreference(application=application, rank=rank, booth=booth))
+        await BoothPreference.filter(application=application).delete()
+        await BoothPreference.bulk_create(rows)
+        await log_action(action="expo.booth.preferences_set", actor=by, event=event,
+                         obj=application, summary=", ".join(picks)[:300])
 
 
 # -- self-selection -------------------------------------------------------------------------------
@@ -164,9 +156,8 @@ async def pick_booth(*, application: Application, booth_id: int, by: User,
     if await Booth.filter(holder_id=application.id).exists():
         raise DomainError(_("You already hold a booth. Release it first."), "already_holding",
                           status_code=409)
-    booth = await Booth.get_or_none(id=booth_id, event=event)
-    if booth is None:
-        raise NotFound(_("This booth does not exist."))
+    booth = found(await Booth.get_or_none(id=booth_id, event=event),
+                  _("This booth does not exist."))
     policy = await policy_for(event)
     _b, applicants, _a = await engine_inputs(event, policy)
     me = next(a for a in applicants if a.id == application.id)

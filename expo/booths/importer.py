@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from expo.accounts.models import User
 from expo.audit.service import log_action
+from expo.db import atomic
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.i18n import gettext as _
@@ -172,7 +171,7 @@ async def _apply(event: Event, parsed: dict[str, list[BoothData]],
             raise DomainError(_("Nothing was imported. Correct these rows and upload again."),
                               "import_invalid", rows=[f"{name}: {exc.message}"]) from None
         halls[name] = hall
-    async with in_transaction():
+    async with atomic():
         for name, items in parsed.items():
             hall = halls[name]
             if hall.id is None:
@@ -180,8 +179,8 @@ async def _apply(event: Event, parsed: dict[str, list[BoothData]],
                 report.halls_created.append(name)
             for data in items:
                 await _upsert(event, hall, data, existing.get(data.code), report)
-    await log_action(action="expo.booth.imported", actor=by, event=event,
-                     summary=f"Imported booths: {report.created} new, {report.updated} updated")
+        await log_action(action="expo.booth.imported", actor=by, event=event,
+                         summary=f"Imported booths: {report.created} new, {report.updated} updated")
     return report
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, found
 from expo.events.models import Event
 from expo.i18n import gettext as _
 
@@ -81,33 +81,31 @@ async def halls_of(event: Event) -> list[Hall]:
 
 
 async def get_hall(*, event: Event, hall_id: int) -> Hall:
-    hall = await Hall.get_or_none(id=hall_id, event=event)
-    if hall is None:
-        raise NotFound(_("This hall does not exist."))
-    return hall
+    return found(await Hall.get_or_none(id=hall_id, event=event), _("This hall does not exist."))
 
 
 async def save_hall(*, event: Event, name: str, width: float, depth: float, by: User | None,
                     hall: Hall | None = None) -> Hall:
-    clash = Hall.filter(event=event, name=name)
-    if hall is not None:
-        clash = clash.exclude(id=hall.id)
-    if await clash.exists():
-        raise DomainError(_("There is already a hall called %(name)s.", name=name),
-                          "duplicate_hall", field="name")
-    if hall is not None:
-        booths = await Booth.filter(hall=hall)
-        if any(b.x + b.w > width + EPS or b.y + b.h > depth + EPS for b in booths):
-            raise DomainError(_("Some booths would fall outside the hall. Move them first."),
-                              "outside_hall", field="width")
-        hall.name, hall.width, hall.depth = name, width, depth
-        await hall.save()
-    else:
-        hall = await Hall.create(event=event, name=name, width=width, depth=depth,
-                                 position=await Hall.filter(event=event).count())
-    await log_action(action="expo.hall.saved", actor=by, event=event, obj=hall,
-                     summary=f"Hall {name} ({width:g} x {depth:g} m)")
-    return hall
+    async with atomic():
+        clash = Hall.filter(event=event, name=name)
+        if hall is not None:
+            clash = clash.exclude(id=hall.id)
+        if await clash.exists():
+            raise DomainError(_("There is already a hall called %(name)s.", name=name),
+                              "duplicate_hall", field="name")
+        if hall is not None:
+            booths = await Booth.filter(hall=hall)
+            if any(b.x + b.w > width + EPS or b.y + b.h > depth + EPS for b in booths):
+                raise DomainError(_("Some booths would fall outside the hall. Move them first."),
+                                  "outside_hall", field="width")
+            hall.name, hall.width, hall.depth = name, width, depth
+            await hall.save()
+        else:
+            hall = await Hall.create(event=event, name=name, width=width, depth=depth,
+                                     position=await Hall.filter(event=event).count())
+        await log_action(action="expo.hall.saved", actor=by, event=event, obj=hall,
+                         summary=f"Hall {name} ({width:g} x {depth:g} m)")
+        return hall
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,7 @@ async def delete_hall(*, hall: Hall, by: User | None) -> HallUsage:
     The booths go by one conditional ``DELETE ... WHERE holder_id IS NULL``: a booth claimed
     since the check stays, and then nothing is deleted."""
     event = await hall.event
-    async with in_transaction():
+    async with atomic():
         usage = await hall_usage(hall=hall)
         if usage.in_use:
             raise _hall_in_use(hall, usage)
@@ -164,10 +162,10 @@ async def delete_hall(*, hall: Hall, by: User | None) -> HallUsage:
         if await Booth.filter(hall=hall).exists():
             raise _hall_in_use(hall, await hall_usage(hall=hall))
         await Hall.filter(id=hall.id).delete()
-    await log_action(action="expo.hall.deleted", actor=by, event=event, obj=hall,
-                     summary=f"Hall {hall.name} deleted with {usage.booths} booth(s)",
-                     data={"booths": usage.booths, "run_places": usage.run_places,
-                           "wishes": usage.wishes})
+        await log_action(action="expo.hall.deleted", actor=by, event=event, obj=hall,
+                         summary=f"Hall {hall.name} deleted with {usage.booths} booth(s)",
+                         data={"booths": usage.booths, "run_places": usage.run_places,
+                               "wishes": usage.wishes})
     return usage
 
 
@@ -182,10 +180,8 @@ async def booths_of(event: Event, hall: Hall | None = None) -> list[Booth]:
 
 
 async def get_booth(*, event: Event, booth_id: int) -> Booth:
-    booth = await Booth.get_or_none(id=booth_id, event=event).select_related("hall")
-    if booth is None:
-        raise NotFound(_("This booth does not exist."))
-    return booth
+    return found(await Booth.get_or_none(id=booth_id, event=event).select_related("hall"),
+                 _("This booth does not exist."))
 
 
 async def _check_codes(event: Event, codes: Sequence[str], ignore: int | None = None) -> None:
@@ -213,7 +209,7 @@ async def create_booths(*, event: Event, hall: Hall, items: Sequence[BoothData],
     await _check_codes(event, [b.code for b in items])
     check_layout(hall, await Booth.filter(hall=hall), items)
     created = []
-    async with in_transaction():
+    async with atomic():
         for data in items:
             status = BoothStatus.BLOCKED if data.blocked else BoothStatus.AVAILABLE
             try:
@@ -222,38 +218,40 @@ async def create_booths(*, event: Event, hall: Hall, items: Sequence[BoothData],
             except IntegrityError:
                 raise DomainError(_("Booth code %(code)s is already used.", code=data.code),
                                   "duplicate_code", field="code") from None
-    await log_action(action="expo.booth.created", actor=by, event=event, obj=hall,
-                     summary=f"{len(created)} booth(s): "
-                             + ", ".join(b.code for b in created)[:200])
+        await log_action(action="expo.booth.created", actor=by, event=event, obj=hall,
+                         summary=f"{len(created)} booth(s): "
+                                 + ", ".join(b.code for b in created)[:200])
     return created
 
 
 async def update_booth(*, booth: Booth, data: BoothData, by: User | None) -> Booth:
-    event = await booth.event
-    hall = await booth.hall
-    await _check_codes(event, [data.code], ignore=booth.id)
-    check_layout(hall, await Booth.filter(hall=hall).exclude(id=booth.id), [data])
-    for key, value in _fields(data).items():
-        setattr(booth, key, value)
-    if data.blocked and booth.status == BoothStatus.AVAILABLE:
-        booth.status = BoothStatus.BLOCKED
-    elif not data.blocked and booth.status == BoothStatus.BLOCKED:
-        booth.status = BoothStatus.AVAILABLE
-    await booth.save()
-    await log_action(action="expo.booth.updated", actor=by, event=event, obj=booth,
-                     summary=f"Booth {booth.code} at ({booth.x:g}, {booth.y:g}) "
-                             f"{booth.w:g} x {booth.h:g} m")
-    return booth
+    async with atomic():
+        event = await booth.event
+        hall = await booth.hall
+        await _check_codes(event, [data.code], ignore=booth.id)
+        check_layout(hall, await Booth.filter(hall=hall).exclude(id=booth.id), [data])
+        for key, value in _fields(data).items():
+            setattr(booth, key, value)
+        if data.blocked and booth.status == BoothStatus.AVAILABLE:
+            booth.status = BoothStatus.BLOCKED
+        elif not data.blocked and booth.status == BoothStatus.BLOCKED:
+            booth.status = BoothStatus.AVAILABLE
+        await booth.save()
+        await log_action(action="expo.booth.updated", actor=by, event=event, obj=booth,
+                         summary=f"Booth {booth.code} at ({booth.x:g}, {booth.y:g}) "
+                                 f"{booth.w:g} x {booth.h:g} m")
+        return booth
 
 
 async def delete_booth(*, booth: Booth, by: User | None) -> None:
-    if booth.holder_id is not None:  # type: ignore[attr-defined]
-        raise DomainError(_("Booth %(code)s is held by an exhibitor. Release it first.",
-                            code=booth.code), "booth_held", status_code=409)
-    event = await booth.event
-    await booth.delete()
-    await log_action(action="expo.booth.deleted", actor=by, event=event,
-                     summary=f"Booth {booth.code} deleted")
+    async with atomic():
+        if booth.holder_id is not None:  # type: ignore[attr-defined]
+            raise DomainError(_("Booth %(code)s is held by an exhibitor. Release it first.",
+                                code=booth.code), "booth_held", status_code=409)
+        event = await booth.event
+        await booth.delete()
+        await log_action(action="expo.booth.deleted", actor=by, event=event,
+                         summary=f"Booth {booth.code} deleted")
 
 
 def next_code(code: str, step: int = 1) -> str:

@@ -1,94 +1,31 @@
 """The demo: a Hari Konsumen Nasional fair in Samarinda with Kaltim producers.
 
-Each domain has a module ``expo/<domain>/demo.py`` with ``async def load(ctx: DemoContext)``,
-listed in ``DEMO_MODULES``; they run in order inside one transaction, so a failed load leaves
-nothing half-written.
+``expo.events.demo`` makes the event and its staff; then each domain's ``demo.py``
+(``async def load(ctx: DemoContext)``) adds its part, in the order of ``DEMO_LOADERS``, all in
+one transaction, so a failed load leaves nothing half-written. The loader stands at the top
+of the house (it imports every domain); the domains' demos import only ``expo.events.demo``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 
-from tortoise.transactions import in_transaction
+from expo.accounts.models import User
+from expo.booths import demo as booths_demo
+from expo.db import atomic
+from expo.events.demo import DEMO_PASSWORD, DEMO_SLUG, DemoContext, foundation
+from expo.events.models import Event
+from expo.exhibitors import demo as exhibitors_demo
+from expo.leads import demo as leads_demo
+from expo.reports import demo as reports_demo
+from expo.visitors import demo as visitors_demo
 
-from expo.accounts.models import Role, User
-from expo.accounts.service import create_user, grant_role
-from expo.audit.service import log_action
-from expo.events.models import Event, EventDay, EventStatus
-from expo.offload import in_thread
-from expo.security import hash_password
+__all__ = ["DEMO_PASSWORD", "DEMO_SLUG", "DemoContext", "is_empty", "load_demo", "reset_demo"]
 
-DEMO_SLUG = "hkn2027"
-DEMO_PASSWORD = "expo-demo-2027"  # noqa: S105 (printed for the demo on purpose)
-
-
-@dataclass
-class DemoContext:
-    event: Event
-    users: dict[str, User] = field(default_factory=dict)
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, password)
-    # Every demo account has the published password: hashed once (argon2 costs ~0.2 s).
-    password_hash: str = ""
-
-
-async def _foundation() -> DemoContext:
-    tz = dt.timezone(dt.timedelta(hours=8))  # WITA
-    event = await Event.create(
-        slug=DEMO_SLUG,
-        name="Hari Konsumen Nasional 2027",
-        description=(
-            "Pameran produk UMKM Kalimantan Timur dalam rangka Hari Konsumen Nasional. "
-            "Kuliner khas seperti amplang, kue talam dan nastar nanas, batik Kaltim, "
-            "tenun ulap doyo, serta kerajinan rotan dari sepuluh kabupaten/kota.\n\n"
-            "Organisasi perangkat daerah (OPD) dapat bertemu langsung dengan produsen lokal "
-            "untuk kebutuhan konsumsi, suvenir dan seminar kit."
-        ),
-        venue="GOR Segiri",
-        address="Jl. Kesuma Bangsa",
-        city="Samarinda",
-        timezone="Asia/Makassar",
-        starts_on=dt.date(2027, 4, 20),
-        ends_on=dt.date(2027, 4, 22),
-        exhibitor_reg_opens=dt.datetime(2027, 1, 4, 8, 0, tzinfo=tz),
-        exhibitor_reg_closes=dt.datetime(2027, 3, 15, 23, 59, tzinfo=tz),
-        visitor_reg_opens=dt.datetime(2027, 2, 1, 8, 0, tzinfo=tz),
-        visitor_reg_closes=dt.datetime(2027, 4, 22, 17, 0, tzinfo=tz),
-        status=EventStatus.PUBLISHED,
-    )
-    for offset, (opens, closes) in enumerate([("09:00", "21:00"), ("09:00", "21:00"),
-                                              ("09:00", "17:00")]):
-        await EventDay.create(event=event, date=event.starts_on + dt.timedelta(days=offset),
-                              opens_at=opens, closes_at=closes)
-    ctx = DemoContext(event=event, password_hash=await in_thread(hash_password, DEMO_PASSWORD))
-    people = [
-        ("admin", "admin@expo.test", "Admin expo", None),
-        ("committee", "panitia@expo.test", "Rina Panitia (Disperindagkop Kaltim)", Role.COMMITTEE),
-        ("curator", "kurator@expo.test", "Budi Kurator", Role.CURATOR),
-        ("gate", "gerbang@expo.test", "Sari Petugas Gerbang", Role.GATE),
-        ("exhibitor", "umkm@expo.test", "Hj. Aminah (Amplang Aminah)", Role.EXHIBITOR),
-    ]
-    for key, email, name, role in people:
-        user = await create_user(email=email, name=name, password_hash=ctx.password_hash,
-                                 is_superuser=key == "admin")
-        ctx.users[key] = user
-        ctx.logins.append((key, email, DEMO_PASSWORD))
-        if role is not None:
-            await grant_role(event=event, user=user, role=role, by=None)
-    await log_action(action="expo.demo.loaded", actor=ctx.users["admin"], event=event,
-                     obj=event, summary="Demo data loaded")
-    return ctx
-
-
-DEMO_MODULES: list[str] = [
-    "expo.visitors.demo",
-    # "expo.exhibitors.demo", ... one line per domain, in dependency order
-    "expo.exhibitors.demo",
-    "expo.booths.demo",
-    "expo.leads.demo",
-    "expo.reports.demo",
-]
+# In dependency order: each builds on what the ones before it made.
+DEMO_LOADERS: list[Callable[[DemoContext], Awaitable[None]]] = [
+    visitors_demo.load, exhibitors_demo.load, booths_demo.load, leads_demo.load,
+    reports_demo.load]
 
 
 async def is_empty() -> bool:
@@ -96,16 +33,15 @@ async def is_empty() -> bool:
 
 
 async def load_demo() -> DemoContext:
-    async with in_transaction():
-        ctx = await _foundation()
-        for name in DEMO_MODULES:
-            module = importlib.import_module(name)
-            await module.load(ctx)
+    async with atomic():
+        ctx = await foundation()
+        for load in DEMO_LOADERS:
+            await load(ctx)
     return ctx
 
 
 async def reset_demo() -> None:
     """Remove the demo event and demo accounts (used by ``main.py demo --reset``)."""
-    async with in_transaction():
+    async with atomic():
         await Event.filter(slug=DEMO_SLUG).delete()
         await User.filter(email__endswith="@expo.test").delete()

@@ -8,15 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from expo.accounts.models import ROLE_LABELS, Role
-from expo.accounts.permissions import (
-    current_user,
-    event_role,
-    login_required,
-    public,
-    require_user,
-)
-from expo.accounts.service import can_create_events, memberships
+from expo.accounts.models import Role
+from expo.accounts.permissions import current_user, login_required, public, require_user
 from expo.errors import DomainError, Forbidden
 from expo.events import service
 from expo.events.forms import (
@@ -27,11 +20,21 @@ from expo.events.forms import (
     form_from_event,
     parse_event_form,
 )
-from expo.events.models import DEFAULT_TIMEZONE, STATUS_LABELS, EventStatus
+from expo.events.models import DEFAULT_TIMEZONE, EventStatus
+from expo.events.permissions import event_role
+from expo.events.team import can_create_events, memberships
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
+from expo.i18n import lazy_gettext as _l
+from expo.nav import Tab, register_tab
 from expo.templating import flash
 from expo.web import read_form, redirect, render
+
+# The core tabs of an event's management area; each domain registers its own the same way.
+register_tab(Tab("events.overview", _l("Overview"), frozenset(Role), 0))
+register_tab(Tab("events.edit", _l("Settings"), frozenset({Role.COMMITTEE}), 80))
+register_tab(Tab("events.team", _l("Team"), frozenset({Role.COMMITTEE}), 85))
+register_tab(Tab("events.audit", _l("Audit log"), frozenset({Role.COMMITTEE}), 90))
 
 
 @public
@@ -60,7 +63,7 @@ async def manage(request: Request) -> Response:
     return render(request, "events/manage.html", {
         "memberships": await memberships(user),
         "can_create": await can_create_events(user),
-        "role_labels": ROLE_LABELS, "status_labels": STATUS_LABELS,
+        "role_labels": Role.labels(), "status_labels": EventStatus.labels(),
     })
 
 
@@ -75,7 +78,7 @@ def _form_context(form: Form) -> dict[str, object]:
         pass
     return {"form": form, "days": days,
             "timezone_options": list(INDONESIAN_ZONES.items()),
-            "status_options": [(s.value, STATUS_LABELS[s]) for s in EventStatus],
+            "status_options": [(s.value, s.label) for s in EventStatus],
             "default_opens": DEFAULT_OPENS.strftime("%H:%M"),
             "default_closes": DEFAULT_CLOSES.strftime("%H:%M")}
 
@@ -135,7 +138,7 @@ async def set_status(request: Request) -> Response:
     if not form.valid:
         raise DomainError(_("Unknown status."), "form_invalid")
     await service.set_status(event=event, status=EventStatus(status), by=require_user(request))
-    label = str(STATUS_LABELS[EventStatus(status)])
+    label = EventStatus(status).label
     flash(request, _("Status changed to %(status)s.", status=label))
     return redirect(str(request.url_for("events.overview", slug=event.slug)))
 
@@ -145,7 +148,7 @@ async def overview(request: Request) -> Response:
     event = request.state.event
     return render(request, "events/overview.html", {
         "event": event, "days": await service.event_days(event), "roles": request.state.roles,
-        "Role": Role, "status_labels": STATUS_LABELS, "role_labels": ROLE_LABELS,
+        "Role": Role, "status_labels": EventStatus.labels(), "role_labels": Role.labels(),
     })
 
 

@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import asdict
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from expo.accounts.models import EventRole, Role, User
 from expo.audit.service import log_action
+from expo.db import atomic
 from expo.errors import DomainError, NotFound
 from expo.events.forms import EventData
 from expo.events.models import Event, EventDay, EventStatus
+from expo.events.team import roles_for
 from expo.i18n import gettext as _
 
 _EVENT_FIELDS = ("name", "slug", "description", "venue", "address", "city", "timezone",
@@ -42,14 +43,14 @@ async def create_event(*, data: EventData, by: User) -> Event:
     """Create an event; its creator becomes a committee member of it."""
     values = {k: v for k, v in asdict(data).items() if k in _EVENT_FIELDS}
     try:
-        async with in_transaction():
+        async with atomic():
             event = await Event.create(**values)
             await _write_days(event, data.hours)
             await EventRole.create(event=event, user=by, role=Role.COMMITTEE)
+            await log_action(action="expo.event.created", actor=by, event=event, obj=event,
+                             summary=event.name)
     except IntegrityError:
         raise _slug_taken() from None
-    await log_action(action="expo.event.created", actor=by, event=event, obj=event,
-                     summary=event.name)
     return event
 
 
@@ -59,27 +60,28 @@ async def update_event(*, event: Event, data: EventData, by: User) -> Event:
     if values["slug"] != event.slug and await Event.exists(slug=values["slug"]):
         raise _slug_taken()
     try:
-        async with in_transaction():
+        async with atomic():
             for key, value in values.items():
                 setattr(event, key, value)
             await event.save()
             await _write_days(event, data.hours)
+            await log_action(action="expo.event.updated", actor=by, event=event, obj=event,
+                             summary=", ".join(changed), data={"fields": changed})
     except IntegrityError:
         raise _slug_taken() from None
-    await log_action(action="expo.event.updated", actor=by, event=event, obj=event,
-                     summary=", ".join(changed), data={"fields": changed})
     return event
 
 
 async def set_status(*, event: Event, status: EventStatus, by: User) -> Event:
-    if event.status == status:
+    async with atomic():
+        if event.status == status:
+            return event
+        old = event.status
+        event.status = status
+        await event.save(update_fields=["status", "updated_at"])
+        await log_action(action=f"expo.event.{status.value}", actor=by, event=event, obj=event,
+                         data={"from": old.value, "to": status.value})
         return event
-    old = event.status
-    event.status = status
-    await event.save(update_fields=["status", "updated_at"])
-    await log_action(action=f"expo.event.{status.value}", actor=by, event=event, obj=event,
-                     data={"from": old.value, "to": status.value})
-    return event
 
 
 async def event_days(event: Event) -> list[EventDay]:
@@ -98,8 +100,6 @@ async def public_events() -> list[Event]:
 
 async def viewable_event(*, slug: str, user: User | None) -> tuple[Event, set[Role]]:
     """A published or closed event for anyone; a draft only for its own staff."""
-    from expo.accounts.service import roles_for
-
     event = await Event.get_or_none(slug=slug)
     roles = await roles_for(user, event) if event is not None else set()
     if event is None or (event.status == EventStatus.DRAFT and not roles):

@@ -1,24 +1,25 @@
 """Curation: the rubric, curators' scores and totals, quotas, decisions and the review queue.
 
-Scores are 0-5 per criterion. A criterion is either scored by curators (their mean counts)
-or computed from the profile (legality, SMK workforce, first-time exhibitor, micro size).
-The total is 100 x sum(weight x score) / (5 x sum(weight)), rounded to two decimals.
+The scoring maths (0-5 per criterion, weighted totals on 0-100) is ``expo.exhibitors.scoring``;
+its names are also readable here (``curation.breakdown``, ``curation.auto_score``).
+
+Each change checks, writes and audits in one transaction (a row lock on what it checks, where
+PostgreSQL needs one); the producer is told, and event-wide totals are refreshed, after it
+commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-
-from tortoise.transactions import in_transaction
 
 from expo.accounts.models import Role, User
 from expo.audit.service import log_action
-from expo.errors import DomainError, Forbidden, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, Forbidden, NotFound, found
 from expo.events.models import Event
 from expo.exhibitors.models import (
-    CATEGORY_LABELS,
     DECISIONS,
     Application,
     AppStatus,
@@ -32,13 +33,22 @@ from expo.exhibitors.models import (
     QuotaKind,
     Score,
 )
+from expo.exhibitors.scoring import (
+    MAX_SCORE,
+    SCORABLE,
+    criteria_of,
+    recompute_event,
+    recompute_total,
+)
+from expo.exhibitors.scoring import Breakdown as Breakdown
+from expo.exhibitors.scoring import auto_score as auto_score
+from expo.exhibitors.scoring import breakdown as breakdown
+from expo.exhibitors.scoring import compute_total as compute_total
 from expo.exhibitors.service import notify
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.settings import Settings
 
-MAX_SCORE = 5
-SCORABLE = (AppStatus.SUBMITTED, AppStatus.ACCEPTED, AppStatus.WAITLISTED, AppStatus.REJECTED)
 DECIDABLE_FROM = SCORABLE
 SUGGESTED_RUBRIC = [
     (_l("Originality"), 3, CriterionSource.MANUAL),
@@ -64,27 +74,30 @@ async def settings_for(event: Event) -> CurationSettings:
 
 async def update_settings(*, event: Event, terms: str, curators_can_decide: bool,
                           by: User) -> CurationSettings:
-    row = await settings_for(event)
-    row.terms, row.curators_can_decide = terms, curators_can_decide
-    await row.save()
-    await log_action(action="expo.curation.settings_changed", actor=by, event=event, obj=row,
-                     data={"curators_can_decide": curators_can_decide})
+    async with atomic():
+        row = await settings_for(event)
+        row.terms, row.curators_can_decide = terms, curators_can_decide
+        await row.save()
+        await log_action(action="expo.curation.settings_changed", actor=by, event=event,
+                         obj=row, data={"curators_can_decide": curators_can_decide})
     return row
 
 
-async def criteria_of(event: Event) -> list[Criterion]:
-    return await Criterion.filter(event=event).order_by("position", "id")
-
+# The rubric's changes commit before ``recompute_event`` refreshes the event's totals: the
+# totals are derived (any later change recomputes them again), and on SQLite a transaction
+# holds the one connection, which hundreds of applications' breakdowns would keep from the
+# gate's scans.
 
 async def add_criterion(*, event: Event, name: str, weight: int, source: CriterionSource,
                         by: User) -> Criterion:
     if not 0 <= weight <= 100:
         raise DomainError(_("A weight is between 0 and 100."), "bad_weight")
-    position = await Criterion.filter(event=event).count()
-    criterion = await Criterion.create(event=event, name=name, weight=weight, source=source,
-                                       position=position)
-    await log_action(action="expo.rubric.criterion_added", actor=by, event=event,
-                     obj=criterion, summary=f"{name} ({weight})")
+    async with atomic():
+        position = await Criterion.filter(event=event).count()
+        criterion = await Criterion.create(event=event, name=name, weight=weight, source=source,
+                                           position=position)
+        await log_action(action="expo.rubric.criterion_added", actor=by, event=event,
+                         obj=criterion, summary=f"{name} ({weight})")
     await recompute_event(event)
     return criterion
 
@@ -95,122 +108,63 @@ async def add_suggested_rubric(*, event: Event, by: User) -> None:
 
 
 async def update_weights(*, event: Event, weights: dict[int, int], by: User) -> None:
-    for criterion in await criteria_of(event):
-        if criterion.id in weights and weights[criterion.id] != criterion.weight:
-            if not 0 <= weights[criterion.id] <= 100:
-                raise DomainError(_("A weight is between 0 and 100."), "bad_weight")
-            criterion.weight = weights[criterion.id]
-            await criterion.save(update_fields=["weight"])
-    await log_action(action="expo.rubric.weights_changed", actor=by, event=event,
-                     data={str(k): v for k, v in weights.items()})
+    """Set the weights given (criterion id -> 0..100): all of them, or none when one is out of
+    range."""
+    async with atomic():
+        for criterion in await criteria_of(event):
+            if criterion.id in weights and weights[criterion.id] != criterion.weight:
+                if not 0 <= weights[criterion.id] <= 100:
+                    raise DomainError(_("A weight is between 0 and 100."), "bad_weight")
+                criterion.weight = weights[criterion.id]
+                await criterion.save(update_fields=["weight"])
+        await log_action(action="expo.rubric.weights_changed", actor=by, event=event,
+                         data={str(k): v for k, v in weights.items()})
     await recompute_event(event)
 
 
 async def delete_criterion(*, event: Event, criterion_id: int, by: User) -> None:
-    criterion = await Criterion.get_or_none(id=criterion_id, event=event)
-    if criterion is None:
-        raise NotFound()
-    await criterion.delete()
-    await log_action(action="expo.rubric.criterion_deleted", actor=by, event=event,
-                     summary=criterion.name)
+    async with atomic():
+        criterion = found(await Criterion.get_or_none(id=criterion_id, event=event))
+        await criterion.delete()
+        await log_action(action="expo.rubric.criterion_deleted", actor=by, event=event,
+                         summary=criterion.name)
     await recompute_event(event)
 
 
-# ---- scoring maths ------------------------------------------------------------------------
-
-def auto_score(source: CriterionSource, application: Application, producer: Producer,
-               today: dt.date | None = None) -> int:
-    if source == CriterionSource.LEGALITY:
-        status = producer.legality_status(today)
-        if status == LegalityStatus.COMPLETE:
-            return MAX_SCORE
-        if status == LegalityStatus.EXPIRED:
-            return 0
-        return 2 if producer.nib else 0
-    if source == CriterionSource.SMK:
-        return MAX_SCORE if producer.has_smk else 0
-    if source == CriterionSource.FIRST_TIME:
-        return MAX_SCORE if application.first_time else 0
-    if source == CriterionSource.MICRO:
-        return MAX_SCORE if producer.is_micro else 0
-    raise ValueError(source)
-
-
-def compute_total(criteria: list[Criterion], values: dict[int, float | None]) -> float | None:
-    """Weighted total on 0-100 from each criterion's 0-5 value (a missing value counts 0)."""
-    weight_sum = sum(c.weight for c in criteria)
-    if not criteria or weight_sum <= 0:
-        return None
-    points = sum(c.weight * (values.get(c.id) or 0.0) for c in criteria)
-    return round(100 * points / (MAX_SCORE * weight_sum), 2)
-
-
-@dataclass
-class Breakdown:
-    criteria: list[Criterion]
-    curators: list[User]
-    matrix: dict[int, dict[int, int]]  # curator id -> criterion id -> value
-    values: dict[int, float | None]  # criterion id -> mean (manual) or automatic value
-    total: float | None
-
-
-async def breakdown(application: Application) -> Breakdown:
-    await application.fetch_related("producer", "event")
-    criteria = await criteria_of(application.event)
-    scores = await Score.filter(application=application).prefetch_related("curator")
-    matrix: dict[int, dict[int, int]] = defaultdict(dict)
-    curators: dict[int, User] = {}
-    for s in scores:
-        matrix[s.curator.id][s.criterion_id] = s.value  # type: ignore[attr-defined]
-        curators[s.curator.id] = s.curator
-    values: dict[int, float | None] = {}
-    for c in criteria:
-        if c.source == CriterionSource.MANUAL:
-            given = [m[c.id] for m in matrix.values() if c.id in m]
-            values[c.id] = round(sum(given) / len(given), 2) if given else None
-        else:
-            values[c.id] = float(auto_score(c.source, application, application.producer))
-    return Breakdown(criteria=criteria, curators=sorted(curators.values(), key=lambda u: u.name),
-                     matrix=dict(matrix), values=values, total=compute_total(criteria, values))
-
-
-async def recompute_total(application: Application) -> float | None:
-    result = await breakdown(application)
-    await Application.filter(id=application.id).update(total_score=result.total)
-    application.total_score = result.total
-    return result.total
-
-
-async def recompute_event(event: Event) -> None:
-    for application in await Application.filter(event=event, status__in=list(SCORABLE)):
-        await recompute_total(application)
-
+# ---- scores -------------------------------------------------------------------------------
 
 async def record_scores(*, application: Application, curator: User,
                         values: dict[int, int]) -> float | None:
-    """Save one curator's scores (criterion id -> 0..5) for manual criteria."""
+    """Save one curator's scores (criterion id -> 0..5) for manual criteria.
+
+    The application's status is read again, locked, inside the transaction: one withdrawn
+    since the curator opened it is not scored.
+    """
     await application.fetch_related("event", "producer")
-    if application.status not in SCORABLE:
-        raise DomainError(_("Only sent applications can be scored."), "not_scorable",
-                          status_code=409)
-    manual = {c.id: c for c in await criteria_of(application.event)
-              if c.source == CriterionSource.MANUAL}
-    for criterion_id, value in values.items():
-        if criterion_id not in manual:
-            raise DomainError(_("Unknown criterion."), "unknown_criterion")
-        if not 0 <= value <= MAX_SCORE:
-            raise DomainError(_("A score is between 0 and %(n)s.", n=MAX_SCORE), "bad_score")
-    async with in_transaction():
+    async with atomic():
+        current = await Application.filter(id=application.id).select_for_update().first()
+        if current is None or current.status not in SCORABLE:
+            raise DomainError(_("Only sent applications can be scored."), "not_scorable",
+                              status_code=409)
+        manual = {c.id for c in await criteria_of(application.event)
+                  if c.source == CriterionSource.MANUAL}
+        for criterion_id, value in values.items():
+            if criterion_id not in manual:
+                raise DomainError(_("Unknown criterion."), "unknown_criterion")
+            if not 0 <= value <= MAX_SCORE:
+                raise DomainError(_("A score is between 0 and %(n)s.", n=MAX_SCORE),
+                                  "bad_score")
         for criterion_id, value in values.items():
             updated = await Score.filter(application=application, criterion_id=criterion_id,
                                          curator=curator).update(value=value)
             if not updated:
                 await Score.create(event=application.event, application=application,
                                    criterion_id=criterion_id, curator=curator, value=value)
-    total = await recompute_total(application)
-    await log_action(action="expo.application.scored", actor=curator, event=application.event,
-                     obj=application, summary=application.producer.business_name,
-                     data={"scores": {str(k): v for k, v in values.items()}, "total": total})
+        total = await recompute_total(application)
+        await log_action(action="expo.application.scored", actor=curator,
+                         event=application.event, obj=application,
+                         summary=application.producer.business_name,
+                         data={"scores": {str(k): v for k, v in values.items()}, "total": total})
     return total
 
 
@@ -223,13 +177,13 @@ async def quotas_of(event: Event) -> dict[tuple[str, str], int]:
 async def set_quotas(*, event: Event, limits: dict[tuple[str, str], int | None],
                      by: User) -> None:
     """Replace the quotas given: (kind, key) -> limit, or None to remove it."""
-    async with in_transaction():
+    async with atomic():
         for (kind, key), limit in limits.items():
             await Quota.filter(event=event, kind=kind, key=key).delete()
             if limit is not None:
                 await Quota.create(event=event, kind=QuotaKind(kind), key=key, limit=limit)
-    await log_action(action="expo.curation.quotas_changed", actor=by, event=event,
-                     data={f"{k}:{key}": v for (k, key), v in limits.items()})
+        await log_action(action="expo.curation.quotas_changed", actor=by, event=event,
+                         data={f"{k}:{key}": v for (k, key), v in limits.items()})
 
 
 async def accepted_counts(event: Event) -> Counter[tuple[str, str]]:
@@ -257,7 +211,7 @@ async def quota_warnings(*, event: Event, applications: list[Application]) -> li
     warnings = []
     for (kind, key), limit in sorted(quotas.items()):
         if counts[(kind, key)] > limit:
-            label = str(CATEGORY_LABELS[Category(key)]) if kind == "category" else key
+            label = Category(key).label if kind == "category" else key
             warnings.append(_("Quota for %(name)s is %(limit)s; this makes %(count)s accepted.",
                               name=label, limit=limit, count=counts[(kind, key)]))
     return warnings
@@ -295,7 +249,9 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
     """Accept, waitlist or reject applications of this event (all or none).
 
     Refuses a rejection without a reason, and an acceptance that exceeds a quota unless
-    ``confirm_over_quota`` (the warnings travel in the error's ``warnings``).
+    ``confirm_over_quota`` (the warnings travel in the error's ``warnings``). The
+    applications are read, locked, checked, decided and audited in one transaction; the
+    producers are told after it commits.
     """
     if not await can_decide(event, roles):
         raise Forbidden(_("Only the committee decides on applications."), "cannot_decide")
@@ -304,23 +260,15 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
     message = message.strip()
     if decision == AppStatus.REJECTED and not message:
         raise DomainError(_("Give the producer a reason for the rejection."), "reason_required")
-    applications = await Application.filter(event=event, id__in=application_ids).prefetch_related(
-        "producer", "event")
-    if not applications or len(applications) != len(set(application_ids)):
-        raise NotFound()
-    for a in applications:
-        if a.status not in DECIDABLE_FROM:
-            raise DomainError(_("%(name)s cannot be decided now (status: %(status)s).",
-                                name=a.producer.business_name, status=a.status.value),
-                              "not_decidable", status_code=409)
-    if decision == AppStatus.ACCEPTED and not confirm_over_quota:
-        changing = [a for a in applications if a.status != AppStatus.ACCEPTED]
-        warnings = await quota_warnings(event=event, applications=changing)
-        if warnings:
-            raise DomainError(" ".join(warnings), "quota_exceeded", status_code=409,
-                              warnings=warnings)
     now = _now()
-    async with in_transaction():
+    async with atomic():
+        applications = await _decidable(event=event, application_ids=application_ids)
+        if decision == AppStatus.ACCEPTED and not confirm_over_quota:
+            changing = [a for a in applications if a.status != AppStatus.ACCEPTED]
+            warnings = await quota_warnings(event=event, applications=changing)
+            if warnings:
+                raise DomainError(" ".join(warnings), "quota_exceeded", status_code=409,
+                                  warnings=warnings)
         for a in applications:
             old = a.status
             a.status, a.decided_at, a.decided_by, a.decision_message = (
@@ -334,6 +282,22 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
     for a in applications:
         subject, body = decision_text(decision, event, message)
         await notify(settings=settings, application=a, subject=subject, body=body)
+    return applications
+
+
+async def _decidable(*, event: Event, application_ids: list[int]) -> list[Application]:
+    """The event's applications with these ids, if every one of them can be decided now,
+    locked until the transaction ends (in id order: overlapping decisions cannot deadlock)."""
+    applications = await Application.filter(
+        event=event, id__in=application_ids).order_by("id").select_for_update().prefetch_related(
+        "producer", "event")
+    if not applications or len(applications) != len(set(application_ids)):
+        raise NotFound()
+    for a in applications:
+        if a.status not in DECIDABLE_FROM:
+            raise DomainError(_("%(name)s cannot be decided now (status: %(status)s).",
+                                name=a.producer.business_name, status=a.status.value),
+                              "not_decidable", status_code=409)
     return applications
 
 

@@ -8,7 +8,7 @@ import random
 
 from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
-from expo.demo import DEMO_PASSWORD, DemoContext
+from expo.events.demo import DEMO_PASSWORD, DemoContext
 from expo.exhibitors import curation
 from expo.exhibitors.models import (
     Application,

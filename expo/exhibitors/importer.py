@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from expo import mail
+from expo import mail, phones
 from expo.accounts.models import Role, User
-from expo.accounts.service import INVITE_TTL, create_password_token, create_user, grant_role
+from expo.accounts.service import INVITE_TTL, create_password_token, create_user
 from expo.audit.service import log_action
+from expo.db import atomic
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
-from expo.exhibitors.forms import PhoneInvalid, match_kabupaten, normalize_nib, normalize_phone
+from expo.events.team import grant_role
+from expo.exhibitors.forms import match_kabupaten, normalize_nib
 from expo.exhibitors.models import (
     Application,
     AppStatus,
@@ -191,8 +191,8 @@ def _parse_row(number: int, raw: dict[str, Any]) -> RowResult:
     values["phone"] = ""
     if _text(raw.get("phone")):
         try:
-            values["phone"] = normalize_phone(raw.get("phone"))
-        except PhoneInvalid:
+            values["phone"] = phones.normalise(raw.get("phone"))
+        except phones.PhoneInvalid:
             errors.append(_("WhatsApp: %(value)s is not a valid Indonesian number.",
                             value=_text(raw.get("phone"))))
     try:
@@ -302,7 +302,7 @@ async def commit(*, token: str, event: Event, by: User, uploads_dir: Path,
         raise DomainError(_("The file still has errors; nothing was imported."), "import_invalid")
     invites: list[User] = []
     applications = 0
-    async with in_transaction():
+    async with atomic():
         for row in rows:
             user = await User.get_or_none(email=row.values["email"])
             if user is None:

@@ -8,10 +8,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from expo.accounts.models import Role
-from expo.accounts.permissions import event_role, require_user
+from expo.accounts.permissions import require_user
 from expo.errors import DomainError
+from expo.events.permissions import event_role
 from expo.exhibitors import curation, exporter, importer, service
-from expo.exhibitors.forms import wa_link
 from expo.exhibitors.models import DECISIONS, Application, AppStatus, Category, CriterionSource
 from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form
@@ -21,6 +21,7 @@ from expo.nav import Tab, register_tab
 from expo.regions import KALTIM
 from expo.templating import flash
 from expo.web import MAX_FIELDS, MAX_PART, absolute_url, read_form, redirect, render, settings_of
+from expo.whatsapp import wa_link
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
 STAFF = (Role.COMMITTEE, Role.CURATOR)

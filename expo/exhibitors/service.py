@@ -2,6 +2,9 @@
 
 Every function that takes an id also takes the producer (or the viewing user) and raises
 ``NotFound`` for an object that is not theirs: guessing ids reveals nothing.
+
+Each change checks, writes and audits in one transaction; files are removed and people are
+told (inbox, email) after it commits.
 """
 
 from __future__ import annotations
@@ -11,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from expo import mail
 from expo.accounts.models import EventRole, Role, User
-from expo.accounts.service import create_user, grant_role
+from expo.accounts.service import INVITE_TTL, create_password_token, create_user
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, NotFound, found
 from expo.events.models import Event, EventStatus
 from expo.events.service import window_state
+from expo.events.team import grant_role
 from expo.exhibitors import uploads
 from expo.exhibitors.forms import SignupData
 from expo.exhibitors.models import (
@@ -31,6 +34,7 @@ from expo.exhibitors.models import (
     ProducerMember,
     Product,
 )
+from expo.exhibitors.scoring import SCORABLE, recompute_total
 from expo.i18n import gettext as _
 from expo.offload import in_process, in_thread
 from expo.settings import Settings
@@ -58,17 +62,17 @@ async def require_producer(user: User) -> Producer:
 
 
 async def create_producer(*, user: User, values: dict[str, Any]) -> Producer:
-    async with in_transaction():
+    async with atomic():
         producer = await Producer.create(**values)
         await ProducerMember.create(producer=producer, user=user)
-    await log_action(action="expo.producer.created", actor=user, obj=producer,
-                     summary=producer.business_name)
+        await log_action(action="expo.producer.created", actor=user, obj=producer,
+                         summary=producer.business_name)
     return producer
 
 
 async def signup(*, data: SignupData) -> tuple[User, Producer]:
     """A new login with its business profile (one transaction)."""
-    async with in_transaction():
+    async with atomic():
         user = await create_user(email=data.email, name=data.name, password=data.password)
         producer = await create_producer(user=user, values=data.profile)
     return user, producer
@@ -76,19 +80,18 @@ async def signup(*, data: SignupData) -> tuple[User, Producer]:
 
 async def update_profile(*, producer: Producer, values: dict[str, Any], by: User) -> Producer:
     changed = sorted(k for k, v in values.items() if getattr(producer, k) != v)
-    for key, value in values.items():
-        setattr(producer, key, value)
-    await producer.save()
-    await log_action(action="expo.producer.updated", actor=by, obj=producer,
-                     summary=", ".join(changed)[:300], data={"fields": changed})
-    await _recompute_scores(producer)
+    async with atomic():
+        for key, value in values.items():
+            setattr(producer, key, value)
+        await producer.save()
+        await log_action(action="expo.producer.updated", actor=by, obj=producer,
+                         summary=", ".join(changed)[:300], data={"fields": changed})
+        await _recompute_scores(producer)
     return producer
 
 
 async def _recompute_scores(producer: Producer) -> None:
     """Automatic criteria (legality, SMK, micro) follow the profile: refresh the totals."""
-    from expo.exhibitors.curation import SCORABLE, recompute_total
-
     for application in await Application.filter(producer=producer, status__in=list(SCORABLE)):
         await recompute_total(application)
 
@@ -96,20 +99,8 @@ async def _recompute_scores(producer: Producer) -> None:
 async def add_member(*, producer: Producer, email: str, name: str, by: User,
                      settings: Settings | None, link_base: str) -> User:
     """Let another login act for this producer; a new account gets an invitation link."""
-    from expo.accounts.service import INVITE_TTL, create_password_token
-
-    user = await User.get_or_none(email=email.strip().lower())
-    created = user is None
-    if user is None:
-        user = await create_user(email=email, name=name or email.split("@")[0])
-    elif await ProducerMember.exists(producer=producer, user=user):
-        raise DomainError(_("This person can already sign in for your business."),
-                          "already_member", field="email")
-    await ProducerMember.create(producer=producer, user=user)
-    for application in await Application.filter(producer=producer).prefetch_related("event"):
-        await grant_role(event=application.event, user=user, role=Role.EXHIBITOR, by=by)
-    await log_action(action="expo.producer.member_added", actor=by, obj=producer,
-                     summary=user.email)
+    async with atomic():
+        user, created = await _new_member(producer=producer, email=email, name=name, by=by)
     if settings is not None:
         token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
         link = f"{link_base}?token={token}"
@@ -122,6 +113,27 @@ async def add_member(*, producer: Producer, email: str, name: str, by: User,
                              subject=_("You can now sign in for %(business)s",
                                        business=producer.business_name))
     return user
+
+
+async def _new_member(*, producer: Producer, email: str, name: str,
+                      by: User) -> tuple[User, bool]:
+    """The new member (and whether their account is new), with their exhibitor roles and the
+    audit entry. The producer's row stays locked until the transaction ends, so that the same
+    person added twice at once is added once."""
+    await Producer.filter(id=producer.id).select_for_update().first()
+    user = await User.get_or_none(email=email.strip().lower())
+    created = user is None
+    if user is None:
+        user = await create_user(email=email, name=name or email.split("@")[0])
+    elif await ProducerMember.exists(producer=producer, user=user):
+        raise DomainError(_("This person can already sign in for your business."),
+                          "already_member", field="email")
+    await ProducerMember.create(producer=producer, user=user)
+    for application in await Application.filter(producer=producer).prefetch_related("event"):
+        await grant_role(event=application.event, user=user, role=Role.EXHIBITOR, by=by)
+    await log_action(action="expo.producer.member_added", actor=by, obj=producer,
+                     summary=user.email)
+    return user, created
 
 
 async def cluster_suggestions() -> list[str]:
@@ -175,9 +187,7 @@ async def products_of(producer: Producer) -> list[Product]:
 
 
 async def get_product(*, producer: Producer, product_id: int) -> Product:
-    product = await Product.get_or_none(id=product_id, producer=producer)
-    if product is None:
-        raise NotFound()
+    product = found(await Product.get_or_none(id=product_id, producer=producer))
     return product
 
 
@@ -189,27 +199,30 @@ async def save_product(*, producer: Producer, values: dict[str, Any], photo: byt
         # Decoding and resizing a phone photo (up to 40 MP) is seconds of CPU: not on the loop.
         stem = await in_process(uploads.save_photo, uploads_dir=uploads_dir, data=photo)
     old_photo = product.photo if product is not None and stem else ""
-    if product is None:
-        product = await Product.create(producer=producer, photo=stem or "", **values)
-        action = "expo.product.created"
-    else:
-        for key, value in values.items():
-            setattr(product, key, value)
-        if stem:
-            product.photo = stem
-        await product.save()
-        action = "expo.product.updated"
+    async with atomic():
+        if product is None:
+            product = await Product.create(producer=producer, photo=stem or "", **values)
+            action = "expo.product.created"
+        else:
+            for key, value in values.items():
+                setattr(product, key, value)
+            if stem:
+                product.photo = stem
+            await product.save()
+            action = "expo.product.updated"
+        await log_action(action=action, actor=by, obj=product, summary=product.name)
     uploads.delete_photo(uploads_dir, old_photo)
-    await log_action(action=action, actor=by, obj=product, summary=product.name)
     return product
 
 
 async def delete_product(*, producer: Producer, product_id: int, uploads_dir: Path,
                          by: User) -> None:
-    product = await get_product(producer=producer, product_id=product_id)
-    await product.delete()
+    async with atomic():
+        product = await get_product(producer=producer, product_id=product_id)
+        await product.delete()
+        await log_action(action="expo.product.deleted", actor=by, obj=product,
+                         summary=product.name)
     uploads.delete_photo(uploads_dir, product.photo)
-    await log_action(action="expo.product.deleted", actor=by, obj=product, summary=product.name)
 
 
 async def viewable_product(*, user: User, product_id: int) -> Product:
@@ -229,24 +242,24 @@ async def documents_of(producer: Producer) -> list[Document]:
 async def add_document(*, producer: Producer, values: dict[str, Any], data: bytes,
                        original_name: str, uploads_dir: Path, by: User) -> Document:
     stored, mime = await in_thread(uploads.save_document, uploads_dir=uploads_dir, data=data)
-    document = await Document.create(
-        producer=producer, kind=values["kind"], title=values.get("title", ""),
-        original_name=Path(original_name or "").name[:200], stored_name=stored,
-        content_type=mime, size=len(data), uploaded_by=by)
-    await log_action(action="expo.document.uploaded", actor=by, obj=document,
-                     summary=f"{producer.business_name}: {document.kind.value}")
+    async with atomic():
+        document = await Document.create(
+            producer=producer, kind=values["kind"], title=values.get("title", ""),
+            original_name=Path(original_name or "").name[:200], stored_name=stored,
+            content_type=mime, size=len(data), uploaded_by=by)
+        await log_action(action="expo.document.uploaded", actor=by, obj=document,
+                         summary=f"{producer.business_name}: {document.kind.value}")
     return document
 
 
 async def delete_document(*, producer: Producer, document_id: int, uploads_dir: Path,
                           by: User) -> None:
-    document = await Document.get_or_none(id=document_id, producer=producer)
-    if document is None:
-        raise NotFound()
-    await document.delete()
+    async with atomic():
+        document = found(await Document.get_or_none(id=document_id, producer=producer))
+        await document.delete()
+        await log_action(action="expo.document.deleted", actor=by, obj=document,
+                         summary=document.original_name)
     uploads.delete_document(uploads_dir, document.stored_name)
-    await log_action(action="expo.document.deleted", actor=by, obj=document,
-                     summary=document.original_name)
 
 
 async def viewable_document(*, user: User, document_id: int) -> Document:
@@ -261,6 +274,17 @@ async def viewable_document(*, user: User, document_id: int) -> Document:
 
 async def application_for(*, producer: Producer, event: Event) -> Application | None:
     return await Application.get_or_none(producer=producer, event=event)
+
+
+async def accepted_application(*, user: User, event: Event) -> Application:
+    """The user's accepted application for the event (with its producer), or 404: what a
+    producer's pages at an event (booth, leads, sales) are about."""
+    producers = await ProducerMember.filter(user=user).values_list("producer_id", flat=True)
+    app = await Application.filter(event=event, producer_id__in=list(producers),
+                                   status=AppStatus.ACCEPTED).select_related("producer").first()
+    if app is None:
+        raise NotFound(_("You have no accepted application for this event."), "no_application")
+    return app
 
 
 async def own_application(*, producer: Producer, application_id: int) -> Application:
@@ -293,28 +317,36 @@ def _check_window(event: Event) -> None:
 
 async def save_application(*, producer: Producer, event: Event, values: dict[str, Any],
                            by: User) -> Application:
-    """Create or edit the producer's draft application to an event."""
+    """Create or edit the producer's draft application to an event.
+
+    The draft is read again, locked, inside the transaction: one sent meanwhile (from
+    another phone) is not changed.
+    """
     if event.status != EventStatus.PUBLISHED:
         raise DomainError(_("This event does not take applications."), "event_not_open")
-    application = await application_for(producer=producer, event=event)
-    if application is not None and application.status != AppStatus.DRAFT:
-        raise DomainError(_("This application was already sent and can no longer be edited."),
-                          "not_editable", status_code=409)
-    if registration_state(event) == "closed":
-        _check_window(event)
     fields = {k: v for k, v in values.items() if k != "terms"}
     fields["terms_accepted_at"] = _now() if values.get("terms") else None
-    created = application is None
-    if application is None:
-        application = await Application.create(event=event, producer=producer, **fields)
-        for user in await members_of(producer):
-            await grant_role(event=event, user=user, role=Role.EXHIBITOR, by=by)
-    else:
-        for key, value in fields.items():
-            setattr(application, key, value)
-        await application.save()
-    await log_action(action="expo.application.created" if created else "expo.application.updated",
-                     actor=by, event=event, obj=application, summary=producer.business_name)
+    async with atomic():
+        application = await Application.filter(
+            producer=producer, event=event).select_for_update().first()
+        if application is not None and application.status != AppStatus.DRAFT:
+            raise DomainError(
+                _("This application was already sent and can no longer be edited."),
+                "not_editable", status_code=409)
+        if registration_state(event) == "closed":
+            _check_window(event)
+        created = application is None
+        if application is None:
+            application = await Application.create(event=event, producer=producer, **fields)
+            for user in await members_of(producer):
+                await grant_role(event=event, user=user, role=Role.EXHIBITOR, by=by)
+        else:
+            for key, value in fields.items():
+                setattr(application, key, value)
+            await application.save()
+        await log_action(
+            action="expo.application.created" if created else "expo.application.updated",
+            actor=by, event=event, obj=application, summary=producer.business_name)
     return application
 
 
@@ -332,23 +364,25 @@ async def missing_for_submit(producer: Producer, application: Application) -> li
 
 async def submit_application(*, application: Application, by: User,
                              settings: Settings | None = None) -> Application:
-    from expo.exhibitors.curation import recompute_total
-
+    """Send a draft: checked, sent (a conditional update: a draft only), scored and audited in
+    one transaction; the producer is told after it commits."""
     await application.fetch_related("event", "producer")
-    if application.status != AppStatus.DRAFT:
-        raise DomainError(_("Only a draft can be sent."), "not_draft", status_code=409)
-    _check_window(application.event)
-    missing = await missing_for_submit(application.producer, application)
-    if missing:
-        raise DomainError(" ".join(missing), "incomplete", missing=missing)
-    updated = await Application.filter(id=application.id, status=AppStatus.DRAFT).update(
-        status=AppStatus.SUBMITTED, submitted_at=_now())
-    if updated != 1:
-        raise DomainError(_("Only a draft can be sent."), "not_draft", status_code=409)
-    await application.refresh_from_db()
-    await recompute_total(application)
-    await log_action(action="expo.application.submitted", actor=by, event=application.event,
-                     obj=application, summary=application.producer.business_name)
+    async with atomic():
+        if application.status != AppStatus.DRAFT:
+            raise DomainError(_("Only a draft can be sent."), "not_draft", status_code=409)
+        _check_window(application.event)
+        missing = await missing_for_submit(application.producer, application)
+        if missing:
+            raise DomainError(" ".join(missing), "incomplete", missing=missing)
+        updated = await Application.filter(id=application.id, status=AppStatus.DRAFT).update(
+            status=AppStatus.SUBMITTED, submitted_at=_now())
+        if updated != 1:
+            raise DomainError(_("Only a draft can be sent."), "not_draft", status_code=409)
+        await application.refresh_from_db()
+        await recompute_total(application)
+        await log_action(action="expo.application.submitted", actor=by,
+                         event=application.event, obj=application,
+                         summary=application.producer.business_name)
     await notify(settings=settings, application=application,
                  subject=_("Application received: %(event)s", event=application.event.name),
                  body=_("Thank you. The committee of %(event)s received your application and "
@@ -358,17 +392,23 @@ async def submit_application(*, application: Application, by: User,
 
 
 async def withdraw_application(*, application: Application, by: User) -> Application:
+    """Withdraw the application, whatever its status; its status is read again, locked, inside
+    the transaction, so a second withdrawal (another phone, a stale page) is refused."""
     await application.fetch_related("event", "producer")
-    if application.status == AppStatus.WITHDRAWN:
-        raise DomainError(_("This application is already withdrawn."), "already_withdrawn",
-                          status_code=409)
-    old = application.status
-    application.status = AppStatus.WITHDRAWN
-    application.withdrawn_at = _now()
-    await application.save(update_fields=["status", "withdrawn_at", "updated_at"])
-    await log_action(action="expo.application.withdrawn", actor=by, event=application.event,
-                     obj=application, summary=application.producer.business_name,
-                     data={"from": old.value})
+    async with atomic():
+        current = await Application.filter(id=application.id).select_for_update().first()
+        if current is None:
+            raise NotFound()
+        if current.status == AppStatus.WITHDRAWN:
+            raise DomainError(_("This application is already withdrawn."),
+                              "already_withdrawn", status_code=409)
+        application.status = AppStatus.WITHDRAWN
+        application.withdrawn_at = _now()
+        await application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        await log_action(action="expo.application.withdrawn", actor=by,
+                         event=application.event, obj=application,
+                         summary=application.producer.business_name,
+                         data={"from": current.status.value})
     return application
 
 

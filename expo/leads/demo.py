@@ -20,7 +20,7 @@ from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
 from expo.booths.models import Booth, BoothStatus, Hall
 from expo.booths.service import claim_booth
-from expo.demo import DEMO_PASSWORD
+from expo.events.demo import DEMO_PASSWORD
 from expo.events.models import EventDay
 from expo.exhibitors.models import (
     Application,

@@ -11,11 +11,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from tortoise.transactions import in_transaction
-
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, NotFound, found
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus, Producer, Product
 from expo.i18n import gettext as _
@@ -161,7 +160,7 @@ async def create_offer(*, event: Event, inquiry: Inquiry | None, data: OfferData
     for p in products:
         by_producer[p.producer_id].append(p)  # type: ignore[attr-defined]
     name = inquiry.product_name if inquiry else data.title
-    async with in_transaction():
+    async with atomic():
         offer = await GroupedOffer.create(
             event=event, inquiry=inquiry, title=data.title, quantity=data.quantity,
             unit=data.unit, needed_by=data.needed_by, created_by=by,
@@ -178,16 +177,14 @@ async def create_offer(*, event: Event, inquiry: Inquiry | None, data: OfferData
         if inquiry is not None:
             inquiry.status = InquiryStatus.GROUPED
             await inquiry.save(update_fields=["status"])
-    await log_action(action="expo.lead.offer_created", actor=by, event=event, obj=offer,
-                     summary=f"{offer.quantity} {offer.unit} / {len(data.shares)}")
+        await log_action(action="expo.lead.offer_created", actor=by, event=event, obj=offer,
+                         summary=f"{offer.quantity} {offer.unit} / {len(data.shares)}")
     return offer
 
 
 async def get_offer(*, event: Event, offer_id: int) -> GroupedOffer:
-    offer = await GroupedOffer.get_or_none(id=offer_id, event=event)
-    if offer is None:
-        raise NotFound(_("There is no such grouped offer at this event."))
-    return offer
+    return found(await GroupedOffer.get_or_none(id=offer_id, event=event),
+                 _("There is no such grouped offer at this event."))
 
 
 async def shares_of(offer: GroupedOffer) -> list[OfferShare]:
@@ -207,28 +204,30 @@ async def set_share_status(*, event: Event, share_id: int, status: ShareStatus,
                            by: User | None, application: Application | None = None) -> OfferShare:
     """The committee sets any share's status; an exhibitor (``application``) only their own,
     and only to accepted or declined."""
-    query = OfferShare.filter(id=share_id, offer__event=event)
-    if application is not None:
-        query = query.filter(application_id=application.id)
-        if status not in (ShareStatus.ACCEPTED, ShareStatus.DECLINED):
-            raise DomainError(_("You can accept or decline your share."), "share_status",
-                              status_code=422)
-    share = await query.select_related("offer").first()
-    if share is None:
-        raise NotFound(_("There is no such share."))
-    share.status = status
-    await share.save(update_fields=["status", "updated_at"])
-    await _refresh_offer(share.offer)
-    await log_action(action="expo.lead.share_" + status.value, actor=by, event=event, obj=share,
-                     summary=f"{share.quantity} {share.offer.unit}")
-    return share
+    async with atomic():
+        query = OfferShare.filter(id=share_id, offer__event=event)
+        if application is not None:
+            query = query.filter(application_id=application.id)
+            if status not in (ShareStatus.ACCEPTED, ShareStatus.DECLINED):
+                raise DomainError(_("You can accept or decline your share."), "share_status",
+                                  status_code=422)
+        share = await query.select_related("offer").first()
+        if share is None:
+            raise NotFound(_("There is no such share."))
+        share.status = status
+        await share.save(update_fields=["status", "updated_at"])
+        await _refresh_offer(share.offer)
+        await log_action(action="expo.lead.share_" + status.value, actor=by, event=event, obj=share,
+                         summary=f"{share.quantity} {share.offer.unit}")
+        return share
 
 
 async def set_offer_status(*, offer: GroupedOffer, status: OfferStatus, by: User) -> None:
-    offer.status = status
-    await offer.save(update_fields=["status"])
-    await log_action(action="expo.lead.offer_" + status.value, actor=by,
-                     event=await offer.event, obj=offer)
+    async with atomic():
+        offer.status = status
+        await offer.save(update_fields=["status"])
+        await log_action(action="expo.lead.offer_" + status.value, actor=by,
+                         event=await offer.event, obj=offer)
 
 
 async def shares_for(*, application: Application) -> list[OfferShare]:

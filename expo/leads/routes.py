@@ -12,37 +12,32 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from expo import qr
 from expo.accounts.models import Role
-from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.accounts.permissions import current_user, public, require_user
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
+from expo.events.permissions import event_role
 from expo.events.service import viewable_event
 from expo.exhibitors import uploads
-from expo.exhibitors.models import CATEGORY_LABELS
+from expo.exhibitors.models import Category
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
-from expo.visitors import codes
+from expo.visitors import identity, keys
 from expo.visitors import service as visitor_service
 from expo.visitors.forms import parse_visitor_form
-from expo.visitors.models import PUBLIC_TYPES, TYPE_LABELS, Visitor
+from expo.visitors.models import PUBLIC_TYPES, Visitor, VisitorType
 from expo.web import absolute_url, read_form, redirect, render, settings_of
 from expo.xlsx import XLSX_MIME
 
-from . import identity, matching, service
+from . import matching, service
 from .exporter import leads_workbook
 from .forms import parse_inquiry, parse_lead_update, parse_share_status
-from .models import (
-    RATING_LABELS,
-    SHARE_STATUS_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
-    LeadStatus,
-    Rating,
-)
+from .models import LeadSource, LeadStatus, Rating, ShareStatus
 
 register_tab(Tab("leads.inbox", _l("Leads"), frozenset({Role.EXHIBITOR}), 40))
 register_tab(Tab("leads.scanner", _l("Lead scanner"), frozenset({Role.EXHIBITOR}), 41))
@@ -86,7 +81,7 @@ async def stand(request: Request) -> Response:
     return render(request, "leads/stand.html", {
         "event": event, "stand": item, "visitor": visitor,
         "state": await service.visitor_state(visitor=visitor, application=item.application),
-        "category_labels": CATEGORY_LABELS,
+        "Category": Category,
         "whatsapp": service.producer_whatsapp(phone=item.producer.phone,
                                               business=item.producer.business_name,
                                               event_name=event.name)})
@@ -108,7 +103,7 @@ async def product_photo(request: Request) -> Response:
 async def stand_qr(request: Request) -> Response:
     event, item = await _stand(request)
     link = stand_link(request, event, item.booth.code)
-    return Response(codes.qr_png(link, scale=10), media_type="image/png",
+    return Response(qr.png(link, scale=10), media_type="image/png",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
@@ -205,7 +200,7 @@ async def identify(request: Request) -> Response:
             return response
     return render(request, "leads/identify.html", {
         "event": event, "form": form, "stand_code": code,
-        "type_options": [(t.value, TYPE_LABELS[t]) for t in PUBLIC_TYPES],
+        "type_options": [(t.value, t.label) for t in PUBLIC_TYPES],
         "region_options": region_choices()}, status)
 
 
@@ -246,9 +241,8 @@ async def inbox(request: Request) -> Response:
         "event": event, "application": application, "box": box, "filters": filters,
         "links": links, "inquiries": await service.visible_inquiries(application=application),
         "shares": await matching.shares_for(application=application),
-        "status_labels": STATUS_LABELS, "rating_labels": RATING_LABELS,
-        "source_labels": SOURCE_LABELS, "share_labels": SHARE_STATUS_LABELS,
-        "type_labels": TYPE_LABELS})
+        "LeadStatus": LeadStatus, "Rating": Rating, "LeadSource": LeadSource,
+        "ShareStatus": ShareStatus, "VisitorType": VisitorType})
 
 
 @event_role(Role.EXHIBITOR)
@@ -275,10 +269,10 @@ async def lead_detail(request: Request) -> Response:
         "whatsapp": service.whatsapp_link(phone=lead.visitor.phone,
                                           visitor_name=lead.visitor.name,
                                           business=application.producer.business_name,
-                                          event_name=event.name) if lead.visitor.phone else "",
-        "rating_options": [("", _("Not rated"))] + [(r.value, RATING_LABELS[r]) for r in Rating],
-        "status_options": [(s.value, STATUS_LABELS[s]) for s in LeadStatus],
-        "type_labels": TYPE_LABELS, "source_labels": SOURCE_LABELS}, status)
+                                          event_name=event.name),
+        "rating_options": [("", _("Not rated"))] + Rating.choices(),
+        "status_options": LeadStatus.choices(),
+        "VisitorType": VisitorType, "LeadSource": LeadSource}, status)
 
 
 @event_role(Role.EXHIBITOR)
@@ -335,7 +329,9 @@ async def scan(request: Request) -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("code"), str):
         raise DomainError(_("Send the scanned code."), "code_missing", status_code=422)
     out = await service.record_scan(event=event, application=application, code=body["code"],
-                                    signer=codes.signer_for(_secret(request)),
+                                    signer=await keys.keyring_for_code(
+                                        event_id=event.id, code=body["code"],
+                                        settings=settings_of(request)),
                                     by=require_user(request), nonce=str(body.get("nonce", "")))
     label = out.visitor.name if out.visible else _("A visitor (contact not shared)")
     return JSONResponse({

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.booths.holding import application_of
 from expo.booths.models import Booth
+from expo.db import atomic
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus, Producer, Product
+from expo.exhibitors.service import accepted_application
 from expo.i18n import gettext as _
 from expo.visitors import codes
 from expo.visitors.models import Visitor
+from expo.whatsapp import wa_link
 
 from .forms import InquiryData, LeadUpdate
 from .models import ContactRequest, Inquiry, Lead, LeadSource, SavedStand
@@ -59,7 +59,7 @@ async def stand_by_code(*, event: Event, code: str) -> Stand:
 
 async def exhibitor_for(*, user: User, event: Event) -> Application:
     """The signed-in exhibitor's application at this event (404 when there is none)."""
-    return await application_of(user=user, event=event)
+    return await accepted_application(user=user, event=event)
 
 
 async def booth_codes(application_ids: list[int]) -> dict[int, list[str]]:
@@ -95,7 +95,7 @@ async def touch_lead(*, application: Application, visitor: Visitor, source: Lead
     lead = await Lead.get_or_none(application_id=application.id, visitor_id=visitor.id)
     if lead is None:
         try:
-            async with in_transaction():
+            async with atomic():
                 lead = await Lead.create(event_id=application.event_id,  # type: ignore[attr-defined]
                                          application_id=application.id, visitor_id=visitor.id,
                                          source=source)
@@ -123,46 +123,48 @@ async def unsave_stand(*, visitor: Visitor, application: Application) -> None:
 async def set_consent(*, visitor: Visitor, application: Application, consent: bool,
                       wants_contact: bool = False) -> ContactRequest:
     """Give (or withdraw) consent to share contact details with this one exhibitor."""
-    request, _created = await ContactRequest.get_or_create(visitor_id=visitor.id,
-                                                           application_id=application.id)
-    now = _now()
-    if consent:
-        request.consent, request.consent_at, request.revoked_at = True, now, None
-        request.wants_contact = request.wants_contact or wants_contact
-    else:
-        request.consent, request.wants_contact, request.revoked_at = False, False, now
-    await request.save()
-    if consent:
-        await touch_lead(application=application, visitor=visitor,
-                         source=LeadSource.CONTACT if wants_contact else LeadSource.SAVE)
-    await log_action(action="expo.lead.consent_" + ("given" if consent else "revoked"),
-                     actor=None, event=await application.event, obj=request)  # type: ignore[arg-type]
-    return request
+    async with atomic():
+        request, _created = await ContactRequest.get_or_create(visitor_id=visitor.id,
+                                                               application_id=application.id)
+        now = _now()
+        if consent:
+            request.consent, request.consent_at, request.revoked_at = True, now, None
+            request.wants_contact = request.wants_contact or wants_contact
+        else:
+            request.consent, request.wants_contact, request.revoked_at = False, False, now
+        await request.save()
+        if consent:
+            await touch_lead(application=application, visitor=visitor,
+                             source=LeadSource.CONTACT if wants_contact else LeadSource.SAVE)
+        await log_action(action="expo.lead.consent_" + ("given" if consent else "revoked"),
+                         actor=None, event=await application.event, obj=request)  # type: ignore[arg-type]
+        return request
 
 
 async def create_inquiry(*, visitor: Visitor, application: Application,
                          data: InquiryData) -> Inquiry:
-    if not data.consent:
-        raise DomainError(_("An inquiry needs your consent to share your contact."),
-                          "consent_required", status_code=422)
-    product = None
-    if data.product_id is not None:
-        product = await Product.get_or_none(id=data.product_id,
-                                            producer_id=application.producer_id)  # type: ignore[attr-defined]
-        if product is None:
-            raise NotFound(_("This product is not offered at this stand."))
-    await set_consent(visitor=visitor, application=application, consent=True)
-    lead = await touch_lead(application=application, visitor=visitor, source=LeadSource.INQUIRY)
-    inquiry = await Inquiry.create(
-        event_id=application.event_id, application_id=application.id, lead=lead,  # type: ignore[attr-defined]
-        product=product, product_name=data.product_name, quantity=data.quantity,
-        unit=data.unit or (product.capacity_unit if product else ""), needed_by=data.needed_by,
-        budget=data.budget, note=data.note, buyer_type=visitor.type.value,
-        agency=visitor.agency or visitor.organisation)
-    summary = f"{inquiry.quantity} {inquiry.unit} {inquiry.product_name}"
-    await log_action(action="expo.lead.inquiry", actor=None, event=await application.event,
-                     obj=inquiry, summary=summary[:300])
-    return inquiry
+    async with atomic():
+        if not data.consent:
+            raise DomainError(_("An inquiry needs your consent to share your contact."),
+                              "consent_required", status_code=422)
+        product = None
+        if data.product_id is not None:
+            product = await Product.get_or_none(id=data.product_id,
+                                                producer_id=application.producer_id)  # type: ignore[attr-defined]
+            if product is None:
+                raise NotFound(_("This product is not offered at this stand."))
+        await set_consent(visitor=visitor, application=application, consent=True)
+        lead = await touch_lead(application=application, visitor=visitor, source=LeadSource.INQUIRY)
+        inquiry = await Inquiry.create(
+            event_id=application.event_id, application_id=application.id, lead=lead,  # type: ignore[attr-defined]
+            product=product, product_name=data.product_name, quantity=data.quantity,
+            unit=data.unit or (product.capacity_unit if product else ""), needed_by=data.needed_by,
+            budget=data.budget, note=data.note, buyer_type=visitor.type.value,
+            agency=visitor.agency or visitor.organisation)
+        summary = f"{inquiry.quantity} {inquiry.unit} {inquiry.product_name}"
+        await log_action(action="expo.lead.inquiry", actor=None, event=await application.event,
+                         obj=inquiry, summary=summary[:300])
+        return inquiry
 
 
 @dataclass
@@ -199,21 +201,21 @@ async def record_scan(*, event: Event, application: Application, code: str,
     return ScanOutcome(lead=lead, visitor=visitor, created=not existed, visible=visible)
 
 
-async def forget_visitor(*, visitor: Visitor) -> None:
+async def forget_visitor(*, visitor_id: int) -> None:
     """The visitor deleted their registration: withdraw their consent at every stand where
     they left a lead (a withdrawn consent hides the lead whatever the ticket says), drop their
     saved stands and the free text written by or about them. Leads and inquiries stay,
     without a person behind them, for the counts."""
     now = _now()
-    leads = await Lead.filter(visitor_id=visitor.id).values_list("id", "application_id")
-    asked = set(await ContactRequest.filter(visitor_id=visitor.id).values_list(
+    leads = await Lead.filter(visitor_id=visitor_id).values_list("id", "application_id")
+    asked = set(await ContactRequest.filter(visitor_id=visitor_id).values_list(
         "application_id", flat=True))
     await ContactRequest.bulk_create(
-        [ContactRequest(visitor_id=visitor.id, application_id=app_id, revoked_at=now)
+        [ContactRequest(visitor_id=visitor_id, application_id=app_id, revoked_at=now)
          for app_id in {app_id for _id, app_id in leads} - asked], ignore_conflicts=True)
-    await ContactRequest.filter(visitor_id=visitor.id, revoked_at__isnull=True).update(
+    await ContactRequest.filter(visitor_id=visitor_id, revoked_at__isnull=True).update(
         consent=False, wants_contact=False, revoked_at=now)
-    await SavedStand.filter(visitor_id=visitor.id).delete()
+    await SavedStand.filter(visitor_id=visitor_id).delete()
     if leads:
         lead_ids = [lead_id for lead_id, _app in leads]
         await Lead.filter(id__in=lead_ids).update(notes="")
@@ -299,14 +301,15 @@ async def get_lead(*, application: Application, lead_id: int) -> Lead:
 
 async def update_lead(*, application: Application, lead_id: int, data: LeadUpdate,
                       by: User) -> Lead:
-    lead = await get_lead(application=application, lead_id=lead_id)
-    lead.rating = data.rating  # type: ignore[assignment]
-    lead.status, lead.notes = data.status, data.notes
-    lead.tags, lead.value = data.tags, data.value
-    await lead.save(update_fields=["rating", "status", "notes", "tags", "value", "last_at"])
-    await log_action(action="expo.lead.updated", actor=by, event=await application.event,
-                     obj=lead, summary=f"{lead.status} {lead.rating or ''}".strip())
-    return lead
+    async with atomic():
+        lead = await get_lead(application=application, lead_id=lead_id)
+        lead.rating = data.rating  # type: ignore[assignment]
+        lead.status, lead.notes = data.status, data.notes
+        lead.tags, lead.value = data.tags, data.value
+        await lead.save(update_fields=["rating", "status", "notes", "tags", "value", "last_at"])
+        await log_action(action="expo.lead.updated", actor=by, event=await application.event,
+                         obj=lead, summary=f"{lead.status} {lead.rating or ''}".strip())
+        return lead
 
 
 async def inquiries_of(*, application: Application, lead: Lead | None = None) -> list[Inquiry]:
@@ -324,21 +327,16 @@ async def visible_inquiries(*, application: Application) -> list[Inquiry]:
 
 
 def whatsapp_link(*, phone: str, visitor_name: str, business: str, event_name: str) -> str:
-    """Click-to-chat with a prefilled message in Bahasa Indonesia."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    text = (f"Halo {visitor_name}, terima kasih sudah mampir ke stand {business} di "
-            f"{event_name}. Kami ingin menindaklanjuti minat Anda. Ada yang bisa kami bantu?")
-    return f"https://wa.me/{digits}?text={quote(text)}"
+    """The exhibitor's follow-up to a visitor: a chat with the message written out."""
+    return wa_link(phone, _("Hello %(name)s, thank you for stopping by the %(business)s stand at "
+                            "%(event)s. We would like to follow up on your interest. How can "
+                            "we help?", name=visitor_name, business=business, event=event_name))
 
 
 def producer_whatsapp(*, phone: str, business: str, event_name: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    text = f"Halo {business}, saya melihat produk Anda di {event_name}. Boleh minta info?"
-    return f"https://wa.me/{digits}?text={quote(text)}"
+    """A visitor's first message to a producer, from the stand page."""
+    return wa_link(phone, _("Hello %(business)s, I saw your products at %(event)s. Could you "
+                            "tell me more?", business=business, event=event_name))
 
 
 # ---- the visitor's "my expo" --------------------------------------------------------------

@@ -21,7 +21,7 @@ from tortoise.functions import Count, Min, Sum
 from expo import i18n
 from expo.cache import SharedBuilds
 from expo.events.models import Event
-from expo.exhibitors.models import CATEGORY_LABELS, STATUS_LABELS, Application, AppStatus
+from expo.exhibitors.models import Application, AppStatus, Category
 from expo.reports import leads_source, service
 from expo.reports.aggregates import AFTER, BEFORE, hour_ranges, param, quarter_hours, range_counts
 from expo.reports.models import SalesReport
@@ -49,7 +49,6 @@ class Dashboard:
     by_kabupaten: list[tuple[str, int]] = field(default_factory=list)
     sales_omzet: int = 0
     sales_reports: int = 0
-    leads_enabled: bool = False
     html: str = field(default="", compare=False, repr=False)  # the rendered body, once
 
 
@@ -134,7 +133,7 @@ async def _applications(board: Dashboard, event: Event) -> None:
     for row in await Application.filter(event=event).annotate(
             n=Count("id"), first=Min("id")).group_by("status").values("status", "n", "first"):
         _merge(statuses, str(row["status"]), row["n"], row["first"])
-    board.by_status = [(str(STATUS_LABELS.get(s, s)), n)  # type: ignore[call-overload]
+    board.by_status = [(AppStatus.label_of(s), n)
                        for s, n in _ranked(statuses)]
     categories: dict[str, list[int]] = {}
     kabupaten: dict[str, list[int]] = {}
@@ -144,13 +143,12 @@ async def _applications(board: Dashboard, event: Event) -> None:
             "producer__category", "producer__kabupaten", "n", "first"):
         _merge(categories, str(row["producer__category"]), row["n"], row["first"])
         _merge(kabupaten, str(row["producer__kabupaten"]), row["n"], row["first"])
-    board.by_category = [(str(CATEGORY_LABELS.get(c, c)), n)  # type: ignore[call-overload]
+    board.by_category = [(Category.label_of(c), n)
                          for c, n in _ranked(categories)]
     board.by_kabupaten = _ranked(kabupaten)
 
 
 async def _leads(board: Dashboard, event: Event, tz: ZoneInfo) -> None:
-    board.leads_enabled = leads_source.available()
     if board.day is not None:
         ranges = hour_ranges(board.day, tz)
         counts = await leads_source.counts_in(event=event, ranges=[(a, b) for a, b, _h in ranges])

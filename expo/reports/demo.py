@@ -8,15 +8,16 @@ from typing import Any
 
 from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
+from expo.events.demo import DEMO_PASSWORD
 from expo.exhibitors.models import Application, AppStatus, ProducerMember, Product
+from expo.reports.draws import DrawRequest, perform
 from expo.reports.models import SalesLine, SalesReport
+from expo.visitors.models import VisitorType
 
 SELLER_EMAIL = "penjual@expo.test"
 
 
 async def load(ctx: Any) -> None:
-    from expo.demo import DEMO_PASSWORD
-
     event = ctx.event
     rng = random.Random(20)
     accepted = await Application.filter(event=event, status=AppStatus.ACCEPTED).order_by(
@@ -52,9 +53,6 @@ async def load(ctx: Any) -> None:
 async def _opening_draw(ctx: Any) -> None:
     """The opening day's doorprize on stage, with a seed announced in advance, so the public
     results page and the committee's winners sheet have something to show."""
-    from expo.reports.draws import DrawRequest, perform
-    from expo.visitors.models import VisitorType
-
     await perform(event=ctx.event, by=ctx.users["committee"], request=DrawRequest(
         prize="Paket hampers UMKM Kaltim", count=5, day=ctx.event.starts_on,
         types=[VisitorType.UMUM, VisitorType.PELAJAR], seed="hkn2027-pembukaan"))

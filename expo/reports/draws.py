@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, found
 from expo.events.models import Event
 from expo.i18n import gettext as _
 from expo.reports import draw as algorithm
@@ -63,10 +63,12 @@ def _check(request: DrawRequest) -> None:
 
 
 async def perform(*, event: Event, request: DrawRequest, by: User | None) -> DrawRun:
+    """Draw winners among the candidates: the pool, the run, its winners and the audit entry
+    are one transaction (a winner taken by a simultaneous draw fails it: unique per event)."""
     _check(request)
     seed = request.seed or algorithm.new_seed()
     try:
-        async with in_transaction():
+        async with atomic():
             pool = await candidates(event=event, day=request.day, types=request.types)
             if not pool:
                 raise DomainError(_("Nobody can win with these filters: no checked-in visitor "
@@ -83,13 +85,13 @@ async def perform(*, event: Event, request: DrawRequest, by: User | None) -> Dra
             await DrawWinner.bulk_create([
                 DrawWinner(draw=run, event=event, visitor_id=v, position=i)
                 for i, v in enumerate(winners, start=1)])
+            await log_action(action="expo.draw.performed", actor=by, event=event, obj=run,
+                             summary=f"#{run.number} {run.prize}: {len(winners)} of {len(pool)}",
+                             data={"seed": seed, "winners": winners,
+                                   "digest": run.candidates_digest, "filters": run.filters})
     except IntegrityError:  # another draw took one of these winners at the same moment
         raise DomainError(_("Another draw ran at the same time. Draw again."),
                           "draw_conflict", status_code=409) from None
-    await log_action(action="expo.draw.performed", actor=by, event=event, obj=run,
-                     summary=f"#{run.number} {run.prize}: {len(winners)} of {len(pool)}",
-                     data={"seed": seed, "winners": winners, "digest": run.candidates_digest,
-                           "filters": run.filters})
     return run
 
 
@@ -98,9 +100,8 @@ async def list_draws(*, event: Event) -> list[DrawRun]:
 
 
 async def get_draw(*, event: Event, draw_id: int) -> DrawRun:
-    run = await DrawRun.get_or_none(id=draw_id, event=event)
-    if run is None:
-        raise NotFound(_("This draw does not exist."), "draw_not_found")
+    run = found(await DrawRun.get_or_none(id=draw_id, event=event),
+                _("This draw does not exist."), "draw_not_found")
     return run
 
 
@@ -145,9 +146,8 @@ async def published(*, event: Event) -> list[tuple[DrawRun, list[PublicWinner]]]
 
 
 async def get_published(*, event: Event, number: int) -> DrawRun:
-    run = await DrawRun.get_or_none(event=event, number=number)
-    if run is None:
-        raise NotFound(_("This draw does not exist."), "draw_not_found")
+    run = found(await DrawRun.get_or_none(event=event, number=number),
+                _("This draw does not exist."), "draw_not_found")
     return run
 
 

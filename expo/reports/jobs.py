@@ -34,7 +34,7 @@ from tortoise.expressions import Q
 from expo import i18n
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.errors import DomainError, NotFound, found
 from expo.events.models import Event
 from expo.i18n import gettext as _
 from expo.reports.models import ExportJob, JobStatus
@@ -236,9 +236,8 @@ async def run_export(*, job_id: int, data_dir: Path) -> bool:
 # ---- reading -------------------------------------------------------------------------------
 
 async def get_job(*, event: Event, job_id: int) -> ExportJob:
-    job = await ExportJob.get_or_none(id=job_id, event=event)
-    if job is None:
-        raise NotFound(_("This export does not exist."), "export_not_found")
+    job = found(await ExportJob.get_or_none(id=job_id, event=event),
+                _("This export does not exist."), "export_not_found")
     return job
 
 

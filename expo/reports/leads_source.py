@@ -1,6 +1,6 @@
 """What reports read from the leads domain, behind one small adapter.
 
-Only this module knows the leads tables (``Lead``: one visitor at one exhibitor's
+Only this module of reports knows the leads tables (``Lead``: one visitor at one exhibitor's
 application; ``Inquiry``: a request with quantity and budget, ``agency`` and ``buyer_type``
 copied from the visitor). The Leads sheet shows no visitor contact details: the visitor
 number and type only (contacts stay with the exhibitor the visitor consented to).
@@ -9,17 +9,20 @@ number and type only (contacts stay with the exhibitor the visitor consented to)
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
 from expo.events.models import Event
 from expo.i18n import lazy_gettext as _l
+from expo.leads.models import Inquiry, Lead, LeadSource, LeadStatus, Rating
 from expo.reports.aggregates import Range, param, range_counts
+from expo.reports.source import Row, local, when
+from expo.visitors.models import VisitorType
 
 
 @dataclass
@@ -30,28 +33,13 @@ class AgencyInquiries:
     value: int
 
 
-def _models() -> Any | None:
-    try:
-        return importlib.import_module("expo.leads.models")
-    except ImportError:  # pragma: no cover - the leads domain is part of the app
-        return None
-
-
-def available() -> bool:
-    return _models() is not None
-
-
 async def count(*, event: Event) -> int:
-    m = _models()
-    return 0 if m is None else await m.Lead.filter(event=event).count()
+    return await Lead.filter(event=event).count()
 
 
 async def counts_in(*, event: Event, ranges: Sequence[Range]) -> list[int]:
     """Leads of the event first captured in each ``[start, end)`` of ``ranges`` (counted by
     the database: index (event_id, first_at) makes each count a range of it)."""
-    m = _models()
-    if m is None:
-        return [0] * len(ranges)
     return await range_counts(table="leads", column="first_at", where=f"t.event_id = {param(1)}",
                               params=[event.id], ranges=ranges)
 
@@ -78,8 +66,6 @@ async def stand_leads(*, event: Event, limit: int = 10) -> StandLeads:
     Ties rank the most recently active first, as counting the leads in their own order
     (latest first) did.
     """
-    if _models() is None:
-        return StandLeads(0, [])
     rows = await connections.get("default").execute_query_dict(
         _STANDS_SQL.format(e=param(1)), [event.id])
     stands: dict[str, list[Any]] = {}
@@ -95,18 +81,13 @@ async def stand_leads(*, event: Event, limit: int = 10) -> StandLeads:
 
 
 def _aware(value: Any) -> dt.datetime:
-    from expo.reports.workbook import when
-
     at = when(value) or dt.datetime.min
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 async def inquiries_by_agency(*, event: Event) -> list[AgencyInquiries]:
     """Procurement inquiries (agency and business buyers) per agency: count, quantity, budget."""
-    m = _models()
-    if m is None:
-        return []
-    rows = await m.Inquiry.filter(event=event, buyer_type__in=["instansi", "buyer"]).values_list(
+    rows = await Inquiry.filter(event=event, buyer_type__in=["instansi", "buyer"]).values_list(
         "agency", "quantity", "budget")
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for agency, quantity, budget in rows:
@@ -131,19 +112,13 @@ _LEADS_SQL = (
     "JOIN producers p ON p.id = a.producer_id JOIN visitors v ON v.id = l.visitor_id ")
 
 
-async def lead_chunk(*, event: Event, after_id: int, limit: int) -> list[tuple[Any, ...]]:
+async def lead_chunk(*, event: Event, after_id: int, limit: int) -> list[Row]:
     """Rows of the Leads sheet with id > ``after_id`` (the id first), at most ``limit``."""
-    m = _models()
-    if m is None:
-        return []
-    from expo.reports.workbook import local, when
-    from expo.visitors.models import TYPE_LABELS
-
-    tz = _tz(event)
-    labels = {**{str(k): str(v) for k, v in m.SOURCE_LABELS.items()},
-              **{f"r:{k}": str(v) for k, v in m.RATING_LABELS.items()},
-              **{f"s:{k}": str(v) for k, v in m.STATUS_LABELS.items()},
-              **{f"t:{k}": str(v) for k, v in TYPE_LABELS.items()}}
+    tz = ZoneInfo(event.timezone)
+    labels = {**{str(k): str(v) for k, v in LeadSource.labels().items()},
+              **{f"r:{k}": str(v) for k, v in Rating.labels().items()},
+              **{f"s:{k}": str(v) for k, v in LeadStatus.labels().items()},
+              **{f"t:{k}": str(v) for k, v in VisitorType.labels().items()}}
     # Raw SQL: the ORM's per-row cost dominates 100,000 rows. Only ints are interpolated.
     where = (f"WHERE l.event_id = {int(event.id)} AND l.id > {int(after_id)} "
              f"ORDER BY l.id LIMIT {int(limit)}")
@@ -152,9 +127,3 @@ async def lead_chunk(*, event: Event, after_id: int, limit: int) -> list[tuple[A
              labels.get(f"t:{r[5]}", r[5]),
              labels.get(str(r[6]), r[6]), labels.get(f"r:{r[7]}", r[7] or ""),
              labels.get(f"s:{r[8]}", r[8]), r[9], r[10]) for r in rows]
-
-
-def _tz(event: Event):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(event.timezone)

@@ -10,9 +10,11 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from expo.accounts.models import Role
-from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.accounts.permissions import current_user, public, require_user
 from expo.errors import DomainError
+from expo.events.permissions import event_role
 from expo.events.service import viewable_event
+from expo.exhibitors import service as exhibitors_service
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
@@ -21,9 +23,9 @@ from expo.reports import dashboard as dash
 from expo.reports import draws, jobs, service
 from expo.reports.draw import ALGORITHM
 from expo.reports.forms import parse_draw, parse_sales
-from expo.reports.models import JOB_STATUS_LABELS, DrawRun
+from expo.reports.models import DrawRun, JobStatus
 from expo.templating import flash, templates
-from expo.visitors.models import TYPE_LABELS
+from expo.visitors.models import VisitorType
 from expo.web import read_form, redirect, render, settings_of
 from expo.xlsx import XLSX_MIME
 
@@ -81,7 +83,7 @@ async def dashboard_live(request: Request) -> Response:
 async def _my_sales_page(request: Request, form: Form | None, day: dt.date | None,
                          status: int = 200) -> Response:
     event, user = request.state.event, require_user(request)
-    app = await service.exhibitor_application(user=user, event=event)
+    app = await exhibitors_service.accepted_application(user=user, event=event)
     days = await service.event_days(event)
     day = dash.pick_day(days, day, dt.date.today())
     products = await service.products_of(app)
@@ -106,7 +108,7 @@ async def my_sales(request: Request) -> Response:
     if request.method != "POST":
         return await _my_sales_page(request, None, _day_param(request))
     event, user = request.state.event, require_user(request)
-    app = await service.exhibitor_application(user=user, event=event)
+    app = await exhibitors_service.accepted_application(user=user, event=event)
     form = await read_form(request)
     products = await service.products_of(app)
     try:
@@ -144,7 +146,7 @@ async def remind(request: Request) -> Response:
 # ---- doorprize draws ----------------------------------------------------------------------
 
 def _type_options() -> list[tuple[str, str]]:
-    return [(str(t), str(TYPE_LABELS[t])) for t in draws.DRAWABLE_TYPES]
+    return [(str(t), t.label) for t in draws.DRAWABLE_TYPES]
 
 
 async def _draws_page(request: Request, form: Form, status: int = 200) -> Response:
@@ -180,7 +182,7 @@ async def draw_detail(request: Request) -> Response:
     return render(request, "reports/draw.html", {
         "event": event, "run": run, "winners": await draws.winners_of(run),
         "verified": await draws.verify(run), "algorithm": ALGORITHM,
-        "type_labels": {str(k): str(v) for k, v in TYPE_LABELS.items()}})
+        "type_labels": {str(k): str(v) for k, v in VisitorType.labels().items()}})
 
 
 @event_role(Role.COMMITTEE)
@@ -195,7 +197,7 @@ async def public_draws(request: Request) -> Response:
                                          user=current_user(request))
     return render(request, "reports/public_draws.html", {
         "event": event, "results": await draws.published(event=event), "algorithm": ALGORITHM,
-        "type_labels": {str(k): str(v) for k, v in TYPE_LABELS.items()}})
+        "type_labels": {str(k): str(v) for k, v in VisitorType.labels().items()}})
 
 
 @public
@@ -224,7 +226,7 @@ async def exports(request: Request) -> Response:
         return redirect(_url(request, "reports.exports") + f"?job={job.id}")
     return render(request, "reports/exports.html", {
         "event": event, "jobs": await jobs.recent_jobs(event=event, data_dir=settings.data_dir),
-        "labels": JOB_STATUS_LABELS})
+        "labels": JobStatus.labels()})
 
 
 @event_role(Role.COMMITTEE)
@@ -232,7 +234,7 @@ async def export_status(request: Request) -> Response:
     job = await jobs.job_status(event=request.state.event, job_id=request.path_params["job_id"],
                                 data_dir=settings_of(request).data_dir)
     return render(request, "reports/_job.html", {"event": request.state.event, "job": job,
-                                                  "labels": JOB_STATUS_LABELS})
+                                                  "labels": JobStatus.labels()})
 
 
 @event_role(Role.COMMITTEE)

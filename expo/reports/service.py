@@ -8,19 +8,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from expo import mail
 from expo.accounts.models import User
 from expo.audit.service import log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError
 from expo.events.models import Event, EventDay
 from expo.exhibitors.models import (
     Application,
     AppStatus,
     InboxMessage,
     Producer,
-    ProducerMember,
     Product,
 )
 from expo.i18n import gettext as _
@@ -52,16 +51,6 @@ async def event_days(event: Event) -> list[dt.date]:
     return list(days)  # type: ignore[arg-type]
 
 
-async def exhibitor_application(*, user: User, event: Event) -> Application:
-    """The user's accepted application for the event (with its producer), or 404."""
-    producers = await ProducerMember.filter(user=user).values_list("producer_id", flat=True)
-    app = await Application.filter(event=event, producer_id__in=list(producers),
-                                   status=AppStatus.ACCEPTED).select_related("producer").first()
-    if app is None:
-        raise NotFound(_("You have no accepted application for this event."), "no_application")
-    return app
-
-
 async def report_for(*, event: Event, producer: Producer, day: dt.date) -> SalesReport | None:
     return await SalesReport.get_or_none(event=event, producer=producer, day=day)
 
@@ -91,32 +80,29 @@ async def save_report(*, event: Event, producer: Producer, data: SalesInput,
                       by: User | None) -> SalesReport:
     """Create or replace the producer's report for ``data.day``.
 
-    With per-product lines, the report's omzet and units are the lines' sums.
+    With per-product lines, the report's omzet and units are the lines' sums. The input is
+    checked, the report written and audited in one transaction.
     """
-    await _check_input(event=event, producer=producer, data=data)
+    try:
+        return await _upsert(event=event, producer=producer, data=data, by=by)
+    except IntegrityError:  # two phones saved the same day at once: the second one updates
+        return await _upsert(event=event, producer=producer, data=data, by=by)
+
+
+async def _upsert(*, event: Event, producer: Producer, data: SalesInput,
+                  by: User | None) -> SalesReport:
     lines = [line for line in data.lines if line.omzet or line.units]
     omzet = sum(line.omzet for line in lines) if data.lines else data.omzet
     units = sum(line.units for line in lines) if data.lines else data.units
-    values = {"omzet": omzet, "units": units, "note": data.note, "reported_by": by,
-              "per_product": bool(data.lines)}
-    try:
-        report = await _upsert(event=event, producer=producer, day=data.day, values=values,
-                               lines=lines)
-    except IntegrityError:  # two phones saved the same day at once: the second one updates
-        report = await _upsert(event=event, producer=producer, day=data.day, values=values,
-                               lines=lines)
-    await log_action(action="expo.sales.reported", actor=by, event=event, obj=report,
-                     summary=f"{producer.business_name} {data.day.isoformat()}: Rp {omzet:,}",
-                     data={"day": data.day.isoformat(), "omzet": omzet, "units": units})
-    return report
-
-
-async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dict[str, Any],
-                  lines: list[LineInput]) -> SalesReport:
-    async with in_transaction():
-        report = await SalesReport.get_or_none(event=event, producer=producer, day=day)
+    values: dict[str, Any] = {"omzet": omzet, "units": units, "note": data.note,
+                              "reported_by": by, "per_product": bool(data.lines)}
+    async with atomic():
+        await _check_input(event=event, producer=producer, data=data)
+        report = await SalesReport.filter(
+            event=event, producer=producer, day=data.day).select_for_update().first()
         if report is None:
-            report = await SalesReport.create(event=event, producer=producer, day=day, **values)
+            report = await SalesReport.create(event=event, producer=producer, day=data.day,
+                                              **values)
         else:
             await report.update_from_dict(values).save()
             await SalesLine.filter(report=report).delete()
@@ -124,6 +110,9 @@ async def _upsert(*, event: Event, producer: Producer, day: dt.date, values: dic
             await SalesLine.bulk_create([
                 SalesLine(report=report, product_id=line.product_id, omzet=line.omzet,
                           units=line.units) for line in lines])
+        await log_action(action="expo.sales.reported", actor=by, event=event, obj=report,
+                         summary=f"{producer.business_name} {data.day.isoformat()}: Rp {omzet:,}",
+                         data={"day": data.day.isoformat(), "omzet": omzet, "units": units})
     return report
 
 
@@ -195,30 +184,34 @@ async def _recipients(producer: Producer) -> list[str]:
 
 async def send_reminders(*, event: Event, day: dt.date, settings: Settings | None,
                          by: User | None) -> int:
-    """Remind every accepted producer without a report for ``day`` (inbox and email)."""
-    if day not in await event_days(event):
-        raise DomainError(_("Choose one of the event's days."), "day_not_in_event",
-                          status_code=422)
-    missing = (await overview(event=event, day=day)).missing
+    """Remind every accepted producer without a report for ``day`` (inbox and email).
+
+    Who is missing, their inbox messages and the audit entry are one transaction; the emails
+    go out after it commits (SMTP must not hold the database).
+    """
     subject = _("Please report your sales of %(day)s", day=day.strftime("%d/%m/%Y"))
     body = _("The committee of %(event)s asks every exhibitor to report the day's sales "
              "(omzet and units sold). It takes a minute on your phone: open the My sales tab "
              "of the event.", event=event.name)
-    for producer in missing:
-        await InboxMessage.create(producer=producer, event=event, subject=subject, body=body)
-        if settings is not None:
+    async with atomic():
+        if day not in await event_days(event):
+            raise DomainError(_("Choose one of the event's days."), "day_not_in_event",
+                              status_code=422)
+        missing = (await overview(event=event, day=day)).missing
+        for producer in missing:
+            await InboxMessage.create(producer=producer, event=event, subject=subject, body=body)
+        await log_action(action="expo.sales.reminded", actor=by, event=event,
+                         summary=f"{len(missing)} reminders for {day.isoformat()}",
+                         data={"day": day.isoformat(), "producers": [p.id for p in missing]})
+    if settings is not None:
+        for producer in missing:
             for email in await _recipients(producer):
                 await mail.send_mail(settings, to=email, subject=subject,
                                      body=_("Hello %(name)s,\n\n%(body)s", name=producer.owner_name,
                                             body=body))
-    await log_action(action="expo.sales.reminded", actor=by, event=event,
-                     summary=f"{len(missing)} reminders for {day.isoformat()}",
-                     data={"day": day.isoformat(), "producers": [p.id for p in missing]})
     return len(missing)
 
 
 async def products_of(application: Any) -> list[Any]:
     """The products of the producer behind an application, oldest first."""
-    from expo.exhibitors.models import Product
-
     return await Product.filter(producer_id=application.producer_id).order_by("id")

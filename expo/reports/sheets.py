@@ -13,17 +13,16 @@ from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
-from expo.booths.models import BOOTH_STATUS_LABELS, KIND_LABELS, Booth, Hall
+from expo.booths.models import Booth, BoothKind, BoothStatus, Hall
 from expo.events.models import Event
-from expo.exhibitors.models import CATEGORY_LABELS, STATUS_LABELS, Application, Producer
+from expo.exhibitors.models import Application, AppStatus, Category, Producer
 from expo.i18n import gettext as _
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
-from expo.reports.workbook import Source, local, when
-from expo.visitors.models import TYPE_LABELS, Gate, Scan, Visitor
+from expo.reports.source import Row, Source, local, when
+from expo.visitors.models import Gate, Scan, Visitor, VisitorType
 from expo.xlsx import Column
 
-Row = tuple[Any, ...]
 TRUE = "TRUE"  # SQLite (3.23+) and PostgreSQL both read TRUE
 
 
@@ -32,7 +31,7 @@ def _labels(mapping: dict[Any, Any]) -> dict[str, str]:
 
 
 async def _exhibitors(event: Event) -> Source:
-    statuses, categories = _labels(STATUS_LABELS), _labels(CATEGORY_LABELS)
+    statuses, categories = _labels(AppStatus.labels()), _labels(Category.labels())
     sales: dict[int, int] = defaultdict(int)
     for producer_id, omzet in await SalesReport.filter(event=event).values_list(
             "producer_id", "omzet"):
@@ -65,7 +64,7 @@ async def _exhibitors(event: Event) -> Source:
 
 
 async def _booths(event: Event) -> Source:
-    kinds, statuses = _labels(KIND_LABELS), _labels(BOOTH_STATUS_LABELS)
+    kinds, statuses = _labels(BoothKind.labels()), _labels(BoothStatus.labels())
     halls = dict(await Hall.filter(event=event).values_list("id", "name"))
 
     async def fetch(after: int, limit: int) -> list[Row]:
@@ -101,7 +100,7 @@ def _day(value: Any) -> dt.date | None:
 
 
 async def _visitors(event: Event, tz: ZoneInfo) -> Source:
-    types = _labels(TYPE_LABELS)
+    types = _labels(VisitorType.labels())
 
     async def fetch(after: int, limit: int) -> list[Row]:
         rows = await _raw("visitors", "id, name, type, organisation, agency, kabupaten, source, "
@@ -128,7 +127,7 @@ async def _visitors(event: Event, tz: ZoneInfo) -> Source:
 
 
 async def _checkins(event: Event, tz: ZoneInfo) -> Source:
-    types = _labels(TYPE_LABELS)
+    types = _labels(VisitorType.labels())
     gates = dict(await Gate.filter(event=event).values_list("id", "name"))
 
     async def fetch(after: int, limit: int) -> list[Row]:
@@ -147,19 +146,16 @@ async def _checkins(event: Event, tz: ZoneInfo) -> Source:
 
 
 async def _leads(event: Event, tz: ZoneInfo) -> Source:
-    columns = [Column(str(h), k) for h, k in leads_source.LEAD_HEADERS] or [
-        Column(_("Leads"), width=40)]
-    notes = [] if leads_source.available() else [_("Leads are not recorded for this event yet.")]
+    columns = [Column(str(h), k) for h, k in leads_source.LEAD_HEADERS]
 
     async def fetch(after: int, limit: int) -> list[Row]:
         return await leads_source.lead_chunk(event=event, after_id=after, limit=limit)
 
-    return Source(_("Leads"), columns, lambda: leads_source.count(event=event), fetch,
-                  notes=notes)
+    return Source(_("Leads"), columns, lambda: leads_source.count(event=event), fetch)
 
 
 async def _sales(event: Event) -> Source:
-    categories = _labels(CATEGORY_LABELS)
+    categories = _labels(Category.labels())
 
     async def fetch(after: int, limit: int) -> list[Row]:
         rows = await SalesReport.filter(event=event, id__gt=after).order_by("id").limit(

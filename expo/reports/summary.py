@@ -7,11 +7,11 @@ from collections import Counter
 from typing import Any
 
 from expo.events.models import Event
-from expo.exhibitors.models import CATEGORY_LABELS, Application, AppStatus
+from expo.exhibitors.models import Application, AppStatus, Category
 from expo.i18n import gettext as _
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
-from expo.visitors.models import TYPE_LABELS, Scan, Visitor
+from expo.visitors.models import Scan, Visitor, VisitorType
 from expo.xlsx import Column, Sheet
 
 
@@ -31,17 +31,16 @@ async def accepted_producers_facts(event: Event) -> list[tuple[str, str, bool]]:
 
 
 async def _rows(event: Event) -> list[tuple[Any, ...]]:
-    types, categories = TYPE_LABELS, CATEGORY_LABELS
     rows: list[tuple[Any, ...]] = []
     sec = _("Visitors by type and day")
     for (day, kind), n in sorted((await visitors_by_type_and_day(event)).items()):
-        rows.append((sec, str(types.get(kind, kind)), day, n, None))  # type: ignore[call-overload]
+        rows.append((sec, VisitorType.label_of(kind), day, n, None))
     rows.append((_("Visitors"), _("Registered"), None,
                  await Visitor.filter(event=event).count(), None))
     facts = await accepted_producers_facts(event)
     sec = _("Exhibitors by category")
     for cat, n in sorted(Counter(c for c, _k, _s in facts).items()):
-        rows.append((sec, str(categories.get(cat, cat)), None, n, None))  # type: ignore[call-overload]
+        rows.append((sec, Category.label_of(cat), None, n, None))
     sec = _("Exhibitors by kabupaten/kota")
     for kab, n in sorted(Counter(k for _c, k, _s in facts).items()):
         rows.append((sec, kab, None, n, None))

@@ -5,9 +5,11 @@ It runs in the export worker process (``expo.reports.jobs``), never in the web s
 rows' formatting and the XML are pure Python, and a thread of the server would hold the GIL
 against the gate's scans.
 
-Each big sheet is a ``Source``: columns, a row count and a ``fetch(after_id, limit)`` that
-returns the next chunk (the row id first). The writer thread pulls chunks through a
-``LoopBridge`` from the event loop that owns the database connection, so memory stays flat.
+Each big sheet is a ``Source`` (``expo.reports.source``): columns, a row count and a
+``fetch(after_id, limit)`` that returns the next chunk (the row id first). The writer thread
+pulls chunks through a ``LoopBridge`` from the event loop that owns the database connection,
+so memory stays flat. This module is the top of the workbook's modules: it imports the sheets
+(``summary``, ``sheets``), and none of them imports it.
 """
 
 from __future__ import annotations
@@ -19,28 +21,17 @@ import datetime as dt
 import functools
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from expo.events.models import Event
 from expo.i18n import gettext as _
-from expo.reports import leads_source, summary
-from expo.xlsx import Column, Sheet, stream_workbook
+from expo.reports import sheets, summary
+from expo.reports.source import Source
+from expo.xlsx import Sheet, stream_workbook
 
 CHUNK = 5000
 Progress = Callable[[int, int, str], Awaitable[None]]
-Fetch = Callable[[int, int], Awaitable[list[tuple[Any, ...]]]]
-
-
-@dataclass
-class Source:
-    title: str
-    columns: Sequence[Column]
-    count: Callable[[], Awaitable[int]]
-    fetch: Fetch
-    notes: Sequence[str] = ()
 
 
 class LoopBridge:
@@ -76,22 +67,6 @@ async def _wrap(factory: Callable[[], Awaitable[Any]]) -> Any:
     return await factory()
 
 
-def local(at: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
-    """An aware datetime as the event's naive wall-clock time (Excel has no time zones)."""
-    if at is None:
-        return None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(tz).replace(tzinfo=None)
-
-
-def when(value: Any) -> dt.datetime | None:
-    """A datetime from a raw SQL row (SQLite returns text, PostgreSQL a datetime)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
-
-
 class _Counter:
     def __init__(self, total: int, progress: Progress | None, bridge: LoopBridge):
         self.total, self.done, self.progress, self.bridge = max(total, 1), 0, progress, bridge
@@ -117,26 +92,20 @@ def _stream(source: Source, bridge: LoopBridge, counter: _Counter) -> Iterator[S
             return
 
 
-async def event_sources(event: Event) -> list[Source]:
-    from expo.reports import sheets  # the sheet definitions (imports every domain's models)
-
-    return await sheets.sources(event)
-
-
 async def build_event_workbook(*, event: Event, target: Path | str,
                                progress: Progress | None = None) -> int:
     """Write the event workbook to ``target``; returns the number of data rows written."""
     summary_sheet = await summary.summary_sheet(event)
-    sources = await event_sources(event)
+    sources = await sheets.sources(event)
     total = sum([await s.count() for s in sources])
     bridge = LoopBridge(asyncio.get_running_loop(), contextvars.copy_context())
     counter = _Counter(total, progress, bridge)
 
     def write() -> None:
-        sheets = [summary_sheet] + [
+        pages = [summary_sheet] + [
             Sheet(s.title, s.columns, _stream(s, bridge, counter), notes=list(s.notes))
             for s in sources]
-        stream_workbook(sheets, str(target), title=event.name)
+        stream_workbook(pages, str(target), title=event.name)
 
     try:
         await asyncio.to_thread(write)
@@ -151,4 +120,4 @@ def file_name(event: Event, now: dt.datetime | None = None) -> str:
     return f"{event.slug}-{_('report')}-{stamp}.xlsx"
 
 
-__all__ = ["Source", "LoopBridge", "build_event_workbook", "leads_source", "local", "file_name"]
+__all__ = ["LoopBridge", "build_event_workbook", "file_name"]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from expo import qr
 from expo.accounts.models import Role
-from expo.accounts.permissions import current_user, event_role, public, require_user
+from expo.accounts.permissions import current_user, public, require_user
 from expo.errors import DomainError
+from expo.events.permissions import event_role
 from expo.events.service import viewable_event, window_state
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.leads import identity
 from expo.nav import Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
-from expo.visitors import checkin, codes, service
+from expo.visitors import checkin, codes, identity, keys, service
 from expo.visitors.forms import (
     contact_required,
     parse_group_form,
@@ -30,11 +33,11 @@ from expo.visitors.forms import (
 from expo.visitors.models import (
     BADGE_TYPES,
     PUBLIC_TYPES,
-    TYPE_LABELS,
     Source,
     Visitor,
     VisitorType,
 )
+from expo.visitors.signals import TicketShown, ticket_notes
 from expo.web import absolute_url, read_form, redirect, render, settings_of
 
 STAFF = (Role.COMMITTEE, Role.GATE)
@@ -45,18 +48,18 @@ register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE})
 register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 33))
 
 
-def _signer(request: Request) -> codes.Signer:
-    return codes.signer_for(settings_of(request).secret_key)
+async def _signer(request: Request, event_id: int) -> codes.Keyring:
+    """The event's keys: codes shown now are signed with its current one."""
+    return await keys.keyring(event_id=event_id, settings=settings_of(request))
 
 
 def _svg(code: str, scale: int = 4, fast: bool = False) -> Markup:
-    """segno's SVG of our own code: no user input reaches it, so it is safe to inline."""
-    return Markup(codes.qr_svg(code, scale, fast))  # noqa: S704
+    return qr.svg(code, scale=scale, fast=fast)
 
 
 def _choices() -> dict[str, object]:
-    return {"type_options": [(t.value, TYPE_LABELS[t]) for t in PUBLIC_TYPES],
-            "region_options": region_choices(), "type_labels": TYPE_LABELS}
+    return {"type_options": [(t.value, t.label) for t in PUBLIC_TYPES],
+            "region_options": region_choices(), "type_labels": VisitorType.labels()}
 
 
 def _url(request: Request, name: str, **params: object) -> str:
@@ -111,20 +114,20 @@ async def register_group(request: Request) -> Response:
                   {"event": event, "form": form, "state": state} | _choices())
 
 
-def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    code = service.ticket_code(visitor=visitor, signer=_signer(request))
+async def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    code = service.ticket_code(visitor=visitor, signer=await _signer(request, visitor.event_id))
     return {"visitor": visitor, "event": visitor.event, "code": code,
-            "svg": _svg(code), "type_labels": TYPE_LABELS,
+            "svg": _svg(code), "type_labels": VisitorType.labels(),
             "link": absolute_url(request, "visitors.ticket", token=visitor.link_token)}
 
 
 @public
 async def ticket(request: Request) -> Response:
-    from expo.reports.draws import prizes_won  # reports builds on visitors, not the reverse
-
     visitor = await service.visitor_by_link(token=request.path_params["token"])
-    context = _ticket_context(request, visitor) | {
-        "prizes": await prizes_won(visitor_id=visitor.id)}
+    answers = await ticket_notes.send(TicketShown(visitor_id=visitor.id,
+                                                  event_id=visitor.event.id))
+    context = await _ticket_context(request, visitor) | {
+        "notes": [note for notes in answers for note in notes]}
     response = render(request, "visitors/ticket.html", context)
     # Stand pages know the visitor from now on (save, contact, inquiry): see expo.leads.
     identity.remember(response, visitor=visitor, secret_key=settings_of(request).secret_key,
@@ -135,9 +138,9 @@ async def ticket(request: Request) -> Response:
 @public
 async def ticket_png(request: Request) -> Response:
     visitor = await service.visitor_by_link(token=request.path_params["token"])
-    code = service.ticket_code(visitor=visitor, signer=_signer(request))
+    code = service.ticket_code(visitor=visitor, signer=await _signer(request, visitor.event.id))
     filename = f"tiket-{visitor.event.slug}-{visitor.id}.png"
-    return Response(codes.qr_png(code), media_type="image/png", headers={
+    return Response(qr.png(code), media_type="image/png", headers={
         "content-disposition": f'attachment; filename="{filename}"',
         "cache-control": "private, max-age=3600"})
 
@@ -176,7 +179,7 @@ async def ticket_edit(request: Request) -> Response:
     return render(request, "visitors/ticket_edit.html", {
         "visitor": visitor, "event": visitor.event, "form": form,
         "required": contact_required(visitor), "region_options": region_choices(),
-        "type_options": [(t.value, TYPE_LABELS[t]) for t in types]}, status)
+        "type_options": [(t.value, t.label) for t in types]}, status)
 
 
 @public
@@ -201,10 +204,10 @@ async def ticket_delete(request: Request) -> Response:
 @public
 async def group(request: Request) -> Response:
     group, members = await service.group_by_link(token=request.path_params["token"])
-    signer = _signer(request)
+    signer = await _signer(request, group.event_id)  # type: ignore[attr-defined]
     cards = [(v, _svg(service.ticket_code(visitor=v, signer=signer))) for v in members]
-    return render(request, "visitors/group.html", {"group": group, "event": group.event,
-                                                   "cards": cards, "type_labels": TYPE_LABELS})
+    return render(request, "visitors/group.html", {
+        "group": group, "event": group.event, "cards": cards, "type_labels": VisitorType.labels()})
 
 
 # ---- committee: visitors, gates and tokens, badges ----------------------------------------
@@ -220,31 +223,34 @@ async def visitor_list(request: Request) -> Response:
     rows, has_next = await service.list_visitors(event=event, q=q, page=page)
     return render(request, "visitors/list.html", {
         "event": event, "visitors": rows, "q": q, "page": page, "has_next": has_next,
-        "type_labels": TYPE_LABELS, "counters": await service.counters(event=event)})
+        "type_labels": VisitorType.labels(), "counters": await service.counters(event=event)})
+
+
+async def _change_ticket(request: Request, change: Callable[..., Awaitable[object]],
+                         done: Callable[[str], str]) -> Response:
+    event = request.state.event
+    visitor = await service.get_visitor(event=event, visitor_id=request.path_params["vid"])
+    visitor.event = event
+    await change(visitor=visitor, by=require_user(request))
+    flash(request, done(visitor.name))
+    return redirect(_url(request, "visitors.list", slug=event.slug))
 
 
 @event_role(Role.COMMITTEE)
 async def revoke(request: Request) -> Response:
-    event = request.state.event
-    visitor = await service.get_visitor(event=event, visitor_id=request.path_params["vid"])
-    visitor.event = event
-    await service.revoke_ticket(visitor=visitor, by=require_user(request))
-    flash(request, _("Ticket of %(name)s revoked.", name=visitor.name))
-    return redirect(_url(request, "visitors.list", slug=event.slug))
+    return await _change_ticket(request, service.revoke_ticket,
+                                lambda name: _("Ticket of %(name)s revoked.", name=name))
 
 
 @event_role(Role.COMMITTEE)
 async def reinstate(request: Request) -> Response:
-    event = request.state.event
-    visitor = await service.get_visitor(event=event, visitor_id=request.path_params["vid"])
-    visitor.event = event
-    await service.reinstate_ticket(visitor=visitor, by=require_user(request))
-    flash(request, _("Ticket of %(name)s is valid again.", name=visitor.name))
-    return redirect(_url(request, "visitors.list", slug=event.slug))
+    return await _change_ticket(request, service.reinstate_ticket,
+                                lambda name: _("Ticket of %(name)s is valid again.",
+                                               name=name))
 
 
 def _all_types() -> list[tuple[str, object]]:
-    return [(t.value, TYPE_LABELS[t]) for t in (*PUBLIC_TYPES, *BADGE_TYPES)]
+    return [(t.value, t.label) for t in (*PUBLIC_TYPES, *BADGE_TYPES)]
 
 
 @event_role(Role.COMMITTEE)
@@ -270,7 +276,7 @@ async def edit(request: Request) -> Response:
             return redirect(_url(request, "visitors.list", slug=event.slug))
     return render(request, "visitors/edit.html", {
         "event": event, "visitor": visitor, "form": form, "type_options": _all_types(),
-        "region_options": region_choices(), "type_labels": TYPE_LABELS}, status)
+        "region_options": region_choices(), "type_labels": VisitorType.labels()}, status)
 
 
 async def _gates_page(request: Request, form: Form | None = None, new_token: str = "",
@@ -283,7 +289,8 @@ async def _gates_page(request: Request, form: Form | None = None, new_token: str
     return render(request, "visitors/gates.html", {
         "event": event, "gates": await service.list_gates(event=event), "rules": rules,
         "tokens": await service.list_device_tokens(event=event), "form": form,
-        "new_token": new_token}, status)
+        "new_token": new_token,
+        "ticket_keys": await keys.event_keys(event=event, settings=settings_of(request))}, status)
 
 
 @event_role(Role.COMMITTEE)
@@ -334,6 +341,27 @@ async def token_create(request: Request) -> Response:
 
 
 @event_role(Role.COMMITTEE)
+async def ticket_key_rotate(request: Request) -> Response:
+    """Rotate the event's ticket-signing key, once the committee ticked what that means."""
+    event = request.state.event
+    form = await read_form(request)
+    if not form.boolean("confirm_rotation"):
+        flash(request, _("Tick the box to confirm the rotation: nothing was changed."), "error")
+    else:
+        try:
+            new = await keys.rotate(event=event, key_id=request.path_params["kid"],
+                                    by=require_user(request), settings=settings_of(request))
+        except DomainError as exc:
+            if exc.code != "key_already_rotated":
+                raise
+            flash(request, exc.message, "warning")
+        else:
+            flash(request, _("Ticket key rotated: new tickets are signed with key %(key)s.",
+                             key=new.key_id))
+    return redirect(_url(request, "visitors.gates", slug=event.slug) + "#ticket-keys")
+
+
+@event_role(Role.COMMITTEE)
 async def token_revoke(request: Request) -> Response:
     event = request.state.event
     await service.revoke_device_token(event=event, token_id=request.path_params["tid"],
@@ -343,7 +371,7 @@ async def token_revoke(request: Request) -> Response:
 
 
 def _badge_options() -> list[tuple[str, object]]:
-    return [(t.value, TYPE_LABELS[t]) for t in (*BADGE_TYPES, *PUBLIC_TYPES)]
+    return [(t.value, t.label) for t in (*BADGE_TYPES, *PUBLIC_TYPES)]
 
 
 @event_role(Role.COMMITTEE)
@@ -363,7 +391,7 @@ async def badges(request: Request) -> Response:
             return redirect(_url(request, "visitors.badges", slug=event.slug))
         status = 422
     return render(request, "visitors/badges.html", {
-        "event": event, "form": form, "badge_options": [(t.value, TYPE_LABELS[t])
+        "event": event, "form": form, "badge_options": [(t.value, t.label)
                                                         for t in BADGE_TYPES],
         "sheet_options": _badge_options()}, status)
 
@@ -387,12 +415,12 @@ async def badge_sheet(request: Request) -> Response:
         raise DomainError(_("Choose a size (A6 or A7) and a badge type from the list."),
                           "bad_sheet")
     people = await service.badge_people(event=event, type=VisitorType(kind) if kind else None)
-    signer = _signer(request)
+    signer = await _signer(request, event.id)
     cards = [(v, _svg(service.ticket_code(visitor=v, signer=signer), 3, True)) for v in people]
     per_page = 4 if size == "a6" else 8
     pages = [cards[i:i + per_page] for i in range(0, len(cards), per_page)]
     return render(request, "visitors/badge_sheet.html", {
-        "event": event, "pages": pages, "size": size, "type_labels": TYPE_LABELS})
+        "event": event, "pages": pages, "size": size, "type_labels": VisitorType.labels()})
 
 
 # ---- gate staff: scanner and walk-in kiosk ------------------------------------------------
@@ -447,7 +475,8 @@ async def kiosk(request: Request) -> Response:
                           {"event": event, "form": form} | _choices(), 422)
         visitor = await service.register_visitor(event=event, data=data, source=Source.KIOSK)
         visitor.event = event
-        return render(request, "visitors/kiosk_done.html", _ticket_context(request, visitor))
+        return render(request, "visitors/kiosk_done.html",
+                      await _ticket_context(request, visitor))
     return render(request, "visitors/kiosk.html", {"event": event, "form": form} | _choices())
 
 
@@ -476,6 +505,8 @@ routes = [
           name="visitors.token_create"),
     Route("/manage/e/{slug}/gates/tokens/{tid:int}/revoke", token_revoke, methods=["POST"],
           name="visitors.token_revoke"),
+    Route("/manage/e/{slug}/gates/ticket-keys/{kid}/rotate", ticket_key_rotate,
+          methods=["POST"], name="visitors.ticket_key_rotate"),
     Route("/manage/e/{slug}/badges", badges, methods=["GET", "POST"], name="visitors.badges"),
     Route("/manage/e/{slug}/badges/exhibitors", badges_for_exhibitors, methods=["POST"],
           name="visitors.badges_exhibitors"),

@@ -15,15 +15,14 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from expo.accounts.models import User
 from expo.audit.service import forget_name, log_action
-from expo.errors import DomainError, NotFound
+from expo.db import atomic
+from expo.errors import DomainError, found
 from expo.events.models import Event
 from expo.exhibitors import service as exhibitors_service
 from expo.i18n import gettext as _
-from expo.leads import service as leads_service
 from expo.visitors import checkin, codes
 from expo.visitors.forms import DETAIL_FIELDS, GroupData, VisitorData, VisitorDetails
 from expo.visitors.models import (
@@ -36,6 +35,7 @@ from expo.visitors.models import (
     VisitorGroup,
     VisitorType,
 )
+from expo.visitors.signals import VisitorErased, visitor_erased
 
 PAGE_SIZE = 50
 ERASED_NAME = "(dihapus)"  # stored, not shown through _(): the row keeps no name
@@ -69,7 +69,7 @@ async def register_visitor(*, event: Event, data: VisitorData, source: Source = 
 
 
 async def register_group(*, event: Event, data: GroupData) -> VisitorGroup:
-    async with in_transaction():
+    async with atomic():
         group = await VisitorGroup.create(event=event, name=data.name,
                                           leader_name=data.leader_name,
                                           leader_phone=data.leader_phone,
@@ -82,7 +82,7 @@ async def register_group(*, event: Event, data: GroupData) -> VisitorGroup:
 
 async def issue_badges(*, event: Event, names: list[str], type: VisitorType,
                        organisation: str, by: User) -> list[Visitor]:
-    async with in_transaction():
+    async with atomic():
         made = [await register_visitor(event=event, source=Source.STAFF, data=VisitorData(
             name=name, type=type, organisation=organisation)) for name in names]
     await log_action(action="expo.visitor.badges_issued", actor=by, event=event,
@@ -98,7 +98,7 @@ async def issue_exhibitor_badges(*, event: Event, by: User) -> tuple[int, int]:
     staff = await exhibitors_service.accepted_staff(event=event)
     todo = [(business[:160], name[:120]) for business, names in staff for name in names
             if (business[:160].casefold(), name[:120].casefold()) not in have]
-    async with in_transaction():
+    async with atomic():
         for business, name in todo:
             await register_visitor(event=event, source=Source.STAFF, data=VisitorData(
                 name=name, type=VisitorType.EXHIBITOR, organisation=business))
@@ -116,47 +116,43 @@ def ticket_code(*, visitor: Visitor, signer: codes.Signer) -> str:
 
 
 async def visitor_by_link(*, token: str) -> Visitor:
-    visitor = await Visitor.get_or_none(link_token=token).select_related("event")
-    if visitor is None:
-        raise NotFound(_("This ticket link is not valid. Check the link you received."))
-    return visitor
+    return found(await Visitor.get_or_none(link_token=token).select_related("event"),
+                 _("This ticket link is not valid. Check the link you received."))
 
 
 async def group_by_link(*, token: str) -> tuple[VisitorGroup, list[Visitor]]:
-    group = await VisitorGroup.get_or_none(link_token=token).select_related("event")
-    if group is None:
-        raise NotFound(_("This group link is not valid."))
+    group = found(await VisitorGroup.get_or_none(link_token=token).select_related("event"),
+                  _("This group link is not valid."))
     return group, await Visitor.filter(group=group).order_by("id")
 
 
 async def set_consent(*, visitor: Visitor, share: bool) -> Visitor:
-    now = dt.datetime.now(dt.UTC)
-    if share and not visitor.consent_share:
-        visitor.consent_share, visitor.consent_at, visitor.consent_revoked_at = True, now, None
-    elif not share and visitor.consent_share:
-        visitor.consent_share, visitor.consent_revoked_at = False, now
-    else:
+    async with atomic():
+        now = dt.datetime.now(dt.UTC)
+        if share and not visitor.consent_share:
+            visitor.consent_share, visitor.consent_at, visitor.consent_revoked_at = True, now, None
+        elif not share and visitor.consent_share:
+            visitor.consent_share, visitor.consent_revoked_at = False, now
+        else:
+            return visitor
+        await visitor.save(update_fields=["consent_share", "consent_at", "consent_revoked_at"])
+        await log_action(action="expo.visitor.consent_" + ("given" if share else "revoked"),
+                         actor=None, event=visitor.event, obj=visitor)  # type: ignore[arg-type]
         return visitor
-    await visitor.save(update_fields=["consent_share", "consent_at", "consent_revoked_at"])
-    await log_action(action="expo.visitor.consent_" + ("given" if share else "revoked"),
-                     actor=None, event=visitor.event, obj=visitor)  # type: ignore[arg-type]
-    return visitor
 
 
 async def get_visitor(*, event: Event, visitor_id: int) -> Visitor:
-    visitor = await Visitor.get_or_none(id=visitor_id, event=event)
-    if visitor is None:
-        raise NotFound(_("No such visitor."))
-    return visitor
+    return found(await Visitor.get_or_none(id=visitor_id, event=event), _("No such visitor."))
 
 
 async def revoke_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
-    if visitor.revoked_at is None:
-        visitor.revoked_at = dt.datetime.now(dt.UTC)
-        await visitor.save(update_fields=["revoked_at"])
-        await log_action(action="expo.visitor.revoked", actor=by, event=visitor.event,  # type: ignore[arg-type]
-                         obj=visitor, summary=visitor.name)
-    return visitor
+    async with atomic():
+        if visitor.revoked_at is None:
+            visitor.revoked_at = dt.datetime.now(dt.UTC)
+            await visitor.save(update_fields=["revoked_at"])
+            await log_action(action="expo.visitor.revoked", actor=by, event=visitor.event,  # type: ignore[arg-type]
+                             obj=visitor, summary=visitor.name)
+        return visitor
 
 
 def _erased() -> DomainError:
@@ -174,35 +170,37 @@ async def update_visitor(*, visitor: Visitor, details: VisitorDetails,
     """Save changed details (never the ticket key: the QR code stays valid) and return the
     names of the fields that changed. ``by`` is None when the visitor edits on their ticket
     link. The audit entry names the fields, never their values."""
-    _check_not_erased(visitor)
-    changes = {name: getattr(details, name) for name in DETAIL_FIELDS
-               if getattr(details, name) != getattr(visitor, name)}
-    if not changes:
-        return []
-    # One conditional UPDATE: an edit that loses the race with an erasure saves nothing.
-    if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
-        raise _erased()
-    for name, value in changes.items():
-        setattr(visitor, name, value)
-    fields = list(changes)
-    await log_action(action="expo.visitor.updated", actor=by, event=visitor.event,  # type: ignore[arg-type]
-                     obj=visitor, summary=", ".join(fields),
-                     data={"fields": fields, "by": "committee" if by else "visitor"})
-    return fields
+    async with atomic():
+        _check_not_erased(visitor)
+        changes = {name: getattr(details, name) for name in DETAIL_FIELDS
+                   if getattr(details, name) != getattr(visitor, name)}
+        if not changes:
+            return []
+        # One conditional UPDATE: an edit that loses the race with an erasure saves nothing.
+        if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
+            raise _erased()
+        for name, value in changes.items():
+            setattr(visitor, name, value)
+        fields = list(changes)
+        await log_action(action="expo.visitor.updated", actor=by, event=visitor.event,  # type: ignore[arg-type]
+                         obj=visitor, summary=", ".join(fields),
+                         data={"fields": fields, "by": "committee" if by else "visitor"})
+        return fields
 
 
 async def reinstate_ticket(*, visitor: Visitor, by: User | None) -> Visitor:
     """Undo a revocation: the same ticket key is valid again (and leaves the offline bundle's
     revoked list). A deleted registration stays revoked."""
-    _check_not_erased(visitor)
-    if visitor.revoked_at is None:
+    async with atomic():
+        _check_not_erased(visitor)
+        if visitor.revoked_at is None:
+            return visitor
+        if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(revoked_at=None):
+            raise _erased()
+        visitor.revoked_at = None
+        await log_action(action="expo.visitor.reinstated", actor=by, event=visitor.event,  # type: ignore[arg-type]
+                         obj=visitor)
         return visitor
-    if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(revoked_at=None):
-        raise _erased()
-    visitor.revoked_at = None
-    await log_action(action="expo.visitor.reinstated", actor=by, event=visitor.event,  # type: ignore[arg-type]
-                     obj=visitor)
-    return visitor
 
 
 async def erase_visitor(*, visitor: Visitor) -> Visitor:
@@ -210,8 +208,8 @@ async def erase_visitor(*, visitor: Visitor) -> Visitor:
     entries and leads keep counting, but without the person: name, phone, email and
     organisation are cleared, consent withdrawn, the ticket revoked (its key stays, for the
     scanners' revoked list) and the personal link replaced (the old one stops working).
-    Type, agency and kabupaten stay, as statistics. Exhibitors lose the contact (see
-    ``expo.leads.service.forget_visitor``)."""
+    Type, agency and kabupaten stay, as statistics. Other domains forget the person on
+    ``visitor_erased`` in the same transaction (exhibitors lose the contact: leads)."""
     if visitor.erased_at is not None:
         return visitor
     now = dt.datetime.now(dt.UTC)
@@ -220,16 +218,17 @@ async def erase_visitor(*, visitor: Visitor) -> Visitor:
         "link_token": new_link_token(), "consent_share": False,
         "consent_revoked_at": now if visitor.consent_share else visitor.consent_revoked_at,
         "revoked_at": visitor.revoked_at or now, "erased_at": now}
-    async with in_transaction():
+    async with atomic():
         if not await Visitor.filter(id=visitor.id, erased_at__isnull=True).update(**changes):
             return visitor  # erased a moment ago by another request
-        await leads_service.forget_visitor(visitor=visitor)
+        await visitor_erased.send(VisitorErased(visitor_id=visitor.id,
+                                                event_id=visitor.event_id))  # type: ignore[attr-defined]
         await forget_name(event=visitor.event, name=visitor.name, object_type="visitor",  # type: ignore[arg-type]
                           object_id=visitor.id, placeholder=ERASED_NAME)
+        await log_action(action="expo.visitor.erased", actor=None, event=visitor.event,  # type: ignore[arg-type]
+                         obj=visitor, data={"by": "visitor"})
     for name, value in changes.items():
         setattr(visitor, name, value)
-    await log_action(action="expo.visitor.erased", actor=None, event=visitor.event,  # type: ignore[arg-type]
-                     obj=visitor, data={"by": "visitor"})
     return visitor
 
 
@@ -270,21 +269,20 @@ async def list_gates(*, event: Event) -> list[Gate]:
 
 
 async def create_gate(*, event: Event, name: str, by: User | None) -> Gate:
-    name = " ".join(name.split())[:60]
-    if not name:
-        raise DomainError(_("Give the gate a name, such as Pintu Utama."), "gate_name",
-                          field="name")
-    gate, created = await Gate.get_or_create(event=event, name=name)
-    if created:
-        await log_action(action="expo.gate.created", actor=by, event=event, obj=gate, summary=name)
-    return gate
+    async with atomic():
+        name = " ".join(name.split())[:60]
+        if not name:
+            raise DomainError(_("Give the gate a name, such as Pintu Utama."), "gate_name",
+                              field="name")
+        gate, created = await Gate.get_or_create(event=event, name=name)
+        if created:
+            await log_action(action="expo.gate.created", actor=by, event=event, obj=gate,
+                             summary=name)
+        return gate
 
 
 async def get_gate(*, event: Event, gate_id: int) -> Gate:
-    gate = await Gate.get_or_none(id=gate_id, event=event)
-    if gate is None:
-        raise NotFound(_("No such gate."))
-    return gate
+    return found(await Gate.get_or_none(id=gate_id, event=event), _("No such gate."))
 
 
 async def get_rules(*, event: Event) -> GateRules:
@@ -293,26 +291,28 @@ async def get_rules(*, event: Event) -> GateRules:
 
 async def update_rules(*, event: Event, reentry: bool, track_exit: bool, enforce_hours: bool,
                        early_minutes: int, by: User) -> GateRules:
-    rules = await get_rules(event=event)
-    rules.reentry, rules.track_exit = reentry, track_exit
-    rules.enforce_hours, rules.early_minutes = enforce_hours, early_minutes
-    await rules.save()
-    checkin.forget_event(event.id)
-    await log_action(action="expo.gate.rules_changed", actor=by, event=event, obj=rules,
-                     data={"reentry": reentry, "track_exit": track_exit,
-                           "enforce_hours": enforce_hours, "early_minutes": early_minutes})
-    return rules
+    async with atomic():
+        rules = await get_rules(event=event)
+        rules.reentry, rules.track_exit = reentry, track_exit
+        rules.enforce_hours, rules.early_minutes = enforce_hours, early_minutes
+        await rules.save()
+        checkin.forget_event(event.id)
+        await log_action(action="expo.gate.rules_changed", actor=by, event=event, obj=rules,
+                         data={"reentry": reentry, "track_exit": track_exit,
+                               "enforce_hours": enforce_hours, "early_minutes": early_minutes})
+        return rules
 
 
 async def create_device_token(*, event: Event, gate: Gate, label: str = "", kiosk: bool = False,
                               by: User | None) -> tuple[DeviceToken, str]:
     """A new bearer token; the plain value is returned once and never stored."""
-    plain = "exd_" + secrets.token_urlsafe(32)
-    token = await DeviceToken.create(event=event, gate=gate, label=label[:80] or gate.name,
-                                     digest=digest(plain), kiosk=kiosk, created_by=by)
-    await log_action(action="expo.device_token.created", actor=by, event=event, obj=token,
-                     summary=f"{gate.name}{' (kiosk)' if kiosk else ''}")
-    return token, plain
+    async with atomic():
+        plain = "exd_" + secrets.token_urlsafe(32)
+        token = await DeviceToken.create(event=event, gate=gate, label=label[:80] or gate.name,
+                                         digest=digest(plain), kiosk=kiosk, created_by=by)
+        await log_action(action="expo.device_token.created", actor=by, event=event, obj=token,
+                         summary=f"{gate.name}{' (kiosk)' if kiosk else ''}")
+        return token, plain
 
 
 async def list_device_tokens(*, event: Event) -> list[DeviceToken]:
@@ -320,16 +320,16 @@ async def list_device_tokens(*, event: Event) -> list[DeviceToken]:
 
 
 async def revoke_device_token(*, event: Event, token_id: int, by: User | None) -> DeviceToken:
-    token = await DeviceToken.get_or_none(id=token_id, event=event)
-    if token is None:
-        raise NotFound(_("No such device token."))
-    if token.revoked_at is None:
-        token.revoked_at = dt.datetime.now(dt.UTC)
-        await token.save(update_fields=["revoked_at"])
-        _devices.clear()
-        await log_action(action="expo.device_token.revoked", actor=by, event=event, obj=token,
-                         summary=token.label)
-    return token
+    async with atomic():
+        token = found(await DeviceToken.get_or_none(id=token_id, event=event),
+                      _("No such device token."))
+        if token.revoked_at is None:
+            token.revoked_at = dt.datetime.now(dt.UTC)
+            await token.save(update_fields=["revoked_at"])
+            _devices.clear()
+            await log_action(action="expo.device_token.revoked", actor=by, event=event, obj=token,
+                             summary=token.label)
+        return token
 
 
 @dataclass(frozen=True)
@@ -409,7 +409,9 @@ async def offline_bundle(*, event: Event, signer: codes.Signer) -> dict[str, Any
     assert ctx is not None
     revoked = await Visitor.filter(event=event, revoked_at__not_isnull=True).values_list(
         "ticket_key", flat=True)
-    return {"event_id": event.id, "public_key": signer.public_b64, "timezone": event.timezone,
+    # "keys": every public key still valid, by the key id codes carry ("" for legacy codes).
+    return {"event_id": event.id, "public_key": signer.public_b64,
+            "keys": signer.verifying_keys(), "timezone": event.timezone,
             "reentry": ctx.reentry, "enforce_hours": ctx.enforce_hours,
             "early_minutes": ctx.early_minutes, "revoked": sorted(revoked),  # type: ignore[type-var]
             "hours": {d.isoformat(): [o.strftime("%H:%M"), c.strftime("%H:%M")]

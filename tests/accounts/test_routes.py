@@ -3,8 +3,9 @@ import re
 
 from bs4 import BeautifulSoup
 
-from expo.accounts.models import EventRole, OutboxMessage, Role, User
+from expo.accounts.models import EventRole, Role, User
 from expo.accounts.service import MAX_FAILURES
+from expo.outbox import OutboxMessage
 from tests.factories import PASSWORD, make_event, make_user
 
 

@@ -4,10 +4,11 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from expo.accounts.models import EventRole, OutboxMessage, PasswordToken, Role, User
+from expo.accounts.models import EventRole, PasswordToken, Role, User
 from expo.errors import DomainError, NotFound
 from expo.exhibitors import importer
 from expo.exhibitors.models import Application, AppStatus, Producer
+from expo.outbox import OutboxMessage
 from tests.exhibitors.factories import make_producer
 from tests.factories import PASSWORD, make_event, make_user
 

@@ -711,8 +711,8 @@ async def test_pages_render_in_both_languages(client, db):
 # ---- members ------------------------------------------------------------------------------
 
 async def test_add_member_invites_and_shares_the_profile(client, db):
-    from expo.accounts.models import OutboxMessage
     from expo.exhibitors.service import producer_for
+    from expo.outbox import OutboxMessage
 
     event = await make_event()
     _user, producer = await exhibitor(client)
@@ -799,3 +799,33 @@ async def test_profile_shows_each_legality_item(client, db):
     badges = [b["class"][-1] for b in page.select(".legality-items .badge")]
     assert badges == ["legality-complete", "legality-incomplete", "legality-expired",
                       "legality-incomplete"]
+
+
+async def test_review_and_queue_show_the_enums_labels(client, db):
+    """Status, category, legality and booth type come from the enums, in Bahasa Indonesia."""
+    event = await make_event()
+    app = await make_application(event=event, status=AppStatus.SUBMITTED)
+    await Producer.filter(id=app.producer_id).update(category="oleh-oleh")
+    await staff(client, event)
+    client.cookies.delete("expo_lang")
+    client.cookies.set("expo_lang", "id")
+    page = soup(await client.get(f"/manage/e/{event.slug}/applications/{app.id}"))
+    assert page.select_one("#app-status").text == "Terkirim"
+    facts = page.get_text(" ")
+    assert "Oleh-oleh" in facts and "Stan standar (3 x 3 m)" in facts
+    queue = soup(await client.get(f"/manage/e/{event.slug}/applications"))
+    statuses = [o.get_text() for o in queue.select("select[name=status] option")]
+    assert statuses[0] == "Semua status" and "Terkirim" in statuses and "Draf" not in statuses
+    legality = {o["value"]: o.get_text() for o in queue.select("select[name=legality] option")}
+    assert legality["complete"] == "Lengkap"
+    decisions = [o["value"] for o in queue.select("select[name=decision] option") if o["value"]]
+    assert decisions == ["accepted", "waitlisted", "rejected"]
+
+
+async def test_review_without_a_phone_has_no_whatsapp_button(client, db):
+    event = await make_event()
+    app = await make_application(event=event)
+    await Producer.filter(id=app.producer_id).update(phone="")
+    await staff(client, event)
+    page = soup(await client.get(f"/manage/e/{event.slug}/applications/{app.id}"))
+    assert page.select_one(".facts") and not page.select_one('a[href^="https://wa.me"]')

@@ -3,19 +3,12 @@ import datetime as dt
 import pytest
 from PIL import Image
 
-from expo.accounts.models import EventRole, OutboxMessage, Role
+from expo.accounts.models import EventRole, Role
 from expo.audit.models import AuditEntry
 from expo.errors import DomainError, NotFound
 from expo.events.models import EventStatus
 from expo.exhibitors import curation, service, uploads
-from expo.exhibitors.forms import (
-    PhoneInvalid,
-    SignupData,
-    match_kabupaten,
-    normalize_nib,
-    normalize_phone,
-    wa_link,
-)
+from expo.exhibitors.forms import SignupData, match_kabupaten, normalize_nib
 from expo.exhibitors.models import (
     Application,
     AppStatus,
@@ -26,6 +19,7 @@ from expo.exhibitors.models import (
     LegalityStatus,
     Producer,
 )
+from expo.outbox import OutboxMessage
 from tests.exhibitors.factories import (
     PDF,
     jpeg_bytes,
@@ -42,25 +36,7 @@ APP_VALUES = {"booth_type": "standard", "booths_needed": 1, "power_watts": 450,
 
 # ---- normalisation ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["0812-3456-7890", "+62 812 3456 7890", "6281234567890",
-                                 "81234567890", 81234567890, 81234567890.0])
-def test_normalize_phone_gives_e164(raw):
-    assert normalize_phone(raw) == "+6281234567890"
-
-
-def test_normalize_phone_excel_float():
-    assert normalize_phone(8.1234567e11) == "+62812345670000"
-
-
-@pytest.mark.parametrize("raw", ["12", "abc", "", None, 1.5, True, "+1 202"])
-def test_normalize_phone_refuses_garbage(raw):
-    with pytest.raises(PhoneInvalid):
-        normalize_phone(raw)
-
-
-def test_wa_link_strips_plus_and_quotes_text():
-    assert wa_link("+6281234567890", "Halo Bu") == "https://wa.me/6281234567890?text=Halo%20Bu"
-
+# (phones and WhatsApp links: tests/shared/test_phones.py)
 
 def test_normalize_nib_restores_leading_zeros():
     assert normalize_nib(912345678901) == "0912345678901"

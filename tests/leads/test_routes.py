@@ -6,8 +6,8 @@ from openpyxl import load_workbook
 
 from expo.leads import matching, service
 from expo.leads.forms import OfferData
-from expo.leads.identity import COOKIE
 from expo.leads.models import Inquiry, Lead, OfferShare, SavedStand
+from expo.visitors.identity import COOKIE
 from tests.factories import PASSWORD, make_user
 
 from .helpers import code_of, inquiry, make_visitor, setup
@@ -232,7 +232,7 @@ async def test_a_forged_or_foreign_visitor_cookie_is_ignored(client) -> None:  #
 
 
 async def test_posters_encode_the_base_url_not_the_host_header(client) -> None:  # type: ignore[no-untyped-def]
-    from expo.leads.committee_routes import _qr_svg
+    from expo import qr
 
     event, _a, b, committee = await setup()
     await client.login(committee.email, PASSWORD)
@@ -241,4 +241,34 @@ async def test_posters_encode_the_base_url_not_the_host_header(client) -> None: 
     assert page.status_code == 200
     link = f"http://testserver/e/{event.slug}/s/{b.booth.code}"
     assert link in page.text and "127.0.0.1" not in page.text
-    assert _qr_svg(link) in page.text
+    assert qr.svg(link, scale=8) in page.text
+
+
+async def test_lead_pages_and_export_show_the_enums_labels(client) -> None:  # type: ignore[no-untyped-def]
+    """Labels come from the enums (LabelledEnum), in the reader's language, never raw values."""
+    from bs4 import BeautifulSoup
+
+    event, a, _b, _committee = await setup()
+    _visitor, lead, _item = await _lead_for(a, event)
+    await Lead.filter(id=lead.id).update(rating="hot", status="quoted")
+    await client.login(a.user.email, PASSWORD)
+    base = f"/manage/e/{event.slug}/leads"
+    row = BeautifulSoup((await client.get(base)).text, "html.parser").select_one("tbody tr")
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert "Inquiry" in cells and "Hot" in cells and "Quoted" in cells
+    assert "General public" in cells[0]
+    inbox = BeautifulSoup((await client.get(base)).text, "html.parser")
+    options = {o["value"]: o.get_text() for o in inbox.select("select[name=rating] option")}
+    assert options == {"": "All ratings", "hot": "Hot", "warm": "Warm", "cold": "Cold"}
+    detail = BeautifulSoup((await client.get(f"{base}/{lead.id}")).text, "html.parser")
+    assert [o.get_text() for o in detail.select("select[name=status] option")][:2] == [
+        "New", "Contacted"]
+    book = load_workbook(io.BytesIO((await client.get(f"{base}/export.xlsx")).content))
+    first = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)][1]
+    assert ["General public", "Inquiry", "Hot", "Quoted"] == [first[3], first[5], first[6],
+                                                                 first[7]]
+    client.cookies.delete("expo_lang")  # the exhibitor switches to Indonesian
+    client.cookies.set("expo_lang", "id")
+    row = BeautifulSoup((await client.get(base)).text, "html.parser").select_one("tbody tr")
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert "Panas" in cells and "Umum" in cells[0], cells

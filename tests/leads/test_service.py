@@ -288,7 +288,7 @@ async def test_forget_visitor_hides_every_lead_and_keeps_the_counts() -> None:
     lead = await Lead.get(id=item.lead_id)  # type: ignore[attr-defined]
     lead.notes = "Rumahnya di Jl. Pahlawan"
     await lead.save()
-    await service.forget_visitor(visitor=visitor)  # the ticket's consent is still on here
+    await service.forget_visitor(visitor_id=visitor.id)  # the ticket's consent is still on here
     assert [x.visitor.name for x in (await service.inbox(application=a.application)).leads] == [
         "Pak Tetap"]
     assert (await service.inbox(application=b.application)).leads == []

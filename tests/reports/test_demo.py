@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from expo.accounts.models import User
 from expo.demo import load_demo
+from expo.exhibitors import service as exhibitors_service
 from expo.reports import dashboard, service
 from expo.reports.demo import SELLER_EMAIL
 from expo.reports.models import SalesReport
@@ -21,7 +22,7 @@ async def test_demo_sales_and_workbook(db, tmp_path):  # type: ignore[no-untyped
     result = await service.overview(event=ctx.event, day=ctx.event.starts_on)
     assert result.missing, "some producers have not reported: the reminder has work"
     seller = await User.get(email=SELLER_EMAIL)
-    app = await service.exhibitor_application(user=seller, event=ctx.event)
+    app = await exhibitors_service.accepted_application(user=seller, event=ctx.event)
     assert app.producer_id in [p.id for p in result.missing]
     path = tmp_path / "demo.xlsx"
     rows = await build_event_workbook(event=ctx.event, target=path)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from expo.accounts.models import OutboxMessage
 from expo.errors import DomainError
 from expo.exhibitors.models import AppStatus, InboxMessage, Product
+from expo.outbox import OutboxMessage
 from expo.reports import service
 from expo.reports.models import SalesLine, SalesReport
 from expo.reports.service import LineInput, SalesInput

@@ -15,6 +15,7 @@ MAX_AGE = 60 * 86400
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    # The salt names the old home of this module: cookies already set stay valid.
     return URLSafeTimedSerializer(secret_key, salt="expo.leads.visitor")
 
 
