@@ -114,9 +114,14 @@ async def test_migrations_build_the_models_schema(backend, tmp_path):
         finally:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.close()
-        declared_url = pg_database_url(f"expo_decl_{uuid.uuid4().hex[:10]}")
-        async with tortoise_test_context(MODEL_MODULES, db_url=declared_url):
-            expected = await _pg_schema(declared_url)
+        declared = f"expo_decl_{uuid.uuid4().hex[:10]}"
+        try:
+            async with tortoise_test_context(MODEL_MODULES, db_url=pg_database_url(declared)):
+                expected = await _pg_schema(pg_database_url(declared))
+        finally:
+            admin = await asyncpg.connect(pg_database_url("postgres"))
+            await admin.execute(f'DROP DATABASE IF EXISTS "{declared}" WITH (FORCE)')
+            await admin.close()
     assert actual, "the migrations created no tables"
     assert actual == expected, {"only_in_migrations": sorted(actual - expected),
                                 "only_in_models": sorted(expected - actual)}

@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.contrib.test import tortoise_test_context
 
-from expo.db import MODEL_MODULES
 from expo.settings import SQLITE_PRAGMAS
 from expo.visitors import scanstore
-from tests.conftest import BACKENDS, backend_url
+from tests.conftest import BACKENDS, database
 
 FILE = "sqlite-file"
 
@@ -25,9 +22,8 @@ def file_url(tmp_path: Path) -> str:
     return f"sqlite://{tmp_path / 'expo.sqlite3'}?{SQLITE_PRAGMAS}"
 
 
-async def _database(url: str, backend: str) -> AsyncIterator[str]:
-    EXECUTOR_CACHE.clear()
-    async with tortoise_test_context(MODEL_MODULES, db_url=url):
+async def _database(url: str | None, backend: str) -> AsyncIterator[str]:
+    async with database("postgres" if backend == "postgres" else "sqlite", sqlite_url=url):
         try:
             yield backend
         finally:
@@ -38,7 +34,7 @@ async def _database(url: str, backend: str) -> AsyncIterator[str]:
 async def scan_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database of each kind the scan store drives."""
     backend = str(request.param)
-    url = file_url(tmp_path) if backend == FILE else backend_url(backend)
+    url = file_url(tmp_path) if backend == FILE else None
     async for name in _database(url, backend):
         yield name
 
@@ -47,7 +43,7 @@ async def scan_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 async def any_sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """SQLite in memory and in a file: what PostgreSQL does in one statement."""
     backend = str(request.param)
-    url = file_url(tmp_path) if backend == FILE else backend_url(backend)
+    url = file_url(tmp_path) if backend == FILE else None
     async for name in _database(url, backend):
         yield name
 
