@@ -28,6 +28,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -284,6 +285,8 @@ class PostgresStore:
 
 Kind = Literal["file", "tortoise", "postgres"]
 _stores: dict[tuple[Kind, str], ScanStore] = {}
+# The store each connection object (a client, or a caller's transaction) scans through.
+_by_client: weakref.WeakKeyDictionary[Any, ScanStore] = weakref.WeakKeyDictionary()
 _MEMORY = re.compile(r"^(:memory:|file::memory:)|[?&]mode=memory\b")
 _NOT_PRAGMAS = ("file_path", "connection_name", "fetch_inserted")
 Pragmas = tuple[tuple[str, Any], ...]
@@ -291,14 +294,19 @@ Pragmas = tuple[tuple[str, Any], ...]
 
 def store_for(connection_name: str = "default") -> ScanStore:
     """The store of the configured database. Inside a caller's transaction a scan is part of
-    it: through Tortoise's connection, whatever the database."""
-    kind, database, pragmas = _database(connections.db_config[connection_name],
-                                        connection_name)
-    if kind == "file" and isinstance(connections.get(connection_name), TransactionalDBClient):
-        kind, database = "tortoise", connection_name
-    store = _stores.get((kind, database))
+    it: through Tortoise's connection, whatever the database. Looked up once per connection
+    object (this runs for every scan)."""
+    client = connections.get(connection_name)
+    store = _by_client.get(client)
     if store is None:
-        store = _stores[kind, database] = _open(kind, database, pragmas, connection_name)
+        kind, database, pragmas = _database(connections.db_config[connection_name],
+                                            connection_name)
+        if kind == "file" and isinstance(client, TransactionalDBClient):
+            kind, database = "tortoise", connection_name
+        store = _stores.get((kind, database))
+        if store is None:
+            store = _stores[kind, database] = _open(kind, database, pragmas, connection_name)
+        _by_client[client] = store
     return store
 
 
@@ -340,5 +348,6 @@ async def close_all() -> None:
     """Close every store (at app shutdown, before Tortoise closes its connections)."""
     stores = list(_stores.values())
     _stores.clear()
+    _by_client.clear()
     for store in stores:
         await store.close()
