@@ -199,16 +199,23 @@ def _rollback(raw: sqlite3.Connection) -> None:
         raw.execute("ROLLBACK")
 
 
+def _advance(steps: Steps[R], answer: Row | None) -> tuple[Any, R | None]:
+    """The next statement ``(kind, sql, values)`` of ``steps``, told the last one's answer;
+    or ``(None, result)`` when there is none left. Every driver runs a generator with it."""
+    try:
+        return steps.send(answer), None
+    except StopIteration as done:
+        return None, done.value
+
+
 def _run_steps(raw: sqlite3.Connection, steps: Steps[R]) -> R:
-    answer: Row | None = None
-    while True:
-        try:
-            kind, sql, values = steps.send(answer)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+    statement, result = _advance(steps, None)
+    while statement is not None:
+        kind, sql, values = statement
         cursor = raw.execute(sql, values)
         row = cursor.fetchone() if kind == "one" else None
-        answer = dict(row) if row is not None else None
+        statement, result = _advance(steps, dict(row) if row is not None else None)
+    return result  # type: ignore[return-value]
 
 
 # ---- Through Tortoise's connection ---------------------------------------------------------
@@ -245,14 +252,12 @@ class TortoiseStore:
 
 
 async def _run_aiosqlite(conn: Any, steps: Steps[R]) -> R:
-    answer: Row | None = None
-    while True:
-        try:
-            kind, sql, values = steps.send(answer)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+    statement, result = _advance(steps, None)
+    while statement is not None:
+        kind, sql, values = statement
         rows = list(await conn.execute_fetchall(sql, values))
-        answer = dict(rows[0]) if kind == "one" and rows else None
+        statement, result = _advance(steps, dict(rows[0]) if kind == "one" and rows else None)
+    return result  # type: ignore[return-value]
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------------
@@ -268,14 +273,12 @@ class PostgresStore:
     async def run(self, steps: Callable[[], Steps[R]]) -> R:
         client = connections.get(self.connection_name)
         generator = steps()
-        answer: Row | None = None
-        while True:
-            try:
-                kind, sql, values = generator.send(answer)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        statement, result = _advance(generator, None)
+        while statement is not None:
+            kind, sql, values = statement
             rows = await client.execute_query_dict(sql, list(values))
-            answer = rows[0] if kind == "one" and rows else None
+            statement, result = _advance(generator, rows[0] if kind == "one" and rows else None)
+        return result  # type: ignore[return-value]
 
     async def close(self) -> None:
         pass
