@@ -13,6 +13,7 @@ from expo.audit.service import log_action
 from expo.errors import DomainError
 from expo.events.permissions import event_role
 from expo.exhibitors import service as exhibitors_service
+from expo.exhibitors.models import Category
 from expo.forms import FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
@@ -89,7 +90,7 @@ async def run_detail(request: Request) -> Response:
     run = await allocation.get_run(event=event, run_id=request.path_params["run_id"])
     return render(request, "booths/run.html", {
         "event": event, "run": run, "rows": await allocation.run_rows(run),
-        "reason_text": reason_text, "RunStatus": RunStatus,
+        "reason_text": reason_text, "RunStatus": RunStatus, "Category": Category,
         "booths": await allocation.booths_of(event)})
 
 

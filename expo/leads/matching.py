@@ -16,7 +16,7 @@ from expo.audit.service import log_action
 from expo.db import atomic
 from expo.errors import DomainError, NotFound, found
 from expo.events.models import Event
-from expo.exhibitors.models import Application, AppStatus, Producer, Product
+from expo.exhibitors.models import Application, AppStatus, Category, Producer, Product
 from expo.i18n import gettext as _
 
 from . import capacity
@@ -275,7 +275,8 @@ async def committee_summary(*, event: Event) -> Summary:
         app = apps[app_id]
         label = f"{', '.join(codes.get(app_id, [])) or '—'} · {app.producer.business_name}"
         return [stand.setdefault(label, Row(label)),
-                category.setdefault(str(app.producer.category), Row(str(app.producer.category))),
+                category.setdefault(str(app.producer.category),
+                                    Row(Category.label_of(app.producer.category))),
                 cluster.setdefault(app.producer.cluster or "—", Row(app.producer.cluster or "—"))]
 
     for app_id in await Lead.filter(event=event).values_list("application_id", flat=True):

@@ -2,6 +2,7 @@ import datetime as dt
 import io
 
 import pytest
+from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from expo.leads import matching, service
@@ -194,6 +195,10 @@ async def test_committee_overview_group_and_offer(client) -> None:  # type: igno
     overview = await client.get(base + "/overview")
     assert overview.status_code == 200 and "Dispar Kaltim" in overview.text
     assert "Orang Dinas" not in overview.text
+    # Categories read as labels, not stored keys ("kuliner").
+    cells = [td.get_text(strip=True)
+             for td in BeautifulSoup(overview.text, "html.parser").select("td")]
+    assert {"Kuliner", "Culinary (kuliner)"} & set(cells) and "kuliner" not in cells
     posters = await client.get(base + "/posters")
     assert a.booth.code in posters.text and b.booth.code in posters.text
     page = await client.get(f"{base}/inquiries/{item.id}/group")
