@@ -97,8 +97,8 @@ VISITOR_IN["description"] = _TEXT
 TICKET = _object(["code", "ticket_url", "name", "type"], code=_STRING, ticket_url=_STRING,
                  name=_STRING, type=_STRING)
 BUNDLE = _object(
-    ["event_id", "public_key", "keys", "timezone", "reentry", "enforce_hours", "early_minutes",
-     "revoked", "hours", "gate", "messages"],
+    ["event_id", "public_key", "keys", "timezone", "reentry", "track_exit", "enforce_hours",
+     "early_minutes", "revoked", "hours", "gate", "messages"],
     event_id=_INTEGER, public_key={"type": "string", "description": "The current key "
                                    "(base64, raw Ed25519); verify with \"keys\""},
     keys={"type": "array", "description": "Every public key still valid: pick the one whose "
@@ -106,6 +106,8 @@ BUNDLE = _object(
           "items": _object(["id", "public_key", "valid_until"], id=_STRING,
                            public_key=_STRING, valid_until={"type": ["string", "null"]})},
     timezone=_STRING, reentry=_BOOLEAN,
+    track_exit={"type": "boolean", "description": "Whether the gate records exits: the "
+                "scanner shows its In/Out switch only then"},
     enforce_hours=_BOOLEAN, early_minutes=_INTEGER,
     revoked={"type": "array", "items": _STRING, "description": "Keys of revoked tickets"},
     hours={"type": "object", "description": "Per date, [opens, closes] as HH:MM",

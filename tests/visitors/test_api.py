@@ -212,6 +212,11 @@ async def test_api_search_offline_bundle_and_counters(client):
     bundle = (await client.get(base + "/offline", headers=auth)).json()
     assert bundle["event_id"] == event.id and len(bundle["revoked"]) == 1
     assert bundle["messages"]["invalid"] == "tiket tidak valid"
+    assert bundle["track_exit"] is True  # the scanner shows its In/Out switch from this
+    await service.update_rules(event=event, reentry=True, track_exit=False, enforce_hours=False,
+                               early_minutes=0, by=None)
+    checkin.forget_event(event.id)
+    assert (await client.get(base + "/offline", headers=auth)).json()["track_exit"] is False
     await client.post(base + "/scans", json={"code": code_of(visitor)}, headers=auth)
     numbers = (await client.get(base + "/counters", headers=auth)).json()
     assert numbers["checked_in"] == 1 and numbers["per_gate"] == [{"gate": "Pintu Utama",
