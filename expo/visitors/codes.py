@@ -137,10 +137,6 @@ def new_ticket_key() -> str:
     return secrets.token_bytes(KEY_BYTES).hex()
 
 
-def new_key_id() -> str:
-    return secrets.token_bytes(KEY_ID_BYTES).hex()
-
-
 def prefix(event_id: int, key_id: str) -> str:
     """How every code of this event and key begins: 8 characters, exactly the 40 bits of its
     version, event id and key id."""
@@ -153,12 +149,12 @@ def _payload(event_id: int, key: str, key_id: str) -> bytes:
         raise ValueError("event id out of range for a ticket code")
     raw_key = bytes.fromhex(key)
     if len(raw_key) != KEY_BYTES:
-        raise ValueError("a ticket key is 7 bytes")
+        raise ValueError(f"a ticket key is {KEY_BYTES} bytes")
     if not key_id:  # the legacy format: for tests and tools, the app makes no new ones
         return bytes([LEGACY_VERSION]) + event_id.to_bytes(3, "big") + raw_key
     raw_id = bytes.fromhex(key_id)
     if len(raw_id) != KEY_ID_BYTES:
-        raise ValueError("a key id is 5 bytes")
+        raise ValueError(f"a key id is {KEY_ID_BYTES} byte(s)")
     return bytes([VERSION]) + event_id.to_bytes(3, "big") + raw_id + raw_key
 
 

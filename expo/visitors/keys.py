@@ -144,9 +144,11 @@ def _private_raw(private: Ed25519PrivateKey) -> bytes:
 async def _new_key(*, event_id: int, generation: int, settings: Settings) -> TicketKey:
     """A fresh key row: its key id one the event does not use yet."""
     used = set(await TicketKey.filter(event_id=event_id).values_list("key_id", flat=True))
-    free = [f"{n:02x}" for n in range(256) if f"{n:02x}" not in used]
+    ids = (n.to_bytes(codes.KEY_ID_BYTES, "big").hex() for n in range(256 ** codes.KEY_ID_BYTES))
+    free = [key_id for key_id in ids if key_id not in used]
     if not free:
-        raise DomainError(_("This event has used all of its 256 ticket keys."), "keys_exhausted")
+        raise DomainError(_("This event has used all of its %(n)s ticket keys.",
+                            n=256 ** codes.KEY_ID_BYTES), "keys_exhausted")
     key_id = secrets.choice(free)
     private = Ed25519PrivateKey.generate()
     return await TicketKey.create(
@@ -222,8 +224,12 @@ async def _ring(event_id: int, settings: Settings, *, create: bool,
         entry.loaded_at = now
     ring = await _load(event_id, settings, create=create)
     done = time.monotonic()
-    if len(cache) >= MAX_CACHED:
-        for stale in [s for s, e in cache.items() if e.fresh_until < done] or list(cache):
+    if len(cache) >= MAX_CACHED and slot not in cache:
+        # Full: drop what is stale and the "no keys" answers (codes naming events that have
+        # none: typos or forgeries); if every entry is a live keyring, only the oldest one.
+        # Never the whole cache: the events at the gate keep theirs.
+        drop = [s for s, e in cache.items() if e.fresh_until < done or e.ring is None]
+        for stale in drop or [next(iter(cache))]:
             cache.pop(stale, None)
     cache[slot] = _Entry(ring=ring, fresh_until=done + CACHE_SECONDS, loaded_at=done)
     return ring

@@ -413,7 +413,8 @@ async def offline_bundle(*, event: Event, signer: codes.Signer) -> dict[str, Any
     return {"event_id": event.id, "public_key": signer.public_b64,
             "keys": signer.verifying_keys(), "timezone": event.timezone,
             "reentry": ctx.reentry, "track_exit": ctx.track_exit,
-            "enforce_hours": ctx.enforce_hours, "early_minutes": ctx.early_minutes, "revoked": sorted(revoked),  # type: ignore[type-var]
+            "enforce_hours": ctx.enforce_hours, "early_minutes": ctx.early_minutes,
+            "revoked": sorted(revoked),  # type: ignore[type-var]
             "hours": {d.isoformat(): [o.strftime("%H:%M"), c.strftime("%H:%M")]
                       for d, (o, c) in sorted(ctx.hours.items())}}
 

@@ -91,12 +91,14 @@ async def test_keys_codes_carry_the_event_key_and_old_ones_verify_until_the_even
     # Through the scan path, today: both admitted (the second as already inside).
     ctx = await checkin.gate_context(event=event)
     assert ctx is not None
+    reasons = []
     for code in (code_a, code_b):
         result = await checkin.record_scan(
             ctx=ctx, scan=checkin.ScanInput(code=code),
             now=dt.datetime.combine(event.starts_on, dt.time(3), tzinfo=dt.UTC),
             signer=await keys.keyring_for_code(event_id=event.id, code=code, settings=config()))
-        assert result.reason in (None, "already_inside")
+        reasons.append(result.reason)
+    assert reasons == [None, "already_inside"]
 
 
 async def test_keys_rotation_after_the_event_retires_old_tickets_at_once(db):
@@ -340,3 +342,19 @@ async def test_keys_rotate_route_refuses_others_csrf_and_foreign_keys(client):
                                 "/rotate", {"confirm_rotation": "1"})).status_code == 403
     assert await TicketKey.filter(retired_at__isnull=False).count() == 0
     assert not await AuditEntry.filter(action="expo.visitor.ticket_key_rotated").exists()
+
+
+async def test_keys_codes_naming_unknown_events_cannot_flush_the_gates_keyring(db, monkeypatch):
+    """Made-up codes for events without keys fill the cache with "no keys" answers: when it is
+    full those go, and the keyring of the event at the gate stays (no reload, same object)."""
+    monkeypatch.setattr(keys, "MAX_CACHED", 4)
+    event = await make_event()
+    settings = config()
+    ring = await keys.keyring(event_id=event.id, settings=settings)
+    for other in range(event.id + 1, event.id + 12):
+        forged = codes.prefix(other, "ab").ljust(codes.CODE_LENGTH, "A")
+        assert await keys.keyring_for_code(event_id=event.id, code=forged,
+                                           settings=settings) is ring
+    cache = keys._cache()
+    assert len(cache) <= 4
+    assert cache[(event.id, settings.secret_keys)].ring is ring
