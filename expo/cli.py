@@ -1,4 +1,4 @@
-"""expo's command line: serve, migrate, createuser, demo, token.
+"""expo's command line: serve, migrate, createuser, demo, token, reencrypt-keys.
 
 Installed, it is the ``expo`` command (and ``python -m expo``); in a checkout ``python main.py``
 runs the same.
@@ -10,6 +10,7 @@ runs the same.
     expo demo [--reset]       load the Hari Konsumen Nasional demo
     expo token --event SLUG --gate NAME [--kiosk]
                               a device token for a gate scanner or kiosk
+    expo reencrypt-keys       after changing EXPO_SECRET_KEY: ticket keys under the new one
 """
 
 from __future__ import annotations
@@ -114,9 +115,12 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         event = await Event.get_or_none(slug=args.event)
         if event is None:
             return _fail(f"no event with slug {args.event!r}")
-        gate = await visitors.create_gate(event=event, name=args.gate, by=None)
-        token, plain = await visitors.create_device_token(event=event, gate=gate, kiosk=args.kiosk,
-                                                         label=args.label or "", by=None)
+        try:
+            gate = await visitors.create_gate(event=event, name=args.gate, by=None)
+            token, plain = await visitors.create_device_token(
+                event=event, gate=gate, kiosk=args.kiosk, label=args.label or "", by=None)
+        except DomainError as exc:
+            return _fail(exc.message)
         kind = "kiosk" if token.kiosk else "scanner"
         print(f"Device token #{token.id} ({kind}) for gate {gate.name!r} of {event.slug}; "
               "it is shown once: keep it safe. Revoke it on the Gate setup page.")
@@ -208,7 +212,7 @@ def build_parser(prog: str = "expo") -> argparse.ArgumentParser:
     cu.add_argument("--superuser", action="store_true", help="may do everything on every event")
     cu.add_argument("--event", help="slug of an event to give the user a role on")
     cu.add_argument("--role", default="committee",
-                    choices=["committee", "curator", "gate", "exhibitor"],
+                    choices=[role.value for role in Role],
                     help="role on --event (default committee)")
     cu.set_defaults(func=cmd_createuser)
 

@@ -15,6 +15,7 @@ from tortoise.models import Model
 from expo.audit.models import AuditEntry
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 
 
 async def log_action(*, action: str, actor: Model | None, event: Model | None = None,
@@ -76,7 +77,7 @@ class AuditPage:
 
 
 async def list_entries(*, event: Model, action_prefix: str = "", page: int = 1) -> AuditPage:
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)  # a huge page number would overflow the offset
     query = AuditEntry.filter(event=event)
     if action_prefix:
         query = query.filter(action__startswith=action_prefix)

@@ -24,3 +24,11 @@ async def test_audit_log_is_committee_only(client, db):
     curator = await make_user(event=event, role=Role.CURATOR)
     await client.login(curator.email, PASSWORD)
     assert (await client.get(f"/manage/e/{event.slug}/audit")).status_code == 403
+
+
+async def test_audit_page_number_beyond_any_offset_is_a_page_not_a_500(client, db):
+    event = await make_event()
+    boss = await make_user(event=event, role=Role.COMMITTEE)
+    await client.login(boss.email, PASSWORD)
+    page = await client.get(f"/manage/e/{event.slug}/audit?page=99999999999999999999")
+    assert page.status_code == 200
