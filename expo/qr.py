@@ -28,9 +28,9 @@ LIGHT = "#fff"
 _DARK_RUN = re.compile(rb"\x01+")  # segno's matrix rows are bytearrays of 0 and 1
 
 
-@lru_cache(maxsize=8192)
 def make(data: str, *, fast: bool = False) -> segno.QRCode:
-    """The code for ``data``; ``fast`` fixes the mask (about 4 times quicker)."""
+    """The code for ``data``; ``fast`` fixes the mask (about 4 times quicker). Not cached:
+    ``svg`` and ``png`` cache what they draw, and one copy of each code is enough."""
     return segno.make(data, error=ERROR_LEVEL, boost_error=False,
                       mask=FAST_MASK if fast else None)
 
