@@ -6,6 +6,7 @@ freely; its migrations are the ``expo.migrations`` package (shipped in the wheel
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -85,3 +86,12 @@ async def atomic(connection_name: str = "default") -> AsyncIterator[Transactiona
             await conn.execute_query("ROLLBACK")
             await conn.execute_query("BEGIN IMMEDIATE")
         yield conn
+
+
+def row_datetime(value: Any) -> dt.datetime | None:
+    """A datetime from a raw SQL row (SQLite returns the stored text, PostgreSQL a datetime),
+    aware: a value stored without an offset is UTC, as expo stores every time."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

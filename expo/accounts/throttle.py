@@ -22,6 +22,7 @@ from typing import Any
 from tortoise import connections
 
 from expo.accounts.models import LoginThrottle
+from expo.db import row_datetime
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,6 @@ def _sql(conn: Any, text: str) -> str:
     return _dialect_sql(conn.capabilities.dialect, text)
 
 
-def _as_datetime(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(str(value))  # SQLite returns the stored text
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 async def reserve(key: str, rule: Rule, *, now: dt.datetime) -> Reservation:
     """Count one attempt for ``key`` and say whether it may go ahead (one statement)."""
     if rule.limit < 2:
@@ -100,7 +94,7 @@ async def reserve(key: str, rule: Rule, *, now: dt.datetime) -> Reservation:
     rows = await conn.execute_query_dict(_sql(conn, _RESERVE), values)
     row = rows[0]
     return Reservation(allowed=int(row["failures"]) <= rule.limit,
-                       locked_until=_as_datetime(row["locked_until"]))
+                       locked_until=row_datetime(row["locked_until"]))
 
 
 async def release(key: str, rule: Rule) -> None:

@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
+from expo.db import row_datetime
 from expo.events.models import Event
 from expo.i18n import lazy_gettext as _l
 from expo.leads.models import Inquiry, Lead, LeadSource, LeadStatus, Rating
 from expo.reports.aggregates import Range, param, range_counts
-from expo.reports.source import Row, local, when
+from expo.reports.source import Row, local
 from expo.visitors.models import VisitorType
 
 
@@ -81,8 +82,7 @@ async def stand_leads(*, event: Event, limit: int = 10) -> StandLeads:
 
 
 def _aware(value: Any) -> dt.datetime:
-    at = when(value) or dt.datetime.min
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return row_datetime(value) or dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 async def inquiries_by_agency(*, event: Event) -> list[AgencyInquiries]:
@@ -123,7 +123,7 @@ async def lead_chunk(*, event: Event, after_id: int, limit: int) -> list[Row]:
     where = (f"WHERE l.event_id = {int(event.id)} AND l.id > {int(after_id)} "
              f"ORDER BY l.id LIMIT {int(limit)}")
     _n, rows = await connections.get("default").execute_query(_LEADS_SQL + where)
-    return [(r[0], local(when(r[1]), tz), local(when(r[2]), tz), r[3], r[4],
+    return [(r[0], local(row_datetime(r[1]), tz), local(row_datetime(r[2]), tz), r[3], r[4],
              labels.get(f"t:{r[5]}", r[5]),
              labels.get(str(r[6]), r[6]), labels.get(f"r:{r[7]}", r[7] or ""),
              labels.get(f"s:{r[8]}", r[8]), r[9], r[10]) for r in rows]

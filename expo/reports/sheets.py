@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 from expo.booths.models import Booth, BoothKind, BoothStatus, Hall
+from expo.db import row_datetime
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus, Category, Producer
 from expo.i18n import gettext as _
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
-from expo.reports.source import Row, Source, local, when
+from expo.reports.source import Row, Source, local
 from expo.visitors.models import Gate, Scan, Visitor, VisitorType
 from expo.xlsx import Column
 
@@ -110,7 +111,7 @@ async def _visitors(event: Event, tz: ZoneInfo) -> Source:
         for r in rows:
             shared = bool(r[9]) and r[10] is None
             out.append((r[0], r[0], r[1], types.get(r[2], r[2]), r[4] or r[3], r[5], r[6],
-                        local(when(r[7]), tz), r[8], _("yes") if shared else _("no"),
+                        local(row_datetime(r[7]), tz), r[8], _("yes") if shared else _("no"),
                         r[11] if shared else None, r[12] if shared else None,
                         _("revoked") if r[13] else ""))
         return out
@@ -135,7 +136,7 @@ async def _checkins(event: Event, tz: ZoneInfo) -> Source:
                           f"AND ok = {TRUE} AND direction = 'in'", event, after, limit)
         ids = {r[4] for r in rows}
         kinds = dict(await Visitor.filter(id__in=list(ids)).values_list("id", "type"))
-        return [(r[0], local(when(r[1]), tz), _day(r[2]), gates.get(r[3], ""), r[4],
+        return [(r[0], local(row_datetime(r[1]), tz), _day(r[2]), gates.get(r[3], ""), r[4],
                  types.get(str(kinds.get(r[4], "")), "")) for r in rows]
 
     return Source(_("Check-ins"), [

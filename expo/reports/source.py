@@ -42,10 +42,3 @@ def local(at: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
     return at.astimezone(tz).replace(tzinfo=None)
-
-
-def when(value: Any) -> dt.datetime | None:
-    """A datetime from a raw SQL row (SQLite returns text, PostgreSQL a datetime)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 from expo.audit.service import ENTRY_INSERT, entry_insert
+from expo.db import row_datetime
 from expo.enums import LabelledEnum
 from expo.events.models import Event, EventDay
 from expo.i18n import format_time
@@ -137,13 +138,6 @@ async def gate_context(*, slug: str | None = None,
 
 # ---- Statements, for each dialect once -----------------------------------------------------
 
-def as_datetime(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _both(sql: str) -> dict[Dialect, str]:
     return {"sqlite": sql, "postgres": numbered(sql)}
 
@@ -192,9 +186,9 @@ _INSERT_AUDITED_PG = numbered(f"WITH s AS ({_INSERT_SCAN}) {ENTRY_INSERT}")
 def _stored(row: dict[str, Any]) -> ScanResult:
     reason = Refusal(row["reason"]) if row["reason"] else None
     return ScanResult(ok=bool(row["ok"]), reason=reason, name=row["name"], type=row["type"],
-                      at=as_datetime(row["scanned_at"]), forced=bool(row["forced"]),
+                      at=row_datetime(row["scanned_at"]), forced=bool(row["forced"]),
                       direction=row["direction"],
-                      entered_at=as_datetime(row["last_in_at"])
+                      entered_at=row_datetime(row["last_in_at"])
                       if reason == Refusal.ALREADY_INSIDE else None)
 
 
@@ -321,7 +315,7 @@ def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: 
         reason = Refusal.NOT_INSIDE
     else:
         reason = Refusal.ALREADY_INSIDE
-    entered = as_datetime(row["last_in_at"]) if reason == Refusal.ALREADY_INSIDE else None
+    entered = row_datetime(row["last_in_at"]) if reason == Refusal.ALREADY_INSIDE else None
     # A scanner that admitted someone while offline reports it: the entry happened anyway.
     forced = scan.offline and scan.direction == Direction.IN
     return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,

@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 
 from expo.accounts.models import User
 from expo.audit.service import forget_name, log_action
-from expo.db import atomic
+from expo.db import atomic, row_datetime
 from expo.errors import DomainError, found
 from expo.events.models import Event
 from expo.exhibitors import service as exhibitors_service
@@ -397,7 +397,7 @@ async def counters(*, event: Event, now: dt.datetime | None = None) -> Counters:
             result.rejected += 1
         elif direction == "in":
             per_gate[gates.get(gate_id, "—")] += 1
-            per_hour[checkin.as_datetime(at).astimezone(ctx.tz).hour] += 1  # type: ignore[union-attr]
+            per_hour[row_datetime(at).astimezone(ctx.tz).hour] += 1  # type: ignore[union-attr]
     result.per_gate = sorted(per_gate.items())
     result.per_hour = sorted(per_hour.items())
     return result
