@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
 from expo import i18n, offload, paths, wiring
+from expo.accounts.jobs_routes import routes as job_routes
 from expo.accounts.permissions import AuthMiddleware
 from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
@@ -35,13 +37,19 @@ from expo.errors import (
     http_exception_handler,
     server_error_handler,
 )
+from expo.events.messages_routes import routes as event_message_routes
 from expo.events.routes import routes as event_routes
 from expo.events.team_routes import routes as team_routes
+from expo.exhibitors.broadcast_routes import routes as broadcast_routes
 from expo.exhibitors.routes import routes as exhibitor_routes
 from expo.i18n import gettext as _
+from expo.jobs.worker import Worker
 from expo.leads.committee_routes import routes as lead_committee_routes
 from expo.leads.routes import routes as lead_routes
+from expo.messages import service as messages
+from expo.messages.routes import routes as message_routes
 from expo.offline import routes as offline_routes
+from expo.reports.jobs import configure as configure_exports
 from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
@@ -215,10 +223,17 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def _stop_worker(worker: Worker, task: asyncio.Task[None]) -> None:
+    worker.stop()
+    await task
+
+
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """Build the app. ``manage_db=False`` leaves the database to the caller (tests)."""
     settings = settings or Settings.from_env()
     wiring.connect()
+    messages.configure(settings)
+    configure_exports(database_url=settings.database_url)  # exports: a child process
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -231,6 +246,11 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             # Start-up work goes here, one line each (the database is ready).
             if manage_db:  # jobs a killed process left "running": failed, partial files gone
                 await recover_interrupted_jobs(data_dir=settings.data_dir)
+            stack.push_async_callback(messages.close)
+            if settings.worker:  # the job worker, in this process (EXPO_WORKER=off: elsewhere)
+                worker = Worker(concurrency=settings.worker_concurrency)
+                task = asyncio.create_task(worker.run())
+                stack.push_async_callback(_stop_worker, worker, task)
             yield
 
     routes = [
@@ -248,6 +268,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *report_routes,
         *lead_routes,
         *lead_committee_routes,
+        *message_routes,  # webhooks (delivery receipts) and the opt-out page
+        *event_message_routes,
+        *broadcast_routes,
+        *job_routes,
     ]
     middleware = [
         # First: a request with a forged Host is refused before anything else runs.
@@ -258,7 +282,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Middleware(SessionMiddleware, secret_key=settings.secret_key,
                    session_cookie=SESSION_COOKIE, max_age=14 * 86400, same_site="lax",
                    https_only=settings.https_only),
-        Middleware(CSRFMiddleware, on_failure=_csrf_failed),
+        # Webhooks carry a provider's signature instead of a CSRF token (expo.messages.routes).
+        Middleware(CSRFMiddleware, on_failure=_csrf_failed,
+                   exempt_prefixes=("/api/", "/webhooks/")),
         Middleware(AuthMiddleware),
     ]
     app = Starlette(

@@ -1,4 +1,4 @@
-"""expo's command line: serve, migrate, createuser, demo, token, reencrypt-keys.
+"""expo's command line: serve, migrate, createuser, demo, token, reencrypt-keys, worker.
 
 Installed, it is the ``expo`` command (and ``python -m expo``); in a checkout ``python main.py``
 runs the same.
@@ -11,6 +11,7 @@ runs the same.
     expo token --event SLUG --gate NAME [--kiosk]
                               a device token for a gate scanner or kiosk
     expo reencrypt-keys       after changing EXPO_SECRET_KEY: ticket keys under the new one
+    expo worker [--drain]     run the job worker alone (web processes with EXPO_WORKER=off)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import dataclasses
 import getpass
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -35,6 +37,10 @@ from expo.db import migrate, tortoise_config
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.events.team import grant_role
+from expo.jobs import queue
+from expo.jobs.worker import run_forever
+from expo.messages import service as messages
+from expo.reports import jobs as report_jobs
 from expo.settings import Settings, SettingsError
 from expo.visitors import keys
 from expo.visitors import service as visitors
@@ -175,6 +181,31 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the job worker alone (web processes started with EXPO_WORKER=off)."""
+    async def work() -> int:
+        messages.configure(settings)
+        report_jobs.configure(database_url=settings.database_url)  # exports: a child
+        if args.drain:
+            done = await queue.drain(rounds=10_000)
+            print(f"ran {done} jobs")
+            await messages.close()
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"expo job worker running ({args.concurrency} at once; Ctrl+C to stop)")
+        try:
+            await run_forever(concurrency=args.concurrency, stop=stop)
+        finally:
+            await messages.close()
+        return 0
+
+    cmd_migrate(settings, args)
+    return int(asyncio.run(_with_db(settings, work)))
+
+
 def build_parser(prog: str = "expo") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, description="expo: run exhibitions of local small producers (UMKM).",
@@ -234,12 +265,27 @@ def build_parser(prog: str = "expo") -> argparse.ArgumentParser:
     tok.add_argument("--label", help="a label to recognise the device by")
     tok.set_defaults(func=cmd_token)
 
+    wrk = sub.add_parser("worker", help="run the job worker (messages, reports, reminders)",
+                         description="Claim and run queued jobs until stopped. `expo serve` "
+                                     "runs one itself unless EXPO_WORKER=off; run this for "
+                                     "deployments with several web processes or hosts.")
+    wrk.add_argument("--concurrency", type=int, default=settings_concurrency(),
+                     help="jobs run at once (default EXPO_WORKER_CONCURRENCY or 8)")
+    wrk.add_argument("--drain", action="store_true",
+                     help="run the jobs due now, then exit (no waiting for new ones)")
+    wrk.set_defaults(func=cmd_worker)
+
     rek = sub.add_parser("reencrypt-keys", help="re-encrypt ticket keys under a new secret",
                          description="After changing EXPO_SECRET_KEY (with the old one in "
                                      "EXPO_PREVIOUS_SECRET_KEYS), seal every event's ticket "
                                      "key under the new secret; then the old one can go.")
     rek.set_defaults(func=cmd_reencrypt_keys)
     return parser
+
+
+def settings_concurrency() -> int:
+    raw = os.environ.get("EXPO_WORKER_CONCURRENCY", "").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 64 else 8
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "expo") -> int:

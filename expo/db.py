@@ -7,8 +7,9 @@ freely; its migrations are the ``expo.migrations`` package (shipped in the wheel
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -19,11 +20,14 @@ from tortoise.transactions import in_transaction
 from expo.settings import Settings, SettingsError
 
 MODEL_MODULES = [
+    "expo.jobs.models",
     "expo.outbox",
     "expo.accounts.models",
     "expo.events.models",
     "expo.audit.models",
     "expo.exhibitors.models",
+    "expo.exhibitors.import_models",
+    "expo.exhibitors.broadcast_models",
     "expo.visitors.models",
     "expo.booths.models",
     "expo.leads.models",
@@ -67,6 +71,12 @@ async def migrate(settings: Settings) -> None:
         await Tortoise.close_connections()
 
 
+# What to run once the outermost transaction has committed (``on_commit``): one list per open
+# ``atomic()``, handed to the enclosing one when a nested block succeeds.
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("expo_after_commit",
+                                                                         default=None)
+
+
 @asynccontextmanager
 async def atomic(connection_name: str = "default") -> AsyncIterator[TransactionalDBClient]:
     """A transaction: the one way services open one. Tortoise's ``in_transaction()``; on
@@ -80,12 +90,34 @@ async def atomic(connection_name: str = "default") -> AsyncIterator[Transactiona
     which holds the lock already.
     """
     outer = not isinstance(connections.get(connection_name), TransactionalDBClient)
-    async with in_transaction(connection_name) as conn:
-        if outer and conn.capabilities.dialect == "sqlite":
-            # Nothing has run in the deferred transaction: end it and begin an immediate one.
-            await conn.execute_query("ROLLBACK")
-            await conn.execute_query("BEGIN IMMEDIATE")
-        yield conn
+    parent = _after_commit.get()
+    mine: list[Callable[[], None]] = []
+    token = _after_commit.set(mine)
+    try:
+        async with in_transaction(connection_name) as conn:
+            if outer and conn.capabilities.dialect == "sqlite":
+                # Nothing has run in the deferred transaction: end it and begin an immediate one.
+                await conn.execute_query("ROLLBACK")
+                await conn.execute_query("BEGIN IMMEDIATE")
+            yield conn
+    finally:
+        _after_commit.reset(token)
+    # Committed (or, nested, released into the enclosing transaction).
+    if parent is not None and not outer:
+        parent.extend(mine)
+    else:
+        for callback in mine:
+            callback()
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Call ``callback`` (quick, no I/O: e.g. waking a worker) once the transaction this runs
+    in has committed; at once outside ``atomic()``. Dropped if the transaction rolls back."""
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
+    else:
+        pending.append(callback)
 
 
 def row_datetime(value: Any) -> dt.datetime | None:

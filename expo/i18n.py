@@ -7,6 +7,7 @@ default. The active locale lives in a context variable set per request by ``Loca
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 from collections.abc import Iterator
@@ -177,3 +178,14 @@ def format_idr(value: int | float | Decimal | None) -> str:
 
 def all_catalog_files() -> Iterator[Path]:
     yield from sorted(LOCALE_DIR.glob("*/*.po"))
+
+
+@contextlib.contextmanager
+def using(locale: str) -> Iterator[None]:
+    """Translate into ``locale`` inside the block (a message for its recipient, not for the
+    person whose request sends it)."""
+    token = set_locale(locale)
+    try:
+        yield
+    finally:
+        reset_locale(token)

@@ -37,6 +37,38 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class WhatsAppCloudSettings:
+    """The WhatsApp Business Cloud API (Meta): template messages from one business number."""
+
+    token: str = field(repr=False)
+    phone_number_id: str
+    app_secret: str = field(default="", repr=False)  # checks the webhook's X-Hub-Signature-256
+    verify_token: str = field(default="", repr=False)  # answers the webhook's subscription
+    api_version: str = "v21.0"
+    base_url: str = "https://graph.facebook.com"
+    template_prefix: str = "expo_"
+
+
+@dataclass(frozen=True)
+class WhatsAppGatewaySettings:
+    """A generic HTTP gateway (the kind Indonesian businesses rent): one POST per message."""
+
+    url: str
+    api_key: str = field(default="", repr=False)
+    key_header: str = "Authorization"  # where the key goes; empty: in ``key_field``
+    key_field: str = ""
+    to_field: str = "target"
+    text_field: str = "message"
+    media_field: str = ""  # the field for an image URL, when the gateway takes one
+    body_format: str = "form"  # form or json
+    number_format: str = "62"  # 62: 62812...; 0: 0812...; +62: +62812...
+    ok_field: str = ""  # a field of the JSON answer that must be true (e.g. status)
+    id_field: str = ""  # the field of the JSON answer holding the message id
+    webhook_secret: str = field(default="", repr=False)  # HMAC-SHA256 of delivery receipts
+    signature_header: str = "X-Signature"
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     secret_key: str = field(repr=False)
@@ -50,6 +82,12 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # EXPO_ALLOWED_HOSTS; empty: LOCAL_HOSTS
     # EXPO_PREVIOUS_SECRET_KEYS: used only to open ticket keys sealed under an old secret.
     previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    whatsapp_cloud: WhatsAppCloudSettings | None = None  # EXPO_WHATSAPP_PROVIDER=cloud
+    whatsapp_gateway: WhatsAppGatewaySettings | None = None  # EXPO_WHATSAPP_PROVIDER=gateway
+    # EXPO_WORKER: run the job worker inside ``expo serve`` (on by default in from_env; off
+    # when a separate ``expo worker`` runs). Settings made in code (tests) start none.
+    worker: bool = False
+    worker_concurrency: int = 8
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,6 +128,10 @@ class Settings:
             max_body_size=_int(env, "EXPO_MAX_BODY_MB", DEFAULT_MAX_BODY // 2**20, 1, 512) * 2**20,
             debug=_flag(env, "EXPO_DEBUG"),
             allowed_hosts=_hosts(env.get("EXPO_ALLOWED_HOSTS", "")),
+            whatsapp_cloud=_whatsapp_cloud(env),
+            whatsapp_gateway=_whatsapp_gateway(env),
+            worker=_worker(env),
+            worker_concurrency=_int(env, "EXPO_WORKER_CONCURRENCY", 8, 1, 64),
         )
 
 
@@ -201,4 +243,84 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
         password=env.get("EXPO_SMTP_PASSWORD", ""),
         sender=env.get("EXPO_SMTP_FROM", "") or "expo@" + host,
         starttls=env.get("EXPO_SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
+    )
+
+
+def _worker(env: Mapping[str, str]) -> bool:
+    raw = env.get("EXPO_WORKER", "").strip().lower()
+    if raw in ("", "1", "true", "yes", "on", "in-process"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"EXPO_WORKER must be on or off, got {raw!r}")
+
+
+def _required(env: Mapping[str, str], name: str, why: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is required {why}")
+    return value
+
+
+def _http_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/") if name.endswith("BASE_URL") else raw
+
+
+def _provider(env: Mapping[str, str]) -> str:
+    """EXPO_WHATSAPP_PROVIDER: empty (messages wait in the outbox with a wa.me link), cloud
+    (EXPO_WA_CLOUD_*) or gateway (EXPO_WA_GATEWAY_*)."""
+    provider = env.get("EXPO_WHATSAPP_PROVIDER", "").strip().lower()
+    if provider in ("", "none", "off"):
+        return ""
+    if provider in ("cloud", "gateway"):
+        return provider
+    raise SettingsError(f"EXPO_WHATSAPP_PROVIDER must be cloud, gateway or empty, got {provider!r}")
+
+
+def _whatsapp_cloud(env: Mapping[str, str]) -> WhatsAppCloudSettings | None:
+    if _provider(env) != "cloud":
+        return None
+    why = "when EXPO_WHATSAPP_PROVIDER=cloud"
+    return WhatsAppCloudSettings(
+        token=_required(env, "EXPO_WA_CLOUD_TOKEN", why),
+        phone_number_id=_required(env, "EXPO_WA_CLOUD_PHONE_NUMBER_ID", why),
+        app_secret=env.get("EXPO_WA_CLOUD_APP_SECRET", "").strip(),
+        verify_token=env.get("EXPO_WA_CLOUD_VERIFY_TOKEN", "").strip(),
+        api_version=env.get("EXPO_WA_CLOUD_API_VERSION", "").strip() or "v21.0",
+        base_url=_http_url("EXPO_WA_CLOUD_BASE_URL",
+                           env.get("EXPO_WA_CLOUD_BASE_URL", "").strip()
+                           or "https://graph.facebook.com"),
+        template_prefix=env.get("EXPO_WA_CLOUD_TEMPLATE_PREFIX", "expo_").strip(),
+    )
+
+
+def _whatsapp_gateway(env: Mapping[str, str]) -> WhatsAppGatewaySettings | None:
+    if _provider(env) != "gateway":
+        return None
+    why = "when EXPO_WHATSAPP_PROVIDER=gateway"
+    body_format = env.get("EXPO_WA_GATEWAY_FORMAT", "form").strip().lower() or "form"
+    if body_format not in ("form", "json"):
+        raise SettingsError(f"EXPO_WA_GATEWAY_FORMAT must be form or json, got {body_format!r}")
+    number_format = env.get("EXPO_WA_GATEWAY_NUMBER_FORMAT", "62").strip() or "62"
+    if number_format not in ("62", "0", "+62"):
+        raise SettingsError("EXPO_WA_GATEWAY_NUMBER_FORMAT must be 62, 0 or +62, got "
+                            f"{number_format!r}")
+    return WhatsAppGatewaySettings(
+        url=_http_url("EXPO_WA_GATEWAY_URL", _required(env, "EXPO_WA_GATEWAY_URL", why)),
+        api_key=env.get("EXPO_WA_GATEWAY_KEY", "").strip(),
+        key_header=env.get("EXPO_WA_GATEWAY_KEY_HEADER", "Authorization").strip(),
+        key_field=env.get("EXPO_WA_GATEWAY_KEY_FIELD", "").strip(),
+        to_field=env.get("EXPO_WA_GATEWAY_TO_FIELD", "").strip() or "target",
+        text_field=env.get("EXPO_WA_GATEWAY_TEXT_FIELD", "").strip() or "message",
+        media_field=env.get("EXPO_WA_GATEWAY_MEDIA_FIELD", "").strip(),
+        body_format=body_format,
+        number_format=number_format,
+        ok_field=env.get("EXPO_WA_GATEWAY_OK_FIELD", "").strip(),
+        id_field=env.get("EXPO_WA_GATEWAY_ID_FIELD", "").strip(),
+        webhook_secret=env.get("EXPO_WA_GATEWAY_WEBHOOK_SECRET", "").strip(),
+        signature_header=env.get("EXPO_WA_GATEWAY_SIGNATURE_HEADER", "").strip()
+        or "X-Signature",
     )

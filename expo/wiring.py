@@ -1,11 +1,18 @@
 """Connects every domain's signal receivers, once, at start-up (the app, the command line and
-the test suite call ``connect``). The only module that knows every listener: it stands at the
-top, beside ``expo.app``."""
+the test suite call ``connect``), and imports every module that declares a kind of job, so
+that a worker started alone (``expo worker``) knows them all. The only module that knows every
+listener: it stands at the top, beside ``expo.app``."""
 
 from __future__ import annotations
 
+from expo.booths import import_jobs as booths_import_jobs  # noqa: F401 - booths.import
+from expo.exhibitors import broadcast as exhibitors_broadcast  # noqa: F401 - its job
+from expo.exhibitors import import_jobs as exhibitors_import_jobs  # noqa: F401 - its job
 from expo.leads import receivers as leads_receivers
+from expo.messages import service as messages_service  # noqa: F401 - messages.deliver
+from expo.reports import jobs as reports_jobs  # noqa: F401 - reports.export
 from expo.reports import receivers as reports_receivers
+from expo.reports import reminders as reports_reminders  # noqa: F401 - its job, hourly
 
 
 def connect() -> None:

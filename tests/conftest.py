@@ -26,6 +26,7 @@ from tortoise.contrib.test import tortoise_test_context
 from expo import i18n, security, wiring
 from expo.app import create_app
 from expo.db import MODEL_MODULES
+from expo.messages import service as messages
 from expo.settings import Settings
 
 # Argon2 at its production cost takes about 0.2 s of CPU a hash on this machine and the suite
@@ -173,6 +174,17 @@ async def pg_db() -> AsyncIterator[str]:
 def _signals() -> None:
     """Every domain's receivers are connected, as the app and the command line connect them."""
     wiring.connect()
+
+
+@pytest.fixture(autouse=True)
+def _messages() -> Iterator[None]:
+    """No channel is configured unless a test sets one up (``messages.configure``): messages
+    wait in the outbox, HELD. Each test starts with none."""
+    messages.configure(Settings(database_url="sqlite://:memory:", secret_key=TEST_SECRET,
+                                base_url="http://testserver"))
+    yield
+    messages.configure(Settings(database_url="sqlite://:memory:", secret_key=TEST_SECRET,
+                                base_url="http://testserver"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,11 @@
 """The command line, run as a user would (subprocesses on a temporary data folder)."""
 
+import functools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,16 +13,31 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@functools.cache
+def _migrated() -> Path:
+    """A database file migrated once per test process: migrating from nothing takes ~9 s, a
+    copy nothing (test_python_m_expo_is_the_same_command_line and test_migrations migrate
+    from nothing)."""
+    folder = Path(tempfile.mkdtemp(prefix="expo-cli-template-"))
+    env = {**os.environ, "EXPO_DATA_DIR": str(folder)}
+    env.pop("EXPO_DATABASE_URL", None)
+    subprocess.run([sys.executable, "main.py", "migrate"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=120)
+    return folder / "expo.sqlite3"
+
+
 def run(tmp_path, *args, env=None, check=True):
     full_env = {**os.environ, "EXPO_DATA_DIR": str(tmp_path), **(env or {})}
     full_env.pop("EXPO_DATABASE_URL", None)
     full_env.update(env or {})
+    if "--help" not in args and not (tmp_path / "expo.sqlite3").exists():
+        shutil.copyfile(_migrated(), tmp_path / "expo.sqlite3")
     return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=120, check=check)
 
 
 @pytest.mark.parametrize("command", ["serve", "migrate", "createuser", "demo", "token",
-                                     "reencrypt-keys"])
+                                     "reencrypt-keys", "worker"])
 def test_each_command_has_help(tmp_path, command):
     out = run(tmp_path, command, "--help").stdout
     assert "usage: main.py " + command in out
@@ -36,6 +54,29 @@ def test_python_m_expo_is_the_same_command_line(tmp_path):
     usage = subprocess.run([sys.executable, "-m", "expo", "demo", "--help"], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=120, check=True)
     assert usage.stdout.startswith("usage: python -m expo demo")
+
+
+def test_worker_drain_runs_what_is_due_and_exits(tmp_path):
+    run(tmp_path, "migrate")
+    script = ("import asyncio; from tortoise import Tortoise; from expo.db import tortoise_config;"
+              "from expo.settings import Settings; from expo import mail;"
+              "from expo.messages import service as m\n"
+              "async def go():\n"
+              "    s = Settings.from_env(); await Tortoise.init(config=tortoise_config("
+              "s.database_url)); m.configure(s)\n"
+              "    await mail.send_mail(s, to='a@b.id', subject='Halo', body='Isi')\n"
+              "    await Tortoise.close_connections()\n"
+              "asyncio.run(go())")
+    env = {**os.environ, "EXPO_DATA_DIR": str(tmp_path), "EXPO_SMTP_HOST": "127.0.0.1",
+           "EXPO_SMTP_PORT": "9"}  # nothing listens on port 9: the send fails, is retried
+    env.pop("EXPO_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60,
+                   capture_output=True)
+    out = run(tmp_path, "worker", "--drain", env={"EXPO_SMTP_HOST": "127.0.0.1",
+                                                  "EXPO_SMTP_PORT": "9"})
+    assert "ran 1 jobs" in out.stdout, out.stdout + out.stderr
+    # Failed and waiting for its retry: a second drain right away runs nothing.
+    assert "ran 0 jobs" in run(tmp_path, "worker", "--drain").stdout
 
 
 def test_demo_loads_once_and_prints_logins(tmp_path):

@@ -191,3 +191,58 @@ def test_makemigrations_writes_into_the_package():
     assert module == "expo.migrations"
     writer = MigrationWriter("0099_x", "models", [], migrations_module=module)
     assert writer.path() == ROOT / "expo" / "migrations" / "0099_x.py"
+
+
+def _migrate_to(database_url: str, target: str) -> None:
+    code = textwrap.dedent("""
+        import asyncio, sys
+        from tortoise import Tortoise
+        from tortoise.migrations.api import migrate
+        from expo.db import tortoise_config
+
+        async def main():
+            try:
+                await migrate(config=tortoise_config(sys.argv[1]), app_labels=["models"],
+                              target=sys.argv[2])
+            finally:
+                await Tortoise.close_connections()
+
+        asyncio.run(main())
+    """)
+    subprocess.run([sys.executable, "-c", code, database_url, target], cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+
+
+async def test_the_outbox_keeps_what_was_sent_when_it_moves_to_delivery_states(backend,
+                                                                               tmp_path):
+    """0006 turns the old ``sent`` flag into a state: sent stays sent, the rest held or failed
+    (nothing is queued again by the upgrade)."""
+    rows = [("a@x.id", True, ""), ("b@x.id", False, ""), ("c@x.id", False, "refused")]
+    expected = {"a@x.id": "sent", "b@x.id": "held", "c@x.id": "failed"}
+    if backend == "sqlite":
+        url = f"sqlite://{tmp_path / 'old.sqlite3'}"
+        _migrate_to(url, "models.0005_ticket_keys")
+        with sqlite3.connect(tmp_path / "old.sqlite3") as conn:
+            conn.executemany("INSERT INTO outbox (\"to\", subject, body, sent, error, created_at) "
+                             "VALUES (?, 's', 'b', ?, ?, '2026-11-30 10:00:00+00:00')", rows)
+        _migrate(url, tmp_path)
+        with sqlite3.connect(tmp_path / "old.sqlite3") as conn:
+            got = dict(conn.execute('SELECT "to", state FROM outbox').fetchall())
+    else:
+        name = f"expo_up_{uuid.uuid4().hex[:10]}"
+        admin = await asyncpg.connect(pg_database_url("postgres"))
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            _migrate_to(pg_database_url(name), "models.0005_ticket_keys")
+            conn = await asyncpg.connect(pg_database_url(name))
+            await conn.executemany('INSERT INTO outbox ("to", subject, body, sent, error, '
+                                   "created_at) VALUES ($1, 's', 'b', $2, $3, now())", rows)
+            await conn.close()
+            _migrate(pg_database_url(name), tmp_path)
+            conn = await asyncpg.connect(pg_database_url(name))
+            got = {r["to"]: r["state"] for r in await conn.fetch('SELECT "to", state FROM outbox')}
+            await conn.close()
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+    assert got == expected

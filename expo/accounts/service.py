@@ -194,5 +194,11 @@ async def deactivate_user(*, user: User, by: User) -> None:
     user.is_active = False
 
 
+OUTBOX_FIELDS = ("id", "channel", "to", "name", "kind", "event_id", "subject", "body", "state",
+                 "provider", "provider_id", "attempts", "error", "created_at", "sent_at",
+                 "delivered_at", "read_at", "handled_by")  # not the attachments' bytes
+
+
 async def recent_outbox(limit: int = 100) -> list[OutboxMessage]:
-    return await OutboxMessage.all().limit(limit)
+    """The newest messages, for the superuser's outbox page (at most ``limit``)."""
+    return await OutboxMessage.all().order_by("-id").limit(limit).only(*OUTBOX_FIELDS)

@@ -18,6 +18,7 @@ from expo.i18n import gettext as _
 from expo.offload import in_thread
 
 from . import engine
+from . import notify as notices
 from .models import (
     AllocationPolicy,
     AllocationRun,
@@ -263,6 +264,7 @@ async def publish(*, run: AllocationRun, by: User | None) -> None:
     wanted = {x.booth_id: x.application_id  # type: ignore[attr-defined]
               for x in await Assignment.filter(run=run)}
     async with atomic():
+        before = await notices.holdings(event)
         for booth in await Booth.filter(event=event, holder_id__not_isnull=True):
             if wanted.get(booth.id) != booth.holder_id:  # type: ignore[attr-defined]
                 await free_booth(booth_id=booth.id)
@@ -280,6 +282,7 @@ async def publish(*, run: AllocationRun, by: User | None) -> None:
             status=RunStatus.SUPERSEDED)
         run.status, run.published_at = RunStatus.PUBLISHED, _now()
         await run.save()
+        await notices.run_published(event=event, run=run, before=before)
     await log_action(action="expo.allocation.published", actor=by, event=event, obj=run,
                      summary=f"Run {run.number} published: {len(wanted)} booths assigned")
 

@@ -14,6 +14,7 @@ from expo.exhibitors.models import Application
 from expo.i18n import gettext as _
 
 from . import engine
+from . import notify as notices
 from .allocation import (
     booth_input,
     engine_inputs,
@@ -60,6 +61,7 @@ async def release(*, application: Application, booth_id: int,
     event = await booth.event
     await log_action(action="expo.booth.released", actor=by, event=event, obj=booth,
                      summary=f"Booth {booth.code} released by application {application.id}")
+    await notices.one_booth_released(application=application, booth=booth, event=event)
     return await promote_waitlist(event=event, booth=await Booth.get(id=booth.id), by=by)
 
 
@@ -90,6 +92,8 @@ async def promote_waitlist(*, event: Event, booth: Booth, by: User | None) -> Ap
                 await log_action(action="expo.booth.assigned", actor=by, event=event, obj=booth,
                                  summary=f"Booth {booth.code} offered to waitlisted application "
                                          f"{app_in.id}")
+                await notices.one_booth_assigned(application=apps[app_in.id], booth=booth,
+                                                 event=event)
                 return apps[app_in.id]
         return None
 
@@ -168,4 +172,5 @@ async def pick_booth(*, application: Application, booth_id: int, by: User,
     await claim_booth(booth_id=booth.id, application_id=application.id)
     await log_action(action="expo.booth.assigned", actor=by, event=event, obj=booth,
                      summary=f"Booth {booth.code} picked by application {application.id}")
+    await notices.one_booth_assigned(application=application, booth=booth, event=event)
     return booth

@@ -18,16 +18,17 @@ from expo.cache import SharedBuilds
 from expo.errors import DomainError
 from expo.events.permissions import event_role
 from expo.events.service import viewable_event
+from expo.exhibitors.import_models import ImportJob
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import Tab, register_tab
 from expo.offload import in_thread
 from expo.templating import flash, templates
-from expo.web import read_form, redirect, render
+from expo.web import read_form, redirect, render, settings_of
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
-from . import forms, importer, mapview, service
+from . import forms, import_jobs, importer, mapview, service
 from .models import BoothKind, BoothStatus, Hall
 
 register_tab(Tab("booths.plan", _l("Floor plan"), frozenset({Role.COMMITTEE}), 40))
@@ -212,11 +213,15 @@ async def import_(request: Request) -> Response:
     if not content:
         return await _rerender(request, None, import_errors=[_("Choose an .xlsx file.")])
     try:
-        report = await importer.import_booths(event=event, data=content,
-                                              by=require_user(request))
+        report = await import_jobs.import_or_queue(event=event, data=content,
+                                                   by=require_user(request),
+                                                   uploads_dir=settings_of(request).uploads_dir)
     except DomainError as exc:  # on the plan page, beside the form to try another file
         return await _rerender(request, None, exc.status_code,
                                import_errors=[exc.message, *exc.data.get("rows", [])])
+    if isinstance(report, ImportJob):  # a large file: imported by the job queue
+        return redirect(str(request.url_for("exhibitors.import_job", slug=event.slug,
+                                            import_id=report.id)))
     flash(request, _("Import done: %(c)s new booths, %(u)s updated.", c=report.created,
                      u=report.updated))
     return redirect(_plan_url(request))

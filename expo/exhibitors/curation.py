@@ -19,6 +19,7 @@ from expo.audit.service import log_action
 from expo.db import atomic
 from expo.errors import DomainError, Forbidden, NotFound, found
 from expo.events.models import Event
+from expo.exhibitors import notify as notices
 from expo.exhibitors.models import (
     DECISIONS,
     Application,
@@ -270,7 +271,7 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
                 raise DomainError(" ".join(warnings), "quota_exceeded", status_code=409,
                                   warnings=warnings)
         for a in applications:
-            old = a.status
+            old, old_message = a.status, a.decision_message
             a.status, a.decided_at, a.decided_by, a.decision_message = (
                 decision, now, by, message)
             await a.save(update_fields=["status", "decided_at", "decided_by_id",
@@ -279,9 +280,11 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
                              obj=a, summary=a.producer.business_name,
                              data={"from": old.value, "message": message,
                                    "over_quota": confirm_over_quota})
+            await notices.application_decided(application=a, event=event,
+                                              before=(old, old_message))
     for a in applications:
         subject, body = decision_text(decision, event, message)
-        await notify(settings=settings, application=a, subject=subject, body=body)
+        await notify(settings=None, application=a, subject=subject, body=body)  # inbox only
     return applications
 
 

@@ -2,7 +2,8 @@
 
 ``preview`` validates every row and keeps the upload under a random token; ``commit``
 validates again and writes all rows in one transaction, or nothing. New accounts get an
-invitation link to choose their password.
+invitation link to choose their password, queued in the same transaction. A large file's
+commit runs as a job (``expo.exhibitors.import_jobs``), the same commit.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from expo import mail, phones
+from expo import i18n, phones
 from expo.accounts.models import Role, User
 from expo.accounts.service import INVITE_TTL, create_password_token, create_user
 from expo.audit.service import log_action
@@ -33,8 +35,9 @@ from expo.exhibitors.models import (
 )
 from expo.forms import EMAIL_RE
 from expo.i18n import gettext as _
+from expo.messages import service as messages
+from expo.messages.service import Recipient
 from expo.offload import in_thread
-from expo.settings import Settings
 from expo.xlsx import Column, Sheet, read_upload, workbook_bytes
 
 # key, header in the template, other accepted headers
@@ -269,18 +272,33 @@ async def _validate(data: bytes) -> tuple[list[RowResult], list[str]]:
     return rows, missing
 
 
-def _path(uploads_dir: Path, event: Event, token: str) -> Path:
-    return uploads_dir / "imports" / f"{event.id}-{token}.xlsx"
+def upload_path(uploads_dir: Path, event_id: int, token: str) -> Path:
+    """Where an upload waits between its preview and its import (a random ``token``)."""
+    return uploads_dir / "imports" / f"{event_id}-{token}.xlsx"
+
+
+async def store_upload(*, data: bytes, event: Event, uploads_dir: Path) -> str:
+    """Keep an uploaded workbook under a new random token; returns the token."""
+    token = secrets.token_hex(16)
+    path = upload_path(uploads_dir, event.id, token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    await in_thread(path.write_bytes, data)
+    return token
+
+
+def stored_upload(*, token: str, event: Event, uploads_dir: Path) -> Path:
+    """The upload a token names, for this event only; a 404 a person can act on otherwise."""
+    path = upload_path(uploads_dir, event.id, token) if TOKEN_RE.match(token) else None
+    if path is None or not path.exists():
+        raise NotFound(_("This import has expired. Upload the file again."), "import_expired")
+    return path
 
 
 async def preview(*, data: bytes, event: Event, uploads_dir: Path) -> Preview:
     rows, missing = await _validate(data)
     if not rows and not missing:
         raise DomainError(_("The file has no producer rows."), "empty_file")
-    token = secrets.token_hex(16)
-    path = _path(uploads_dir, event, token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    await in_thread(path.write_bytes, data)
+    token = await store_upload(data=data, event=event, uploads_dir=uploads_dir)
     return Preview(token=token, rows=rows, missing_columns=missing)
 
 
@@ -290,45 +308,70 @@ class ImportResult:
     applications: int
 
 
-async def commit(*, token: str, event: Event, by: User, uploads_dir: Path,
-                 settings: Settings | None, link_base: str) -> ImportResult:
-    if not TOKEN_RE.match(token):
-        raise NotFound(_("This import has expired. Upload the file again."), "import_expired")
-    path = _path(uploads_dir, event, token)
-    if not path.exists():
-        raise NotFound(_("This import has expired. Upload the file again."), "import_expired")
+Then = Callable[[ImportResult], Awaitable[None]]
+
+
+def _problems(rows: list[RowResult], missing: list[str]) -> list[str]:
+    found = [_("Missing columns: %(names)s", names=", ".join(missing))] if missing else []
+    found += [_("Row %(row)s: %(msg)s", row=r.number, msg=" ".join(r.errors))
+              for r in rows if r.errors]
+    return found[:50]
+
+
+async def commit(*, token: str, event: Event, by: User | None, uploads_dir: Path,
+                 link_base: str, then: Then | None = None) -> ImportResult:
+    """Validate the stored upload again and write every row in one transaction, or nothing.
+
+    Each new account gets its invitation (WhatsApp and email, in the outbox) in the same
+    transaction. ``then`` runs inside it too, with the result (a queued import marks its
+    record done with the rows it wrote, so that a job run again finds it done).
+    """
+    path = stored_upload(token=token, event=event, uploads_dir=uploads_dir)
     rows, missing = await _validate(await in_thread(path.read_bytes))
     if missing or any(r.errors for r in rows):
-        raise DomainError(_("The file still has errors; nothing was imported."), "import_invalid")
-    invites: list[User] = []
-    applications = 0
+        raise DomainError(_("The file still has errors; nothing was imported."), "import_invalid",
+                          rows=_problems(rows, missing))
     async with atomic():
-        for row in rows:
-            user = await User.get_or_none(email=row.values["email"])
-            if user is None:
-                user = await create_user(email=row.values["email"],
-                                         name=row.values["owner_name"])
-                invites.append(user)
-            producer = await Producer.create(**row.values)
-            await ProducerMember.create(producer=producer, user=user)
-            if row.apply:
-                await Application.create(event=event, producer=producer, status=AppStatus.DRAFT,
-                                         source="import", **row.application)
-                await grant_role(event=event, user=user, role=Role.EXHIBITOR, by=by)
-                applications += 1
+        result = await _write(rows, event=event, by=by, link_base=link_base)
         await log_action(action="expo.producer.imported", actor=by, event=event,
                          summary=_("%(n)s producers imported", n=len(rows)),
-                         data={"producers": len(rows), "applications": applications})
+                         data={"producers": len(rows), "applications": result.applications})
+        if then is not None:
+            await then(result)
     path.unlink(missing_ok=True)
-    for user in invites:
-        token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
-        link = f"{link_base}?token={token}"
-        if settings is not None:
-            await mail.send_mail(
-                settings, to=user.email, subject=_("Your producer account for %(event)s",
-                                                   event=event.name),
-                body=_("Hello %(name)s,\n\nThe committee of %(event)s registered your business "
-                       "on expo. Choose your password here (valid 14 days), then check your "
-                       "profile and send your application:\n%(link)s\n",
-                       name=user.name, event=event.name, link=link))
+    return result
+
+
+async def _write(rows: list[RowResult], *, event: Event, by: User | None,
+                 link_base: str) -> ImportResult:
+    applications = 0
+    for row in rows:
+        user = await User.get_or_none(email=row.values["email"])
+        new = user is None
+        if user is None:
+            user = await create_user(email=row.values["email"], name=row.values["owner_name"])
+        producer = await Producer.create(**row.values)
+        await ProducerMember.create(producer=producer, user=user)
+        if row.apply:
+            await Application.create(event=event, producer=producer, status=AppStatus.DRAFT,
+                                     source="import", **row.application)
+            await grant_role(event=event, user=user, role=Role.EXHIBITOR, by=by)
+            applications += 1
+        if new:
+            await _invite(user, phone=producer.phone, event=event, link_base=link_base)
     return ImportResult(created=len(rows), applications=applications)
+
+
+async def _invite(user: User, *, phone: str, event: Event, link_base: str) -> None:
+    token = await create_password_token(user=user, purpose="invite", ttl=INVITE_TTL)
+    link = f"{link_base}?token={token}"
+    with i18n.using(user.locale):
+        subject = _("Your producer account for %(event)s", event=event.name)
+        text = _("Hello %(name)s,\n\nThe committee of %(event)s registered your business on "
+                 "expo. Choose your password here (valid 14 days), then check your profile "
+                 "and send your application:\n%(link)s\n",
+                 name=user.name, event=event.name, link=link)
+    await messages.send(to=Recipient(name=user.name, phone=phone, email=user.email,
+                                     locale=user.locale),
+                        kind="exhibitors.import_invite", subject=subject, text=text,
+                        key=f"exhibitors.import_invite:{user.id}", event_id=event.id)

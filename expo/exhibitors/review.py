@@ -11,7 +11,8 @@ from expo.accounts.models import Role
 from expo.accounts.permissions import require_user
 from expo.errors import DomainError
 from expo.events.permissions import event_role
-from expo.exhibitors import curation, exporter, importer, service
+from expo.exhibitors import curation, exporter, import_jobs, importer, service
+from expo.exhibitors.import_models import ImportJob
 from expo.exhibitors.models import DECISIONS, Application, AppStatus, Category, CriterionSource
 from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form
@@ -268,12 +269,34 @@ async def import_page(request: Request) -> Response:
 async def import_commit(request: Request) -> Response:
     event = request.state.event
     form = await read_form(request)
-    result = await importer.commit(
+    outcome = await import_jobs.commit_producers(
         token=form.raw("token"), event=event, by=require_user(request),
-        uploads_dir=settings_of(request).uploads_dir, settings=settings_of(request),
+        uploads_dir=settings_of(request).uploads_dir,
         link_base=absolute_url(request, "accounts.reset"))
-    flash(request, _("%(n)s producers imported; invitations were sent.", n=result.created))
+    if isinstance(outcome, ImportJob):  # a large file: imported by the job queue
+        return redirect(str(request.url_for("exhibitors.import_job", slug=event.slug,
+                                            import_id=outcome.id)))
+    flash(request, _("%(n)s producers imported; invitations were sent.", n=outcome.created))
     return redirect(str(request.url_for("exhibitors.queue", slug=event.slug)))
+
+
+async def _import_context(request: Request) -> dict[str, object]:
+    event = request.state.event
+    record = await import_jobs.get_import(event=event,
+                                          import_id=request.path_params["import_id"])
+    return {"event": event, "record": record}
+
+
+@event_role(Role.COMMITTEE)
+async def import_job(request: Request) -> Response:
+    """A queued import's page: its progress, then its result or why nothing was imported."""
+    return render(request, "exhibitors/import_job.html", await _import_context(request))
+
+
+@event_role(Role.COMMITTEE)
+async def import_job_status(request: Request) -> Response:
+    """The part of the import's page that polls (htmx)."""
+    return render(request, "exhibitors/_import_job.html", await _import_context(request))
 
 
 routes = [
@@ -293,4 +316,7 @@ routes = [
           name="exhibitors.import_template"),
     Route("/manage/e/{slug}/import/commit", import_commit, methods=["POST"],
           name="exhibitors.import_commit"),
+    Route("/manage/e/{slug}/imports/{import_id:int}", import_job, name="exhibitors.import_job"),
+    Route("/manage/e/{slug}/imports/{import_id:int}/status", import_job_status,
+          name="exhibitors.import_job_status"),
 ]

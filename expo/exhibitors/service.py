@@ -23,6 +23,7 @@ from expo.errors import DomainError, NotFound, found
 from expo.events.models import Event, EventStatus
 from expo.events.service import window_state
 from expo.events.team import grant_role
+from expo.exhibitors import notify as notices
 from expo.exhibitors import uploads
 from expo.exhibitors.forms import SignupData
 from expo.exhibitors.models import (
@@ -383,7 +384,9 @@ async def submit_application(*, application: Application, by: User,
         await log_action(action="expo.application.submitted", actor=by,
                          event=application.event, obj=application,
                          summary=application.producer.business_name)
-    await notify(settings=settings, application=application,
+        await notices.application_received(application=application, event=application.event,
+                                           producer=application.producer)
+    await notify(settings=None, application=application,  # the notice above emails
                  subject=_("Application received: %(event)s", event=application.event.name),
                  body=_("Thank you. The committee of %(event)s received your application and "
                         "will review it. You will find its decision here.",

@@ -25,6 +25,7 @@ from expo.visitors import codes
 from expo.visitors.models import Visitor
 from expo.whatsapp import wa_link
 
+from . import notify as notices
 from .forms import InquiryData, LeadUpdate
 from .models import ContactRequest, Inquiry, Lead, LeadSource, SavedStand
 
@@ -136,6 +137,8 @@ async def set_consent(*, visitor: Visitor, application: Application, consent: bo
         if consent:
             await touch_lead(application=application, visitor=visitor,
                              source=LeadSource.CONTACT if wants_contact else LeadSource.SAVE)
+            await notices.contact_requested(request=request, application=application,
+                                            visitor=visitor)
         await log_action(action="expo.lead.consent_" + ("given" if consent else "revoked"),
                          actor=None, event=await application.event, obj=request)  # type: ignore[arg-type]
         return request
@@ -164,6 +167,7 @@ async def create_inquiry(*, visitor: Visitor, application: Application,
         summary = f"{inquiry.quantity} {inquiry.unit} {inquiry.product_name}"
         await log_action(action="expo.lead.inquiry", actor=None, event=await application.event,
                          obj=inquiry, summary=summary[:300])
+        await notices.new_inquiry(inquiry=inquiry, application=application, visitor=visitor)
         return inquiry
 
 

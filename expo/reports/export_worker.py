@@ -1,12 +1,12 @@
 """The process that writes one export job: ``python -m expo.reports.export_worker JOB``.
 
-Started by ``expo.reports.jobs.start_export`` with the database URL and the data folder in
-its environment (``EXPO_DATABASE_URL``, ``EXPO_DATA_DIR``). It opens its own connection (on
-SQLite, WAL lets it read while the server writes), writes the workbook, records the outcome
-on the job's row and exits: 0 when the file is ready. It runs at a lower CPU priority (nice
-10) than the server. SIGTERM (a stopping server) fails the
-job and removes its partial file; after kill -9 the job's heartbeat goes stale and
-``recover_interrupted_jobs`` does the same.
+Started by the ``reports.export`` job's handler (``expo.reports.jobs.export_job``, in the job
+worker) with the database URL and the data folder in its environment (``EXPO_DATABASE_URL``,
+``EXPO_DATA_DIR``). It opens its own connection (on SQLite, WAL lets it read while the server
+writes), writes the workbook, records the outcome on the job's row and exits: 0 when the file
+is ready. It runs at a lower CPU priority (nice 10) than the server. SIGTERM (the job timed
+out, or its worker is stopping) fails the job and removes its partial file; after kill -9 the
+job's heartbeat goes stale and ``recover_interrupted_jobs`` does the same.
 """
 
 from __future__ import annotations

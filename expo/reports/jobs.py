@@ -1,32 +1,40 @@
 """Background export jobs: the event workbook, written outside the web process.
 
-A job is a row. ``start_export`` creates it and starts a child process
-(``python -m expo.reports.export_worker JOB``) that opens its own database connection, writes
-``data_dir/exports/<file>.part``, renames it to ``<file>`` and marks the job done. The web
+An export is a row (``ExportJob``: what the committee's page polls) and a job of the durable
+queue (``expo.jobs``, kind ``reports.export``). ``start_export`` creates both in one
+transaction; the job's handler writes the workbook: by a child process
+(``python -m expo.reports.export_worker JOB``, which opens its own database connection) when
+the database is one a child can open, else in the worker's own process. The writer writes
+``data_dir/exports/<file>.part``, renames it to ``<file>`` and marks the export done. The web
 process does nothing heavy: the page polls the row. (Fetching, formatting and zipping 200,000
 rows is about 20 s of CPU; in the web process it held the GIL against the gate's scans.)
 
-While it works, the writing process touches the job's ``heartbeat_at`` (every HEARTBEAT and
-on every chunk) and names itself in ``worker`` (host:pid). A pending or running job whose
-heartbeat is older than STALE_AFTER, or whose worker process on this host is gone, was
-interrupted (kill -9, a crash, a restart): ``recover_interrupted_jobs`` marks it failed and
-removes its partial file, so that a new export can start. It runs at start-up and whenever
-jobs are listed or polled; a job that another live worker (or server) is writing keeps a
-fresh heartbeat and is left alone.
+While it works, the writing process touches the export's ``heartbeat_at`` (every HEARTBEAT and
+on every chunk) and names itself in ``worker`` (host:pid). A running export whose heartbeat is
+older than STALE_AFTER, or whose worker process on this host is gone, was interrupted (kill -9,
+a crash, a restart): ``recover_interrupted_jobs`` marks it failed and removes its partial
+file, so that a new export can start. A pending export waits for the queue: it is interrupted
+only once its queue job is no longer due to run (dead, or gone) and its heartbeat is old. It
+runs at start-up and whenever exports are listed or polled; one that another live worker (or
+server) is writing keeps a fresh heartbeat and is left alone.
 
-An in-memory SQLite database (tests) cannot be seen from a child: the job then runs in this
-process, as a task.
+The handler runs an export once: an export that is no longer pending (written, failed, or being
+written by a child that outlived its worker) is left as it is, so a job run again after a crash
+never writes a second file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import socket
 import sys
 import time
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 from tortoise.expressions import Q
@@ -34,9 +42,12 @@ from tortoise.expressions import Q
 from expo import i18n
 from expo.accounts.models import User
 from expo.audit.service import log_action
+from expo.db import atomic
 from expo.errors import DomainError, NotFound, found
 from expo.events.models import Event
 from expo.i18n import gettext as _
+from expo.jobs import queue
+from expo.jobs.models import Job, JobState
 from expo.reports.models import ExportJob, JobStatus
 from expo.reports.workbook import build_event_workbook, file_name
 
@@ -44,7 +55,26 @@ log = logging.getLogger("expo.reports")
 HEARTBEAT = dt.timedelta(seconds=15)
 STALE_AFTER = dt.timedelta(minutes=2)
 LIVE = (JobStatus.PENDING, JobStatus.RUNNING)
-_TASKS: set[asyncio.Task[None]] = set()  # keep a reference until each task ends
+EXPORT = "reports.export"  # the queue's kind of job
+WAITING = (JobState.QUEUED, JobState.RUNNING, JobState.FAILED)  # a queue job still to run
+
+
+@dataclass
+class _Runtime:
+    database_url: str = ""  # a database a child process can open; "": write in this process
+
+
+_runtime = _Runtime()
+
+
+def configure(*, database_url: str) -> None:
+    """Tell this process which database it uses, so that its worker writes exports in a child
+    process (``expo worker`` at start-up; ``start_export`` does it for the web process)."""
+    _runtime.database_url = database_url if can_spawn(database_url) else ""
+
+
+def export_key(export_id: int) -> str:
+    return f"{EXPORT}:{export_id}"
 
 
 def exports_dir(data_dir: Path) -> Path:
@@ -85,13 +115,23 @@ def _stale(cutoff: dt.datetime) -> Q:
 
 # ---- recovery ------------------------------------------------------------------------------
 
+async def _queued(exports: Collection[ExportJob]) -> set[int]:
+    """The pending exports whose queue job is still to run (a worker will take it)."""
+    keys = {export_key(e.id): e.id for e in exports if e.status == JobStatus.PENDING}
+    if not keys:
+        return set()
+    waiting = await Job.filter(key__in=list(keys), state__in=WAITING).values_list("key",
+                                                                                 flat=True)
+    return {keys[str(k)] for k in waiting}
+
+
 async def recover_interrupted_jobs(*, data_dir: Path, event: Event | None = None,
                                    now: dt.datetime | None = None) -> int:
-    """Mark interrupted jobs failed and remove their partial files; returns how many.
+    """Mark interrupted exports failed and remove their partial files; returns how many.
 
-    Called by the app at start-up (every event) and before jobs are listed, polled or
-    started (one event). Safe with several workers: a job is failed only by a conditional
-    UPDATE that still sees it interrupted.
+    Called by the app at start-up (every event) and before exports are listed, polled or
+    started (one event). Safe with several workers: an export is failed only by a
+    conditional UPDATE that still sees it interrupted.
     """
     now = now or _now()
     cutoff = now - STALE_AFTER
@@ -99,8 +139,12 @@ async def recover_interrupted_jobs(*, data_dir: Path, event: Event | None = None
     query = ExportJob.filter(status__in=LIVE)
     if event is not None:
         query = query.filter(event=event)
+    live = await query
+    queued = await _queued(live)
     failed = 0
-    for job in await query:
+    for job in live:
+        if job.id in queued:
+            continue  # waiting for a worker of the queue, not interrupted
         if job.worker and _gone(job.worker):
             still = ExportJob.filter(id=job.id, status__in=LIVE, worker=job.worker)
         else:
@@ -109,11 +153,11 @@ async def recover_interrupted_jobs(*, data_dir: Path, event: Event | None = None
             log.warning("export %s was interrupted (worker %s)", job.id, job.worker or "-")
             partial_file(job, data_dir).unlink(missing_ok=True)
             failed += 1
-    if parts:  # partial files that no live job writes (their rows are gone or finished)
+    if parts:  # partial files that no live export writes (their rows are gone or finished)
         names = await ExportJob.filter(status__in=LIVE).values_list("file_name", flat=True)
-        live = {Path(str(n)).stem for n in names}
+        writing = {Path(str(n)).stem for n in names}
         for path in parts:
-            if path.stem not in live:
+            if path.stem not in writing:
                 path.unlink(missing_ok=True)
     return failed
 
@@ -128,7 +172,7 @@ def _old_parts(data_dir: Path, cutoff: dt.datetime) -> list[Path]:
     return [p for p in folder.glob("*.part") if p.stat().st_mtime < limit]
 
 
-# ---- starting and running ------------------------------------------------------------------
+# ---- starting ------------------------------------------------------------------------------
 
 def can_spawn(database_url: str) -> bool:
     """Whether a child process can open the database (not an in-memory SQLite one)."""
@@ -137,45 +181,72 @@ def can_spawn(database_url: str) -> bool:
 
 async def start_export(*, event: Event, data_dir: Path, by: User | None,
                        database_url: str | None = None) -> ExportJob:
-    """Create the job and start writing it in the background (one live job per event).
+    """Create the export and queue the job that writes it (one live export per event).
 
     With ``database_url`` (a database a child process can open) the workbook is written by a
-    child process; without it, by a task of this process.
+    child process of the worker; without it, by the worker itself. The requester's language
+    is the workbook's.
     """
     await recover_interrupted_jobs(data_dir=data_dir, event=event)
-    if await ExportJob.filter(event=event, status__in=LIVE).exists():
-        raise DomainError(_("A report is already being written. Wait for it to finish."),
-                          "export_running", status_code=409)
-    job = await ExportJob.create(event=event, requested_by=by, file_name=file_name(event),
-                                 heartbeat_at=_now())
-    await log_action(action="expo.report.exported", actor=by, event=event, obj=job,
-                     summary=job.file_name)
-    if database_url is not None and can_spawn(database_url):
-        work = _run_child(job_id=job.id, database_url=database_url, data_dir=data_dir)
-    else:
-        work = _run_here(job_id=job.id, data_dir=data_dir)
-    task = asyncio.create_task(work)
-    _TASKS.add(task)
-    task.add_done_callback(_TASKS.discard)
+    child = can_spawn(database_url or "")
+    if child and database_url:
+        configure(database_url=database_url)  # this process's worker may be the one to run it
+    async with atomic():
+        await Event.filter(id=event.id).select_for_update().first()  # one start at a time
+        if await ExportJob.filter(event=event, status__in=LIVE).exists():
+            raise DomainError(_("A report is already being written. Wait for it to finish."),
+                              "export_running", status_code=409)
+        job = await ExportJob.create(event=event, requested_by=by, file_name=file_name(event),
+                                     heartbeat_at=_now())
+        await queue.enqueue(EXPORT, {"export_id": job.id, "locale": i18n.get_locale(),
+                                     "data_dir": str(data_dir), "child": child},
+                            key=export_key(job.id), event_id=event.id)
+        await log_action(action="expo.report.exported", actor=by, event=event, obj=job,
+                         summary=job.file_name)
     return job
 
 
-async def _run_here(*, job_id: int, data_dir: Path) -> None:
-    await run_export(job_id=job_id, data_dir=data_dir)
+# ---- running -------------------------------------------------------------------------------
+
+@queue.handler(EXPORT, max_attempts=2, backoff=10.0, timeout=3600.0)
+async def export_job(job: queue.RunningJob) -> None:
+    """Write one export (the queue's job behind every report workbook)."""
+    export_id = int(job.payload["export_id"])
+    data_dir = Path(str(job.payload["data_dir"]))
+    locale = str(job.payload.get("locale") or i18n.DEFAULT_LOCALE)
+    export = await ExportJob.filter(id=export_id).select_related("event").first()
+    if export is not None and export.status == JobStatus.RUNNING:  # run again: interrupted?
+        await recover_interrupted_jobs(data_dir=data_dir, event=export.event)
+    if export is None or export.status != JobStatus.PENDING:
+        return  # gone, ended, or still written by a child that outlived its worker
+    url = _runtime.database_url
+    if job.payload.get("child") and url:
+        await _run_child(job_id=export_id, database_url=url, data_dir=data_dir, locale=locale)
+    else:
+        with i18n.using(locale):
+            await run_export(job_id=export_id, data_dir=data_dir)
 
 
-async def _run_child(*, job_id: int, database_url: str, data_dir: Path) -> None:
-    """Start the worker process and wait for it; a worker that dies fails its job at once."""
+async def _run_child(*, job_id: int, database_url: str, data_dir: Path, locale: str) -> None:
+    """Start the export process and wait for it; a process that dies fails its export at
+    once. Cancelled (the job timed out, the worker stops), it stops the process first."""
     # The URL may hold a password: the environment, unlike the command line, is private.
     env = {**os.environ, "EXPO_DATABASE_URL": database_url, "EXPO_DATA_DIR": str(data_dir)}
     try:
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "expo.reports.export_worker", str(job_id),
-            "--locale", i18n.get_locale(), env=env, stdin=asyncio.subprocess.DEVNULL)
+            "--locale", locale, env=env, stdin=asyncio.subprocess.DEVNULL)
     except OSError as exc:
         await _fail(job_id, data_dir, f"cannot start the export worker: {exc}")
         return
-    code = await child.wait()
+    try:
+        code = await child.wait()
+    except asyncio.CancelledError:
+        with contextlib.suppress(ProcessLookupError):
+            child.terminate()  # SIGTERM: the process fails its export and removes its file
+        await asyncio.shield(child.wait())
+        await asyncio.shield(_fail(job_id, data_dir, "stopped before it was done"))
+        raise
     if code != 0:
         await _fail(job_id, data_dir, f"export worker exited with code {code}")
 
@@ -198,7 +269,7 @@ async def _beat(job_id: int, worker: str) -> None:
 
 
 async def run_export(*, job_id: int, data_dir: Path) -> bool:
-    """Write the job's workbook (in whichever process calls it); True when done."""
+    """Write the export's workbook (in whichever process calls it); True when done."""
     me = this_worker()
     if not await ExportJob.filter(id=job_id, status=JobStatus.PENDING).update(
             status=JobStatus.RUNNING, worker=me, heartbeat_at=_now()):
@@ -267,7 +338,6 @@ def job_file(job: ExportJob, data_dir: Path) -> Path:
 
 
 async def wait_for(job_id: int) -> ExportJob:
-    """Wait for the job's task or child process (tests and the command line)."""
-    for task in list(_TASKS):
-        await task
+    """Run the queued exports in this process, then the export (tests and the command line)."""
+    await queue.drain(only=[EXPORT])
     return await ExportJob.get(id=job_id)

@@ -31,7 +31,7 @@ from expo.events.models import Event
 from expo.forms import Form, storable
 from expo.i18n import gettext as _
 from expo.ratelimit import RateLimiter
-from expo.visitors import checkin, codes, keys, service
+from expo.visitors import checkin, codes, keys, notify, service
 from expo.visitors.checkin import GateContext, ScanInput, ScanResult
 from expo.visitors.forms import parse_visitor_form
 from expo.visitors.models import Direction, Source, VisitorType
@@ -242,11 +242,18 @@ async def visitors(request: Request, ctx: GateContext, device: service.Device) -
         detail = "; ".join(f"{k}: {v}" for k, v in form.errors.items())
         raise _invalid(detail) from None
     event = await Event.get(id=ctx.event_id)
-    visitor = await service.register_visitor(event=event, data=data, source=Source.KIOSK)
-    code = service.ticket_code(visitor=visitor, signer=await _signer(request, ctx))
+    signer = await _signer(request, ctx)
+    # As the kiosk page does: the ticket goes to the visitor's WhatsApp too, and a phone that
+    # has a ticket already gets that one again (200) instead of a second (201).
+    done = await service.register(event=event, data=data, source=Source.KIOSK,
+                                  post=notify.Post(url_for=functools.partial(absolute_url, request),
+                                                   signer=signer))
+    visitor = done.visitor
+    code = service.ticket_code(visitor=visitor, signer=signer)
     url = absolute_url(request, "visitors.ticket", token=visitor.link_token)
     return JSONResponse({"code": code, "ticket_url": url, "name": visitor.name,
-                         "type": visitor.type.value}, status_code=201)
+                         "type": visitor.type.value, "existing": not done.created},
+                        status_code=201 if done.created else 200)
 
 
 @device_token

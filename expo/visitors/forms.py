@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from expo import phones
-from expo.forms import Form
+from expo.forms import EMAIL_RE, Form
 from expo.i18n import gettext as _
 from expo.regions import KALTIM, OUTSIDE
 from expo.visitors.models import PUBLIC_TYPES, Source, Visitor, VisitorType
@@ -135,3 +135,28 @@ def parse_names(form: Form, field_name: str = "names") -> list[str]:
     elif len(names) > 500:
         form.error(field_name, _("At most %(n)s names at once.", n=500))
     return names
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A phone number (E.164) or an email address (lowercase): one of them is set."""
+
+    phone: str = ""
+    email: str = ""
+
+
+def parse_contact(form: Form, field_name: str = "contact") -> Contact:
+    """The "find my ticket" field: a WhatsApp number or an email address."""
+    raw = form.text(field_name, max_length=254)
+    contact = Contact()
+    if "@" in raw:
+        email = raw.lower()
+        if EMAIL_RE.match(email):
+            contact = Contact(email=email)
+    elif raw:
+        contact = Contact(phone=phones.normalise_or_none(raw) or "")
+    if raw and not (contact.phone or contact.email):
+        form.error(field_name, _("Enter your WhatsApp number (such as 0812 3456 7890) or the "
+                                 "email address you registered with."))
+    form.check()
+    return contact

@@ -72,6 +72,7 @@ class Visitor(Model):
     organisation = fields.CharField(max_length=160, default="")
     kabupaten = fields.CharField(max_length=60, default="")
     source = fields.CharEnumField(Source, max_length=8, default=Source.ONLINE)
+    locale = fields.CharField(max_length=5, default="id", db_default="id")  # of its messages
     # Consent to share contact details with exhibitors: explicit, timestamped, revocable.
     consent_share = fields.BooleanField(default=False, db_default=False)
     consent_at = fields.DatetimeField(null=True)
@@ -90,8 +91,10 @@ class Visitor(Model):
     class Meta:
         table = "visitors"
         ordering = ["-id"]
-        # The dashboard's counts (registered today, inside now) read these indexes only.
-        indexes = (("event_id", "created_at"), ("event_id", "last_in_day", "inside"))
+        # The dashboard's counts (registered today, inside now) read the first two indexes
+        # only; the third finds the ticket a phone already has (no duplicate registrations).
+        indexes = (("event_id", "created_at"), ("event_id", "last_in_day", "inside"),
+                   ("event_id", "phone"))
 
     def __str__(self) -> str:
         return self.name

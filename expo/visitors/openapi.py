@@ -94,8 +94,10 @@ VISITOR_IN = _object(
     consent_share=_BOOLEAN,
 )
 VISITOR_IN["description"] = _TEXT
-TICKET = _object(["code", "ticket_url", "name", "type"], code=_STRING, ticket_url=_STRING,
-                 name=_STRING, type=_STRING)
+TICKET = _object(["code", "ticket_url", "name", "type", "existing"], code=_STRING,
+                 ticket_url=_STRING, name=_STRING, type=_STRING,
+                 existing={"type": "boolean", "description": "The phone had a ticket for this "
+                           "event already: this is that ticket (sent to it again)"})
 BUNDLE = _object(
     ["event_id", "public_key", "keys", "timezone", "reentry", "track_exit", "enforce_hours",
      "early_minutes", "revoked", "hours", "gate", "messages"],
@@ -168,7 +170,9 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/events/{slug}/visitors": {"post": {
             "summary": "Issue a walk-in ticket (kiosk tokens only)", "security": _SECURITY,
             "parameters": [_SLUG], "requestBody": {"required": True, **_json(VISITOR_IN)},
-            "responses": {"201": {"description": "The ticket", **_json(TICKET)},
+            "responses": {"201": {"description": "The new ticket", **_json(TICKET)},
+                          "200": {"description": "The ticket this phone already had",
+                                  **_json(TICKET)},
                           **_errors(*_POST_ERRORS)}}},
         "/api/v1/events/{slug}/offline": {"get": {
             "summary": "Ed25519 public key, rules, hours and revoked tickets for offline checks",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -12,18 +13,20 @@ from starlette.routing import Route
 from expo import qr
 from expo.accounts.models import Role
 from expo.accounts.permissions import current_user, public, require_user
-from expo.errors import DomainError
+from expo.errors import DomainError, error_response
 from expo.events.permissions import event_role
 from expo.events.service import viewable_event, window_state
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import Tab, register_tab
+from expo.ratelimit import RateLimiter
 from expo.regions import region_choices
 from expo.templating import flash
-from expo.visitors import checkin, codes, identity, keys, service
+from expo.visitors import checkin, codes, identity, keys, notify, service
 from expo.visitors.forms import (
     contact_required,
+    parse_contact,
     parse_group_form,
     parse_names,
     parse_visitor_edit,
@@ -38,10 +41,13 @@ from expo.visitors.models import (
     VisitorType,
 )
 from expo.visitors.signals import TicketShown, ticket_notes
-from expo.web import absolute_url, read_form, redirect, render, settings_of
+from expo.web import absolute_url, client_ip, read_form, redirect, render, settings_of
 
 STAFF = (Role.COMMITTEE, Role.GATE)
 BUNDLE_REFRESH_SECONDS = 120  # how often an online scanner re-reads the revoked tickets
+# "Find my ticket": per client address and event (each address is also limited by the
+# messages it was sent this hour, across workers: see expo.visitors.notify).
+FIND_LIMIT = RateLimiter(limit=5, window=600)
 register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30))
 register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31))
 register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE}), 32))
@@ -51,6 +57,12 @@ register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 3
 async def _signer(request: Request, event_id: int) -> codes.Keyring:
     """The event's keys: codes shown now are signed with its current one."""
     return await keys.keyring(event_id=event_id, settings=settings_of(request))
+
+
+async def _post(request: Request, event_id: int) -> notify.Post:
+    """Absolute links and the event's keys, for the ticket messages a request sends."""
+    return notify.Post(url_for=partial(absolute_url, request),
+                       signer=await _signer(request, event_id))
 
 
 def _svg(code: str, scale: int = 4, fast: bool = False) -> Markup:
@@ -88,8 +100,12 @@ async def register(request: Request) -> Response:
         except FormInvalid:
             return render(request, "visitors/register.html",
                           {"event": event, "form": form, "state": state} | _choices(), 422)
-        visitor = await service.register_visitor(event=event, data=data)
-        return redirect(_url(request, "visitors.ticket", token=visitor.link_token))
+        done = await service.register(event=event, data=data,
+                                      post=await _post(request, event.id))
+        if not done.created:
+            return render(request, "visitors/already_registered.html",
+                          {"event": event, "done": done})
+        return redirect(_url(request, "visitors.ticket", token=done.visitor.link_token))
     if request.method == "POST":
         raise DomainError(_("Registration for this event is closed."), "registration_closed")
     return render(request, "visitors/register.html",
@@ -105,13 +121,43 @@ async def register_group(request: Request) -> Response:
             raise DomainError(_("Registration for this event is closed."), "registration_closed")
         form = await read_form(request)
         try:
-            group = await service.register_group(event=event, data=parse_group_form(form))
+            group = await service.register_group(event=event, data=parse_group_form(form),
+                                                 post=await _post(request, event.id))
         except FormInvalid:
             return render(request, "visitors/register_group.html",
                           {"event": event, "form": form, "state": state} | _choices(), 422)
         return redirect(_url(request, "visitors.group", token=group.link_token))
     return render(request, "visitors/register_group.html",
                   {"event": event, "form": form, "state": state} | _choices())
+
+
+@public
+async def find_ticket(request: Request) -> Response:
+    """The "find my ticket" page: the personal link sent again to the phone or email it was
+    registered with. The answer is the same whether or not such a ticket exists."""
+    event, _state = await _open_event(request)
+    form, status, sent = Form(), 200, False
+    if request.method == "POST":
+        wait = FIND_LIMIT.hit((event.id, client_ip(request)))
+        if wait:
+            response = error_response(
+                request, 429, _("You asked for your ticket several times in a short while. "
+                                "Wait %(n)s minutes, then try again, or ask the committee at "
+                                "the registration desk.", n=max(1, round(wait / 60))),
+                "too_many", back=_url(request, "visitors.find_ticket", slug=event.slug))
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        form = await read_form(request)
+        try:
+            contact = parse_contact(form)
+        except FormInvalid:
+            status = 422
+        else:
+            await service.find_ticket(event=event, phone=contact.phone, email=contact.email,
+                                      post=await _post(request, event.id))
+            form, sent = Form(), True  # the page shows nothing of what was asked
+    return render(request, "visitors/find_ticket.html",
+                  {"event": event, "form": form, "sent": sent}, status)
 
 
 async def _ticket_context(request: Request, visitor) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -127,7 +173,8 @@ async def ticket(request: Request) -> Response:
     answers = await ticket_notes.send(TicketShown(visitor_id=visitor.id,
                                                   event_id=visitor.event.id))
     context = await _ticket_context(request, visitor) | {
-        "notes": [note for notes in answers for note in notes]}
+        "notes": [note for notes in answers for note in notes],
+        "delivery": await service.ticket_delivery(visitor=visitor)}
     response = render(request, "visitors/ticket.html", context)
     # Stand pages know the visitor from now on (save, contact, inquiry): see expo.leads.
     identity.remember(response, visitor=visitor, secret_key=settings_of(request).secret_key,
@@ -462,10 +509,13 @@ async def scanner(request: Request) -> Response:
     return render(request, "visitors/scanner.html", {"event": event, "config": config})
 
 
+KIOSK_DEFAULTS = {"type": "umum", "kabupaten": "Kota Samarinda"}
+
+
 @event_role(*STAFF)
 async def kiosk(request: Request) -> Response:
     event = request.state.event
-    form = Form({"type": "umum", "kabupaten": "Kota Samarinda"})
+    form = Form(KIOSK_DEFAULTS)
     if request.method == "POST":
         form = await read_form(request)
         try:
@@ -473,10 +523,13 @@ async def kiosk(request: Request) -> Response:
         except FormInvalid:
             return render(request, "visitors/kiosk.html",
                           {"event": event, "form": form} | _choices(), 422)
-        visitor = await service.register_visitor(event=event, data=data, source=Source.KIOSK)
-        visitor.event = event
+        done = await service.register(event=event, data=data, source=Source.KIOSK,
+                                      post=await _post(request, event.id))
+        if not done.created:
+            return render(request, "visitors/kiosk.html", {
+                "event": event, "form": Form(KIOSK_DEFAULTS), "done": done} | _choices())
         return render(request, "visitors/kiosk_done.html",
-                      await _ticket_context(request, visitor))
+                      await _ticket_context(request, done.visitor) | {"done": done})
     return render(request, "visitors/kiosk.html", {"event": event, "form": form} | _choices())
 
 
@@ -484,6 +537,8 @@ routes = [
     Route("/e/{slug}/register", register, methods=["GET", "POST"], name="visitors.register"),
     Route("/e/{slug}/register/group", register_group, methods=["GET", "POST"],
           name="visitors.register_group"),
+    Route("/e/{slug}/tiket-saya", find_ticket, methods=["GET", "POST"],
+          name="visitors.find_ticket"),
     Route("/t/{token}", ticket, name="visitors.ticket"),
     Route("/t/{token}/qr.png", ticket_png, name="visitors.ticket_png"),
     Route("/t/{token}/consent", consent, methods=["POST"], name="visitors.consent"),

@@ -10,12 +10,14 @@ import hashlib
 import secrets
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from expo import i18n, phones
 from expo.accounts.models import User
 from expo.audit.service import forget_name, log_action
 from expo.db import atomic, row_datetime
@@ -23,7 +25,9 @@ from expo.errors import DomainError, found
 from expo.events.models import Event
 from expo.exhibitors import service as exhibitors_service
 from expo.i18n import gettext as _
-from expo.visitors import checkin, codes
+from expo.messages import service as messages
+from expo.outbox import Channel, OutboxMessage
+from expo.visitors import checkin, codes, notify
 from expo.visitors.forms import DETAIL_FIELDS, GroupData, VisitorData, VisitorDetails
 from expo.visitors.models import (
     DeviceToken,
@@ -40,6 +44,7 @@ from expo.visitors.signals import VisitorErased, visitor_erased
 PAGE_SIZE = 50
 ERASED_NAME = "(dihapus)"  # stored, not shown through _(): the row keeps no name
 TOKEN_CACHE_SECONDS = 10.0
+REGISTERED = (Source.ONLINE, Source.KIOSK)  # a person's own registration: one per phone
 
 
 def new_link_token() -> str:
@@ -54,21 +59,86 @@ def digest(token: str) -> str:
 
 async def register_visitor(*, event: Event, data: VisitorData, source: Source = Source.ONLINE,
                            group: VisitorGroup | None = None) -> Visitor:
+    """A ticket row and nothing else: no duplicate check, no message (badges, group members,
+    demo data). A person registering goes through ``register``."""
     now = dt.datetime.now(dt.UTC)
     for _attempt in range(3):
         try:
-            return await Visitor.create(
-                event=event, group=group, ticket_key=codes.new_ticket_key(),
-                link_token=new_link_token(), name=data.name, phone=data.phone,
-                email=data.email, type=data.type, agency=data.agency,
-                organisation=data.organisation, kabupaten=data.kabupaten, source=source,
-                consent_share=data.consent_share, consent_at=now if data.consent_share else None)
+            async with atomic():  # a savepoint inside the caller's transaction: a retry works
+                return await Visitor.create(
+                    event=event, group=group, ticket_key=codes.new_ticket_key(),
+                    link_token=new_link_token(), name=data.name, phone=data.phone,
+                    email=data.email, type=data.type, agency=data.agency,
+                    organisation=data.organisation, kabupaten=data.kabupaten, source=source,
+                    locale=i18n.get_locale(), consent_share=data.consent_share,
+                    consent_at=now if data.consent_share else None)
         except IntegrityError:  # a random key collided: draw again
             continue
     raise DomainError(_("Could not issue a ticket. Please try again."), "ticket_failed")
 
 
-async def register_group(*, event: Event, data: GroupData) -> VisitorGroup:
+@dataclass(frozen=True)
+class Registration:
+    """What a registration did. ``created`` is False when the phone had a ticket for the event
+    already: no new one, the old one sent again (``limited``: not sent, too many times this
+    hour). ``sent``: the channels the ticket went out on by themselves (configured ones)."""
+
+    visitor: Visitor
+    created: bool
+    sent: tuple[Channel, ...] = ()
+    limited: bool = False
+
+
+async def _lock_address(conn: BaseDBAsyncClient, event_id: int, address: str) -> None:
+    """Serialise what checks, then writes, for one address of one event: on PostgreSQL an
+    advisory lock held to the end of the transaction; SQLite's ``atomic()`` has taken the
+    database's write lock already."""
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                 [event_id, address])
+
+
+async def _ticket_of_phone(*, event: Event, phone: str) -> Visitor | None:
+    return await Visitor.filter(event=event, phone=phone, source__in=REGISTERED, group_id=None,
+                                revoked_at=None, erased_at=None).order_by("id").first()
+
+
+async def register(*, event: Event, data: VisitorData, post: notify.Post,
+                   source: Source = Source.ONLINE) -> Registration:
+    """A person registers (online, or at the walk-in kiosk): one ticket per phone and event.
+    The ticket goes to their WhatsApp and email in the same transaction as its row; a phone
+    that has a ticket already gets it again instead (at most ``notify.RESENDS_PER_HOUR``
+    times an hour), and no second row."""
+    phone = phones.normalise_or_none(data.phone) or "" if data.phone else ""
+    data = replace(data, phone=phone)
+    async with atomic() as conn:
+        if phone:
+            await _lock_address(conn, event.id, phone)
+            existing = await _ticket_of_phone(event=event, phone=phone)
+            if existing is not None:
+                return await _send_again(visitor=existing, event=event, post=post)
+        visitor = await register_visitor(event=event, data=data, source=source)
+        visitor.event = event
+        rows = await notify.send_ticket(visitor=visitor, event=event, post=post,
+                                        code=ticket_code(visitor=visitor, signer=post.signer))
+        return Registration(visitor=visitor, created=True, sent=notify.queued(rows))
+
+
+async def _send_again(*, visitor: Visitor, event: Event, post: notify.Post) -> Registration:
+    visitor.event = event
+    if await notify.resends_left(visitor.phone) <= 0:
+        return Registration(visitor=visitor, created=False, limited=True)
+    rows = await notify.send_ticket(
+        visitor=visitor, event=event, post=post, kind=notify.TICKET_RESEND,
+        key=notify.resend_key(notify.TICKET_RESEND, visitor.id),
+        code=ticket_code(visitor=visitor, signer=post.signer))
+    return Registration(visitor=visitor, created=False, sent=notify.queued(rows))
+
+
+async def register_group(*, event: Event, data: GroupData, post: notify.Post) -> VisitorGroup:
+    """A class registered by its teacher: a ticket per member (no duplicate check: the
+    teacher's phone may have a ticket of its own) and one message to the teacher, with the
+    link to every ticket of the group."""
     async with atomic():
         group = await VisitorGroup.create(event=event, name=data.name,
                                           leader_name=data.leader_name,
@@ -77,7 +147,57 @@ async def register_group(*, event: Event, data: GroupData) -> VisitorGroup:
         for name in data.members:
             await register_visitor(event=event, group=group, source=Source.GROUP, data=VisitorData(
                 name=name, type=data.type, kabupaten=data.kabupaten, organisation=data.name))
+        await notify.send_group(group=group, event=event, count=len(data.members), post=post)
     return group
+
+
+async def find_ticket(*, event: Event, phone: str = "", email: str = "",
+                      post: notify.Post) -> None:
+    """Send the personal link of the tickets (and groups) registered with ``phone`` (by
+    WhatsApp) or ``email`` (by email) for the event, again; never a new ticket. Answers
+    nothing and takes the same steps whether or not a ticket exists: the page must not tell
+    who registered. At most ``notify.RESENDS_PER_HOUR`` messages an hour per address."""
+    address = phone or email
+    channel = Channel.WHATSAPP if phone else Channel.EMAIL
+    async with atomic() as conn:
+        await _lock_address(conn, event.id, address)
+        match = {"phone": phone} if phone else {"email": email}
+        visitors = await Visitor.filter(event=event, erased_at=None, **match).order_by(
+            "-id").limit(notify.RESENDS_PER_HOUR)
+        groups = await VisitorGroup.filter(event=event, leader_phone=phone).order_by(
+            "-id").limit(notify.RESENDS_PER_HOUR) if phone else []
+        budget = await notify.resends_left(address)
+        for visitor in visitors[:budget]:
+            visitor.event = event
+            await notify.send_ticket(
+                visitor=visitor, event=event, post=post, kind=notify.TICKET_RESEND,
+                key=notify.resend_key(notify.TICKET_RESEND, visitor.id), channels=(channel,),
+                code=ticket_code(visitor=visitor, signer=post.signer))
+        for group in groups[:max(0, budget - len(visitors))]:
+            count = await Visitor.filter(group=group).count()
+            await notify.send_group(group=group, event=event, count=count, post=post,
+                                    kind=notify.GROUP_RESEND,
+                                    key=notify.resend_key(notify.GROUP_RESEND, group.id))
+
+
+@dataclass(frozen=True)
+class TicketDelivery:
+    """How a ticket reached its visitor, for the ticket page: the (masked) number and the
+    address it went to by themselves, and whether WhatsApp sending is set up at all."""
+
+    whatsapp: str = ""
+    email: str = ""
+    whatsapp_ready: bool = False
+
+
+async def ticket_delivery(*, visitor: Visitor) -> TicketDelivery:
+    key = notify.ticket_key(visitor.id)
+    rows = await OutboxMessage.filter(key__in=[f"{key}:{c.value}" for c in notify.BOTH])
+    sent = notify.queued(rows)
+    return TicketDelivery(
+        whatsapp=mask_phone(visitor.phone) if Channel.WHATSAPP in sent and visitor.phone else "",
+        email=visitor.email if Channel.EMAIL in sent else "",
+        whatsapp_ready=messages.configured(Channel.WHATSAPP))
 
 
 async def issue_badges(*, event: Event, names: list[str], type: VisitorType,

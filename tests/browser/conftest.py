@@ -17,12 +17,14 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.shared.loopback_http import LoopbackHTTP, Recorded
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("EXPO_CHROMIUM", "/usr/bin/chromium")
@@ -82,13 +84,25 @@ def _pg(sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def gateway() -> Iterator[LoopbackHTTP]:
+    """The live server's WhatsApp gateway: a loopback HTTP server that records each message."""
+    with LoopbackHTTP() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory,
+                gateway: LoopbackHTTP) -> Iterator[LiveServer]:
+    """``main.py serve --demo`` as a user runs it (its job worker in-process), with WhatsApp
+    going to ``gateway``."""
     chromium_or_skip()
     data_dir = tmp_path_factory.mktemp("live")
     port = free_port()
     env = {**os.environ, "EXPO_DATA_DIR": str(data_dir),
            "EXPO_SECRET_KEY": "live-server-secret-key-0123456789abcdefghijkl",
-           "EXPO_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONUNBUFFERED": "1"}
+           "EXPO_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONUNBUFFERED": "1",
+           "EXPO_WORKER": "on", "EXPO_WHATSAPP_PROVIDER": "gateway",
+           "EXPO_WA_GATEWAY_URL": gateway.url + "/send", "EXPO_WA_GATEWAY_KEY": "gw-test-key"}
     env.pop("EXPO_DATABASE_URL", None)
     pg_name = ""
     if os.environ.get("EXPO_TEST_DATABASE_URL"):
@@ -164,6 +178,22 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     report = outcome.get_result()
     if report.when == "call":
         item.rep_call = report
+
+
+def wait_for_messages(gateway: LoopbackHTTP, match: Callable[[Recorded], bool], count: int = 1,
+                      timeout: float = 20.0) -> list[Recorded]:
+    """The gateway's requests that ``match``, once there are ``count`` of them (the worker
+    sends them a moment after the page answered): a bounded wait on a real server."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with gateway.lock:
+            found = [r for r in gateway.requests if match(r)]
+        if len(found) >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(found) >= count, (f"{len(found)} of {count} WhatsApp messages within {timeout} s "
+                                 f"({len(gateway.requests)} requests received)")
+    return found
 
 
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]

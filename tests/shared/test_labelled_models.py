@@ -40,9 +40,14 @@ STORED = {
     "OfferStatus": ["draft", "offered", "confirmed", "cancelled"],
     "ShareStatus": ["proposed", "accepted", "declined", "delivered"],
     "JobStatus": ["pending", "running", "done", "failed"],
+    "ImportKind": ["producers", "booths"],
+    "ImportStatus": ["queued", "running", "done", "failed"],
     "VisitorType": ["umum", "pelajar", "instansi", "buyer", "exhibitor", "committee", "guest"],
     "Source": ["online", "group", "kiosk", "staff"],
     "Direction": ["in", "out"],
+    "JobState": ["queued", "running", "failed", "dead", "done"],
+    "Channel": ["email", "whatsapp"],
+    "Delivery": ["queued", "sending", "sent", "delivered", "read", "failed", "held", "skipped"],
 }
 UNLABELLED = {"QuotaKind", "Source"}  # never shown: their label is their value
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from expo.accounts.models import Role
+from expo.outbox import Channel, OutboxMessage
 from expo.visitors import api, checkin, service
 from expo.visitors.models import GateRules, Scan, Visitor
 from tests.factories import make_event, make_user
@@ -191,6 +192,16 @@ async def test_api_kiosk_creates_visitor(client):
     assert scan.json()["status"] == "ok"
     bad = await client.post(url, json={"name": "", "phone": "12"}, headers=auth)
     assert bad.status_code == 422 and "name" in bad.json()["message"]
+    # The ticket went to the visitor's WhatsApp (held: no provider in tests).
+    [sent] = await OutboxMessage.filter(kind="visitors.ticket", channel=Channel.WHATSAPP)
+    assert sent.to == "+6281234567890" and body["ticket_url"] in sent.body
+    # The same phone again: that ticket, sent again, and no second visitor.
+    again = await client.post(url, json={"name": "Walk In Lagi", "phone": "+62 812-3456-7890",
+                                         "type": "umum"}, headers=auth)
+    assert again.status_code == 200, again.text
+    assert again.json()["existing"] is True and again.json()["ticket_url"] == body["ticket_url"]
+    assert await Visitor.filter(event=event).count() == 1
+    assert body["existing"] is False
 
 
 async def test_api_gate_token_cannot_list_or_create_visitors(client):
