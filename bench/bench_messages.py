@@ -117,7 +117,11 @@ def main() -> int:
             else:
                 url = f"sqlite://{Path(tmp) / 'expo.sqlite3'}?{SQLITE_PRAGMAS}"
                 print("SQLite file (WAL)")
-            asyncio.run(run(url, Path(tmp), args.messages, args.concurrency, port))
+            try:
+                asyncio.run(run(url, Path(tmp), args.messages, args.concurrency, port))
+            finally:
+                if args.pg:
+                    drop_pg(args.pg, url.rsplit("/", 1)[-1])
     finally:
         gateway.terminate()
         gateway.wait(timeout=10)
@@ -136,6 +140,17 @@ def scratch_pg(url: str) -> str:
 
     asyncio.run(create())
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg(url: str, name: str) -> None:
+    import asyncpg  # noqa: PLC0415 - only the PostgreSQL run needs it
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(drop())
 
 
 if __name__ == "__main__":
