@@ -3,6 +3,7 @@
 import functools
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -58,25 +59,20 @@ def test_python_m_expo_is_the_same_command_line(tmp_path):
 
 def test_worker_drain_runs_what_is_due_and_exits(tmp_path):
     run(tmp_path, "migrate")
-    script = ("import asyncio; from tortoise import Tortoise; from expo.db import tortoise_config;"
-              "from expo.settings import Settings; from expo import mail;"
-              "from expo.messages import service as m\n"
-              "async def go():\n"
-              "    s = Settings.from_env(); await Tortoise.init(config=tortoise_config("
-              "s.database_url)); m.configure(s)\n"
-              "    await mail.send_mail(s, to='a@b.id', subject='Halo', body='Isi')\n"
-              "    await Tortoise.close_connections()\n"
-              "asyncio.run(go())")
-    env = {**os.environ, "EXPO_DATA_DIR": str(tmp_path), "EXPO_SMTP_HOST": "127.0.0.1",
-           "EXPO_SMTP_PORT": "9"}  # nothing listens on port 9: the send fails, is retried
-    env.pop("EXPO_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60,
-                   capture_output=True)
-    out = run(tmp_path, "worker", "--drain", env={"EXPO_SMTP_HOST": "127.0.0.1",
-                                                  "EXPO_SMTP_PORT": "9"})
+    with sqlite3.connect(tmp_path / "expo.sqlite3") as conn:  # an email and its delivery job
+        conn.execute('INSERT INTO outbox (id, "to", subject, body, error, created_at) '
+                     "VALUES (1, 'a@b.id', 'Halo', 'Isi', '', '2026-12-01 08:00:00+00:00')")
+        conn.execute("INSERT INTO jobs (kind, payload, state, run_at, last_error, created_at) "
+                     "VALUES ('messages.deliver', '{\"id\": 1}', 'queued', 0, '', "
+                     "'2026-12-01 08:00:00+00:00')")
+    smtp = {"EXPO_SMTP_HOST": "127.0.0.1", "EXPO_SMTP_PORT": "9"}  # nothing listens on 9
+    out = run(tmp_path, "worker", "--drain", env=smtp)
     assert "ran 1 jobs" in out.stdout, out.stdout + out.stderr
-    # Failed and waiting for its retry: a second drain right away runs nothing.
-    assert "ran 0 jobs" in run(tmp_path, "worker", "--drain").stdout
+    with sqlite3.connect(tmp_path / "expo.sqlite3") as conn:
+        state, error = conn.execute("SELECT state, last_error FROM jobs").fetchone()
+        assert state == "failed" and "smtp" in error.lower()  # kept, to be retried
+    # Waiting for its retry: a second drain right away runs nothing.
+    assert "ran 0 jobs" in run(tmp_path, "worker", "--drain", env=smtp).stdout
 
 
 def test_demo_loads_once_and_prints_logins(tmp_path):

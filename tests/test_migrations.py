@@ -87,6 +87,26 @@ def _migrate(database_url: str, data_dir: Path) -> None:
                    capture_output=True, timeout=120)
 
 
+def _migrate_to(database_url: str, target: str) -> None:
+    code = textwrap.dedent("""
+        import asyncio, sys
+        from tortoise import Tortoise
+        from tortoise.migrations.api import migrate
+        from expo.db import tortoise_config
+
+        async def main():
+            try:
+                await migrate(config=tortoise_config(sys.argv[1]), app_labels=["models"],
+                              target=sys.argv[2])
+            finally:
+                await Tortoise.close_connections()
+
+        asyncio.run(main())
+    """)
+    subprocess.run([sys.executable, "-c", code, database_url, target], cwd=ROOT, check=True,
+                   capture_output=True, timeout=120)
+
+
 async def test_migrations_match_models_in_state():
     """No model change is missing a migration file."""
     async with tortoise_test_context(MODEL_MODULES) as ctx:
@@ -96,10 +116,25 @@ async def test_migrations_match_models_in_state():
                            [op.describe() for w in writers for op in w.operations])
 
 
+# Rows written before 0006 (outbox messages with the old ``sent`` flag) and the state each must
+# have after it: sent stays sent, the rest held or failed, nothing queued again.
+OLD_OUTBOX = [("a@x.id", True, ""), ("b@x.id", False, ""), ("c@x.id", False, "refused")]
+OUTBOX_AFTER = {"a@x.id": "sent", "b@x.id": "held", "c@x.id": "failed"}
+
+
 async def test_migrations_build_the_models_schema(backend, tmp_path):
+    """From nothing to 0005, a few rows of that time, then the rest: the schema is the models'
+    and the rows came through (one migration run serves both checks: each costs seconds)."""
     if backend == "sqlite":
         migrated = tmp_path / "migrated.sqlite3"
+        _migrate_to(f"sqlite://{migrated}", "models.0005_ticket_keys")
+        with sqlite3.connect(migrated) as conn:
+            conn.executemany('INSERT INTO outbox ("to", subject, body, sent, error, created_at) '
+                             "VALUES (?, 's', 'b', ?, ?, '2026-11-30 10:00:00+00:00')",
+                             OLD_OUTBOX)
         _migrate(f"sqlite://{migrated}", tmp_path)
+        with sqlite3.connect(migrated) as conn:
+            outbox = dict(conn.execute('SELECT "to", state FROM outbox').fetchall())
         declared = tmp_path / "declared.sqlite3"
         async with tortoise_test_context(MODEL_MODULES, db_url=f"sqlite://{declared}"):
             expected = _sqlite_schema(declared)
@@ -109,7 +144,17 @@ async def test_migrations_build_the_models_schema(backend, tmp_path):
         admin = await asyncpg.connect(pg_database_url("postgres"))
         await admin.execute(f'CREATE DATABASE "{name}"')
         try:
+            _migrate_to(pg_database_url(name), "models.0005_ticket_keys")
+            conn = await asyncpg.connect(pg_database_url(name))
+            await conn.executemany('INSERT INTO outbox ("to", subject, body, sent, error, '
+                                   "created_at) VALUES ($1, 's', 'b', $2, $3, now())",
+                                   OLD_OUTBOX)
+            await conn.close()
             _migrate(pg_database_url(name), tmp_path)
+            conn = await asyncpg.connect(pg_database_url(name))
+            outbox = {r["to"]: r["state"] for r in await conn.fetch(
+                'SELECT "to", state FROM outbox')}
+            await conn.close()
             actual = await _pg_schema(pg_database_url(name))
         finally:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -125,6 +170,7 @@ async def test_migrations_build_the_models_schema(backend, tmp_path):
     assert actual, "the migrations created no tables"
     assert actual == expected, {"only_in_migrations": sorted(actual - expected),
                                 "only_in_models": sorted(expected - actual)}
+    assert outbox == OUTBOX_AFTER
 
 
 def test_migrations_import_nothing_of_expo():
@@ -191,58 +237,3 @@ def test_makemigrations_writes_into_the_package():
     assert module == "expo.migrations"
     writer = MigrationWriter("0099_x", "models", [], migrations_module=module)
     assert writer.path() == ROOT / "expo" / "migrations" / "0099_x.py"
-
-
-def _migrate_to(database_url: str, target: str) -> None:
-    code = textwrap.dedent("""
-        import asyncio, sys
-        from tortoise import Tortoise
-        from tortoise.migrations.api import migrate
-        from expo.db import tortoise_config
-
-        async def main():
-            try:
-                await migrate(config=tortoise_config(sys.argv[1]), app_labels=["models"],
-                              target=sys.argv[2])
-            finally:
-                await Tortoise.close_connections()
-
-        asyncio.run(main())
-    """)
-    subprocess.run([sys.executable, "-c", code, database_url, target], cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
-
-
-async def test_the_outbox_keeps_what_was_sent_when_it_moves_to_delivery_states(backend,
-                                                                               tmp_path):
-    """0006 turns the old ``sent`` flag into a state: sent stays sent, the rest held or failed
-    (nothing is queued again by the upgrade)."""
-    rows = [("a@x.id", True, ""), ("b@x.id", False, ""), ("c@x.id", False, "refused")]
-    expected = {"a@x.id": "sent", "b@x.id": "held", "c@x.id": "failed"}
-    if backend == "sqlite":
-        url = f"sqlite://{tmp_path / 'old.sqlite3'}"
-        _migrate_to(url, "models.0005_ticket_keys")
-        with sqlite3.connect(tmp_path / "old.sqlite3") as conn:
-            conn.executemany("INSERT INTO outbox (\"to\", subject, body, sent, error, created_at) "
-                             "VALUES (?, 's', 'b', ?, ?, '2026-11-30 10:00:00+00:00')", rows)
-        _migrate(url, tmp_path)
-        with sqlite3.connect(tmp_path / "old.sqlite3") as conn:
-            got = dict(conn.execute('SELECT "to", state FROM outbox').fetchall())
-    else:
-        name = f"expo_up_{uuid.uuid4().hex[:10]}"
-        admin = await asyncpg.connect(pg_database_url("postgres"))
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            _migrate_to(pg_database_url(name), "models.0005_ticket_keys")
-            conn = await asyncpg.connect(pg_database_url(name))
-            await conn.executemany('INSERT INTO outbox ("to", subject, body, sent, error, '
-                                   "created_at) VALUES ($1, 's', 'b', $2, $3, now())", rows)
-            await conn.close()
-            _migrate(pg_database_url(name), tmp_path)
-            conn = await asyncpg.connect(pg_database_url(name))
-            got = {r["to"]: r["state"] for r in await conn.fetch('SELECT "to", state FROM outbox')}
-            await conn.close()
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
-    assert got == expected
