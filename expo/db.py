@@ -62,11 +62,37 @@ TORTOISE_ORM = _env_config()
 
 
 async def migrate(settings: Settings) -> None:
-    """Apply pending migrations, then close the connections it opened."""
+    """Apply pending migrations, then close the connections it opened.
+
+    A database with no table at all gets the schema in one go, from the models, and every
+    migration is recorded as applied: what replaying them would build (``tests/
+    test_migrations.py`` proves the two schemas equal on both backends), in about a second
+    instead of ten (Tortoise rebuilds its model state for each operation it replays).
+    """
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = tortoise_config(settings.database_url)
     try:
-        await tortoise_migrate(config=tortoise_config(settings.database_url))
+        if await _has_no_tables(config):
+            await Tortoise.init(config=config)
+            await Tortoise.generate_schemas(safe=False)
+            await Tortoise.close_connections()
+            await tortoise_migrate(config=config, fake=True)
+        else:
+            await tortoise_migrate(config=config)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _has_no_tables(config: dict[str, Any]) -> bool:
+    await Tortoise.init(config=config)
+    try:
+        conn = connections.get("default")
+        if conn.capabilities.dialect == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 1"
+        else:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LIMIT 1"
+        return not await conn.execute_query_dict(sql)
     finally:
         await Tortoise.close_connections()
 

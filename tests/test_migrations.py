@@ -237,3 +237,14 @@ def test_makemigrations_writes_into_the_package():
     assert module == "expo.migrations"
     writer = MigrationWriter("0099_x", "models", [], migrations_module=module)
     assert writer.path() == ROOT / "expo" / "migrations" / "0099_x.py"
+
+
+def test_a_new_database_gets_the_schema_at_once_with_every_migration_recorded(tmp_path):
+    """``expo migrate`` on an empty database builds the models' schema directly and records
+    each migration as applied, so that the next migration applies on top as usual."""
+    path = tmp_path / "fresh.sqlite3"
+    _migrate(f"sqlite://{path}", tmp_path)
+    with sqlite3.connect(path) as conn:
+        recorded = {row[0] for row in conn.execute("SELECT name FROM tortoise_migrations")}
+    assert recorded == {m.stem for m in MIGRATIONS}
+    _migrate(f"sqlite://{path}", tmp_path)  # again: nothing to do, nothing fails

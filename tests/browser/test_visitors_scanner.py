@@ -225,7 +225,9 @@ def test_scanner_sync_drops_and_lists_scans_the_server_refused(browser, live_ser
             live_server, kiosk, "Sinkron Satu", "Nonce Kepanjangan", "Batch Racun", "Sinkron Dua")
         open_scanner(page, live_server)
         before = api(live_server, kiosk, "/counters")["checked_in"]
-        start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+        # Scanned seconds ago: "checked in today" counts the event's day (WITA), which ten
+        # minutes earlier could still be yesterday just after midnight.
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
         items = [{"code": code, "direction": "in", "nonce": nonce, "slug": SLUG,
                   "scanned_at": (start + dt.timedelta(seconds=i)).isoformat()}
                  for i, (code, nonce) in enumerate([(first, "sync-first"), (malformed, "n" * 70),
