@@ -44,6 +44,17 @@ def schedules() -> list[Schedule]:
     return list(_SCHEDULE.values())
 
 
+@queue.handler("jobs.prune", max_attempts=3)
+async def prune_done_jobs(job: queue.RunningJob) -> None:
+    """Daily: done jobs older than two weeks go (dead ones stay for a person to see)."""
+    removed = await queue.prune()
+    if removed:
+        log.info("pruned %s done jobs", removed)
+
+
+every("jobs.prune", 86_400)
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

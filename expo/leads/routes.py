@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -27,7 +28,7 @@ from expo.i18n import lazy_gettext as _l
 from expo.nav import Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
-from expo.visitors import identity, keys
+from expo.visitors import identity, keys, notify
 from expo.visitors import service as visitor_service
 from expo.visitors.forms import parse_visitor_form
 from expo.visitors.models import PUBLIC_TYPES, Visitor, VisitorType
@@ -190,9 +191,20 @@ async def identify(request: Request) -> Response:
         except FormInvalid:
             status = 422
         else:
-            visitor = await visitor_service.register_visitor(event=event, data=data)
+            # As the registration form does: one ticket per phone, sent by WhatsApp and email.
+            post = notify.Post(url_for=partial(absolute_url, request), signer=await keys.keyring(
+                event_id=event.id, settings=settings_of(request)))
+            done = await visitor_service.register(event=event, data=data, post=post)
             target = (_stand_url(request, event, code) if code
                       else str(request.url_for("leads.my_expo", slug=event.slug)))
+            if not done.created:
+                # Knowing a phone number must not open its owner's expo on this phone: the
+                # ticket link (which does) went to that phone instead.
+                flash(request, _("This phone number already has a ticket: we have sent its "
+                                 "link to it again. Open the link on this phone to continue."),
+                      "warning")
+                return redirect(target)
+            visitor = done.visitor
             response = redirect(target)
             identity.remember(response, visitor=visitor, secret_key=_secret(request),
                               https_only=settings_of(request).https_only)

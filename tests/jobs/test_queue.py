@@ -221,3 +221,17 @@ async def test_the_worker_runs_jobs_and_queues_the_schedule_once_per_period(db: 
         assert await Job.filter(key__startswith="every:test.ok:").count() == 1
     finally:
         worker_module._SCHEDULE.pop("test.ok", None)
+
+
+async def test_old_done_jobs_are_pruned_daily_and_dead_ones_kept(db: str) -> None:
+    assert "jobs.prune" in {item.kind for item in worker_module.schedules()}
+    old = await queue.enqueue("test.ok", {})
+    dead = await queue.enqueue("test.permanent", {})
+    recent = await queue.enqueue("test.ok", {})
+    await queue.drain()
+    month_ago = queue.now_ms() - 30 * 86_400_000
+    await Job.filter(id__in=[old.id, dead.id]).update(finished_at=month_ago)
+    prune = await queue.enqueue("jobs.prune", {})
+    await queue.drain()
+    left = set(await Job.all().values_list("id", flat=True))
+    assert old.id not in left and {dead.id, recent.id, prune.id} <= left

@@ -1,6 +1,7 @@
 import datetime as dt
 import io
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
@@ -8,7 +9,10 @@ from openpyxl import load_workbook
 from expo.leads import matching, service
 from expo.leads.forms import OfferData
 from expo.leads.models import Inquiry, Lead, OfferShare, SavedStand
+from expo.outbox import Channel, OutboxMessage
 from expo.visitors.identity import COOKIE
+from expo.visitors.models import Visitor
+from tests.conftest import Client
 from tests.factories import PASSWORD, make_user
 
 from .helpers import code_of, inquiry, make_visitor, setup
@@ -74,7 +78,7 @@ async def test_inquiry_form_requires_consent_and_valid_numbers(client) -> None: 
     assert item.quantity == 300 and item.budget == 18_000_000
 
 
-async def test_identify_short_form_registers_and_returns_to_the_stand(client) -> None:  # type: ignore[no-untyped-def]
+async def test_identify_short_form_registers_and_returns_to_the_stand(client, app) -> None:  # type: ignore[no-untyped-def]
     event, a, _b, _c = await setup()
     url = f"/e/{event.slug}/me?stand={a.booth.code}"
     await client.fetch_csrf(url)
@@ -84,6 +88,19 @@ async def test_identify_short_form_registers_and_returns_to_the_stand(client) ->
                                    "kabupaten": "Kota Samarinda", "stand": a.booth.code})
     assert ok.status_code == 303 and ok.headers["location"].endswith(f"/s/{a.booth.code}")
     assert COOKIE in ok.cookies
+    [ticket] = await OutboxMessage.filter(kind="visitors.ticket", channel=Channel.WHATSAPP)
+    assert ticket.to == "+6281255501234"  # the ticket went to the phone
+    # Someone else typing the same number on another phone: no second visitor, and not
+    # signed in as Dewi either; the link went to Dewi's phone again.
+    async with Client(transport=httpx.ASGITransport(app=app),
+                      base_url="http://testserver") as other:
+        await other.fetch_csrf(url)
+        again = await other.submit(url, {"name": "Bukan Dewi", "phone": "+62 812-5550-1234",
+                                         "type": "umum", "kabupaten": "Kota Samarinda",
+                                         "stand": a.booth.code})
+    assert again.status_code == 303 and COOKIE not in again.cookies
+    assert await Visitor.filter(event=event).count() == 1
+    assert await OutboxMessage.filter(kind="visitors.ticket_resend").count() >= 1
 
 
 async def test_inbox_shows_consented_and_counts_the_others(client) -> None:  # type: ignore[no-untyped-def]
