@@ -9,7 +9,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from expo import mail
 from expo.accounts.models import User
 from expo.audit.service import log_action
 from expo.db import atomic
@@ -23,6 +22,7 @@ from expo.exhibitors.models import (
     Product,
 )
 from expo.i18n import gettext as _
+from expo.reports import reminders
 from expo.reports.models import SalesLine, SalesReport
 from expo.settings import Settings
 
@@ -176,19 +176,17 @@ async def overview(*, event: Event, day: dt.date | None = None) -> SalesOverview
         missing=missing)
 
 
-async def _recipients(producer: Producer) -> list[str]:
-    emails = {producer.email} | set(await User.filter(
-        producer_memberships__producer=producer).values_list("email", flat=True))
-    return sorted(e for e in emails if e)  # type: ignore[misc]
-
-
 async def send_reminders(*, event: Event, day: dt.date, settings: Settings | None,
                          by: User | None) -> int:
-    """Remind every accepted producer without a report for ``day`` (inbox and email).
+    """Remind every accepted producer without a report for ``day``: in their inbox, and by
+    WhatsApp and email (``reminders.remind``, the hourly job's message: the same key, so the
+    job does not remind them again that day).
 
-    Who is missing, their inbox messages and the audit entry are one transaction; the emails
-    go out after it commits (SMTP must not hold the database).
+    Who is missing, their inbox messages, the queued messages and the audit entry are one
+    transaction; the job worker sends the messages after it commits. (``settings`` is kept
+    for the callers; the messages need none.)
     """
+    del settings
     subject = _("Please report your sales of %(day)s", day=day.strftime("%d/%m/%Y"))
     body = _("The committee of %(event)s asks every exhibitor to report the day's sales "
              "(omzet and units sold). It takes a minute on your phone: open the My sales tab "
@@ -200,15 +198,10 @@ async def send_reminders(*, event: Event, day: dt.date, settings: Settings | Non
         missing = (await overview(event=event, day=day)).missing
         for producer in missing:
             await InboxMessage.create(producer=producer, event=event, subject=subject, body=body)
+            await reminders.remind(event=event, producer=producer, day=day)
         await log_action(action="expo.sales.reminded", actor=by, event=event,
                          summary=f"{len(missing)} reminders for {day.isoformat()}",
                          data={"day": day.isoformat(), "producers": [p.id for p in missing]})
-    if settings is not None:
-        for producer in missing:
-            for email in await _recipients(producer):
-                await mail.send_mail(settings, to=email, subject=subject,
-                                     body=_("Hello %(name)s,\n\n%(body)s", name=producer.owner_name,
-                                            body=body))
     return len(missing)
 
 
