@@ -172,6 +172,14 @@ RETURNING id, kind, payload, attempts, max_attempts, key
 """
 
 
+_DUE = """
+SELECT 1 FROM jobs
+ WHERE ((state IN ('queued', 'failed') AND run_at <= ?)
+        OR (state = 'running' AND lease_until < ?)){kinds}
+ LIMIT 1
+"""
+
+
 async def claim(worker: str, *, limit: int = 1, now: int | None = None,
                 only: Collection[str] | None = None) -> list[RunningJob]:
     """Take up to ``limit`` due jobs (and jobs whose worker's lease ran out) for ``worker``."""
@@ -194,6 +202,11 @@ async def claim(worker: str, *, limit: int = 1, now: int | None = None,
                         lock=" FOR UPDATE SKIP LOCKED" if postgres else "")
     params: list[Any] = [worker, now + LEASE_MS, now, limit, *names]
     if not postgres:  # "?" placeholders are positional: p3 appears twice in the statement
+        # An idle poll must not take SQLite's write lock (the gate's scans want it): look
+        # first, with a read, whether anything is due.
+        due = await conn.execute_query_dict(_DUE.format(kinds=kinds), [now, now, *names])
+        if not due:
+            return []
         params = [worker, now + LEASE_MS, now, now, now, *names, limit]
     rows = await conn.execute_query_dict(sql, params)  # (execute_query drops RETURNING rows)
     claimed = [RunningJob(id=int(r["id"]), kind=str(r["kind"]), payload=_json(r["payload"]),
