@@ -24,6 +24,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from expo import i18n, offload, paths, wiring
 from expo.accounts.jobs_routes import routes as job_routes
+from expo.accounts.message_routes import routes as message_routes
 from expo.accounts.permissions import AuthMiddleware
 from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
@@ -47,7 +48,6 @@ from expo.jobs.worker import Worker
 from expo.leads.committee_routes import routes as lead_committee_routes
 from expo.leads.routes import routes as lead_routes
 from expo.messages import service as messages
-from expo.messages.routes import routes as message_routes
 from expo.offline import routes as offline_routes
 from expo.reports.jobs import configure as configure_exports
 from expo.reports.jobs import recover_interrupted_jobs
@@ -282,7 +282,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Middleware(SessionMiddleware, secret_key=settings.secret_key,
                    session_cookie=SESSION_COOKIE, max_age=14 * 86400, same_site="lax",
                    https_only=settings.https_only),
-        # Webhooks carry a provider's signature instead of a CSRF token (expo.messages.routes).
+        # Webhooks carry a provider's signature, not a CSRF token (accounts.message_routes).
         Middleware(CSRFMiddleware, on_failure=_csrf_failed,
                    exempt_prefixes=("/api/", "/webhooks/")),
         Middleware(AuthMiddleware),

@@ -12,7 +12,7 @@ name again. An error answer is ``{"error": {"message", "type", "code", "fbtrace_
 throttling codes, 429, 5xx, timeouts and lost connections may pass (``TemporaryError``);
 other 4xx answers cannot (``PermanentError``), with Meta's message and code kept.
 
-Receipts arrive at the webhook (``expo.messages.routes``) signed with the app secret
+Receipts arrive at the webhook (``expo.accounts.message_routes``) signed with the app secret
 (``X-Hub-Signature-256``): ``verify_signature`` checks it, ``parse_receipts`` reads the
 ``statuses`` of each change.
 """
