@@ -226,24 +226,6 @@ async def can_decide(event: Event, roles: set[Role]) -> bool:
     return Role.CURATOR in roles and (await settings_for(event)).curators_can_decide
 
 
-def decision_text(decision: AppStatus, event: Event, message: str) -> tuple[str, str]:
-    if decision == AppStatus.ACCEPTED:
-        subject = _("Accepted at %(event)s", event=event.name)
-        body = _("Congratulations! Your application to %(event)s is accepted. The committee "
-                 "will tell you your booth.", event=event.name)
-    elif decision == AppStatus.WAITLISTED:
-        subject = _("On the waiting list for %(event)s", event=event.name)
-        body = _("Your application to %(event)s is on the waiting list. We will tell you "
-                 "when a booth becomes free.", event=event.name)
-    else:
-        subject = _("Not accepted at %(event)s", event=event.name)
-        body = _("We are sorry: your application to %(event)s was not accepted.",
-                 event=event.name)
-    if message:
-        body += "\n\n" + _("Message from the committee: %(text)s", text=message)
-    return subject, body
-
-
 async def decide_many(*, event: Event, application_ids: list[int], decision: AppStatus,
                       message: str, by: User, roles: set[Role], settings: Settings | None,
                       confirm_over_quota: bool = False) -> list[Application]:
@@ -283,8 +265,9 @@ async def decide_many(*, event: Event, application_ids: list[int], decision: App
             await notices.application_decided(application=a, event=event,
                                               before=(old, old_message))
     for a in applications:
-        subject, body = decision_text(decision, event, message)
-        await notify(settings=None, application=a, subject=subject, body=body)  # inbox only
+        notice = notices.decision_notice(decision, event, message)  # the same words as sent
+        await notify(settings=None, application=a, subject=notice.subject,
+                     body=notice.text)  # inbox only
     return applications
 
 

@@ -9,7 +9,7 @@ import random
 from expo.accounts.models import EventRole, Role
 from expo.accounts.service import create_user
 from expo.events.demo import DEMO_PASSWORD, DemoContext
-from expo.exhibitors import curation
+from expo.exhibitors import curation, notify
 from expo.exhibitors.models import (
     Application,
     AppStatus,
@@ -147,6 +147,6 @@ async def load(ctx: DemoContext) -> None:
             message = "Alasan: kuota klaster sudah penuh." if status == AppStatus.REJECTED else ""
             app.decided_at, app.decided_by, app.decision_message = now, committee, message
             await app.save()
-            subject, body = curation.decision_text(status, event, message)
+            notice = notify.decision_notice(status, event, message)
             await InboxMessage.create(producer=producer, event=event, application=app,
-                                      subject=subject, body=body)
+                                      subject=notice.subject, body=notice.text)

@@ -11,7 +11,7 @@ from expo.accounts.models import Role
 from expo.accounts.permissions import require_user
 from expo.errors import DomainError
 from expo.events.permissions import event_role
-from expo.exhibitors import curation, exporter, import_jobs, importer, service
+from expo.exhibitors import curation, exporter, import_jobs, importer, notify, service
 from expo.exhibitors.import_models import ImportJob
 from expo.exhibitors.models import DECISIONS, Application, AppStatus, Category, CriterionSource
 from expo.exhibitors.web import choices, read_multipart
@@ -81,9 +81,9 @@ def _wa_decision(application: Application) -> str:
     """A WhatsApp link with the decision written out, for the committee to send."""
     if application.status not in DECISIONS:
         return ""
-    subject, body = curation.decision_text(application.status, application.event,
-                                           application.decision_message)
-    return wa_link(application.producer.phone, f"{subject}\n\n{body}")
+    notice = notify.decision_notice(application.status, application.event,
+                                    application.decision_message)
+    return wa_link(application.producer.phone, f"{notice.subject}\n\n{notice.text}")
 
 
 async def _staff_app(request: Request) -> Application:
