@@ -9,15 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from expo.accounts.models import User
+from expo.accounts import service
 from expo.accounts.permissions import require_user, superuser_required
-from expo.audit.service import log_action
-from expo.db import atomic
-from expo.errors import DomainError, found
 from expo.i18n import DEFAULT_TIMEZONE
 from expo.i18n import gettext as _
 from expo.jobs import queue
-from expo.jobs.models import Job, JobState
+from expo.jobs.models import JobState
 from expo.templating import flash
 from expo.urls import safe_next
 from expo.web import read_form, redirect, render
@@ -44,22 +41,6 @@ def _page(request: Request) -> int:
     return min(int(raw), 10_000) if raw.isdigit() and int(raw) > 0 else 1
 
 
-async def retry_job(*, job_id: int, by: User) -> Job:
-    """Make a failed or dead job due again now (its attempts from zero), audited."""
-    async with atomic():
-        job = found(await Job.get_or_none(id=job_id), _("This job does not exist."),
-                    "job_not_found")
-        retried = await queue.retry(job.id)
-        if retried is None:
-            raise DomainError(_("Only a failed or dead job can be retried; this one is %(state)s.",
-                                state=job.state.label), "job_not_retryable", status_code=409)
-        await log_action(action="expo.job.retried", actor=by, obj=retried,
-                         summary=f"{retried.kind} #{retried.id}",
-                         data={"kind": retried.kind, "was": job.state.value,
-                               "event_id": retried.event_id})
-    return retried
-
-
 @superuser_required
 async def job_list(request: Request) -> Response:
     states = _states(request)
@@ -77,7 +58,7 @@ async def job_list(request: Request) -> Response:
 @superuser_required
 async def job_retry(request: Request) -> Response:
     form = await read_form(request)
-    job = await retry_job(job_id=request.path_params["job_id"], by=require_user(request))
+    job = await service.retry_job(job_id=request.path_params["job_id"], by=require_user(request))
     flash(request, _("Job %(kind)s #%(id)s is queued again.", kind=job.kind, id=job.id))
     return redirect(safe_next(form.raw("next"), str(request.url_for("accounts.jobs"))))
 

@@ -12,9 +12,11 @@ from expo.accounts import sessions, throttle
 from expo.accounts.models import PasswordToken, User
 from expo.audit.service import log_action
 from expo.db import atomic
-from expo.errors import DomainError, Forbidden
+from expo.errors import DomainError, Forbidden, found
 from expo.forms import EMAIL_RE
 from expo.i18n import gettext as _
+from expo.jobs import queue
+from expo.jobs.models import Job
 from expo.offload import in_thread
 from expo.outbox import OutboxMessage
 from expo.security import (
@@ -202,3 +204,19 @@ OUTBOX_FIELDS = ("id", "channel", "to", "name", "kind", "event_id", "subject", "
 async def recent_outbox(limit: int = 100) -> list[OutboxMessage]:
     """The newest messages, for the superuser's outbox page (at most ``limit``)."""
     return await OutboxMessage.all().order_by("-id").limit(limit).only(*OUTBOX_FIELDS)
+
+
+async def retry_job(*, job_id: int, by: User) -> Job:
+    """Make a failed or dead job due again now (its attempts from zero), audited."""
+    async with atomic():
+        job = found(await Job.get_or_none(id=job_id), _("This job does not exist."),
+                    "job_not_found")
+        retried = await queue.retry(job.id)
+        if retried is None:
+            raise DomainError(_("Only a failed or dead job can be retried; this one is %(state)s.",
+                                state=job.state.label), "job_not_retryable", status_code=409)
+        await log_action(action="expo.job.retried", actor=by, obj=retried,
+                         summary=f"{retried.kind} #{retried.id}",
+                         data={"kind": retried.kind, "was": job.state.value,
+                               "event_id": retried.event_id})
+    return retried
