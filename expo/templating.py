@@ -79,4 +79,5 @@ env.globals["pop_flashes"] = _pop_flashes
 
 def flash(request: Request, message: str, level: str = "success") -> None:
     """Queue a message for the next page the user sees (levels: success, info, warning, error)."""
-    request.session.setdefault("_flashes", []).append([level, str(message)])
+    # Assigned, not appended in place: the session store saves what it sees set.
+    request.session["_flashes"] = [*request.session.get("_flashes", []), [level, str(message)]]
