@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from expo.errors import DomainError
+from expo.i18n import format_idr
 from expo.i18n import gettext as _
+from expo.money import parse_rupiah
 
 T = TypeVar("T")
 
@@ -97,6 +99,25 @@ class Form:
         if high is not None and number > high:
             self.error(name, _("Must be at most %(n)s.", n=high))
         return number
+
+    def rupiah(self, name: str, *, required: bool = True, low: int | None = 0,
+               high: int | None = 2_000_000_000) -> int | None:
+        """An amount of rupiah as people write it: "Rp 1.500.000", "1500000", "350.127,00"."""
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.error(name, _("This field is required."))
+            return None
+        try:
+            amount = parse_rupiah(value)
+        except ValueError as exc:
+            self.error(name, str(exc))
+            return None
+        if low is not None and amount < low:
+            self.error(name, _("Must be at least %(n)s.", n=format_idr(low)))
+        if high is not None and amount > high:
+            self.error(name, _("Must be at most %(n)s.", n=format_idr(high)))
+        return amount
 
     def boolean(self, name: str) -> bool:
         return self.raw(name).lower() in ("1", "on", "true", "yes")
