@@ -49,6 +49,12 @@ from expo.leads.committee_routes import routes as lead_committee_routes
 from expo.leads.routes import routes as lead_routes
 from expo.messages import service as messages
 from expo.offline import routes as offline_routes
+from expo.payments import online as payments_online
+from expo.payments.committee_routes import routes as payment_committee_routes
+from expo.payments.document_routes import routes as payment_document_routes
+from expo.payments.online_routes import routes as payment_online_routes
+from expo.payments.routes import routes as payment_routes
+from expo.payments.statement_routes import routes as statement_routes
 from expo.reports.jobs import configure as configure_exports
 from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
@@ -233,6 +239,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     settings = settings or Settings.from_env()
     wiring.connect()
     messages.configure(settings)
+    payments_online.configure(settings)
     configure_exports(database_url=settings.database_url)  # exports: a child process
 
     @asynccontextmanager
@@ -247,6 +254,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             if manage_db:  # jobs a killed process left "running": failed, partial files gone
                 await recover_interrupted_jobs(data_dir=settings.data_dir)
             stack.push_async_callback(messages.close)
+            stack.push_async_callback(payments_online.close)
             if settings.worker:  # the job worker, in this process (EXPO_WORKER=off: elsewhere)
                 worker = Worker(concurrency=settings.worker_concurrency)
                 task = asyncio.create_task(worker.run())
@@ -271,6 +279,11 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *message_routes,  # webhooks (delivery receipts) and the opt-out page
         *event_message_routes,
         *broadcast_routes,
+        *payment_routes,
+        *payment_committee_routes,
+        *statement_routes,
+        *payment_online_routes,
+        *payment_document_routes,
         *job_routes,
     ]
     middleware = [

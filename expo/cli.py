@@ -40,6 +40,7 @@ from expo.events.team import grant_role
 from expo.jobs import queue
 from expo.jobs.worker import run_forever
 from expo.messages import service as messages
+from expo.payments import online as payments_online
 from expo.reports import jobs as report_jobs
 from expo.settings import Settings, SettingsError
 from expo.visitors import keys
@@ -185,11 +186,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run the job worker alone (web processes started with EXPO_WORKER=off)."""
     async def work() -> int:
         messages.configure(settings)
+        payments_online.configure(settings)
         report_jobs.configure(database_url=settings.database_url)  # exports: a child
         if args.drain:
             done = await queue.drain(rounds=10_000)
             print(f"ran {done} jobs")
             await messages.close()
+            await payments_online.close()
             return 0
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -200,6 +203,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             await run_forever(concurrency=args.concurrency, stop=stop)
         finally:
             await messages.close()
+            await payments_online.close()
         return 0
 
     cmd_migrate(settings, args)

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import TransactionalDBClient
@@ -31,6 +31,7 @@ MODEL_MODULES = [
     "expo.visitors.models",
     "expo.booths.models",
     "expo.leads.models",
+    "expo.payments.models",
     "expo.reports.models",
 ]
 
@@ -153,3 +154,9 @@ def row_datetime(value: Any) -> dt.datetime | None:
         return None
     parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+async def flat(query: Any) -> list[Any]:
+    """The values of a ``values_list(name, flat=True)`` query: Tortoise types its rows as
+    tuples; flat, they are the values."""
+    return cast(list[Any], await query)

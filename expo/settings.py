@@ -68,6 +68,25 @@ class WhatsAppGatewaySettings:
     signature_header: str = "X-Signature"
 
 
+MIDTRANS_SANDBOX = "https://api.sandbox.midtrans.com"
+MIDTRANS_PRODUCTION = "https://api.midtrans.com"
+PAYMENT_PROVIDERS = ("midtrans",)
+
+
+@dataclass(frozen=True)
+class PaymentGatewaySettings:
+    """The payment gateway for online booth fees (QRIS, bank virtual accounts). ``provider``
+    "" (the default) means none: producers pay by transfer only."""
+
+    provider: str = ""  # "" or "midtrans"
+    server_key: str = field(default="", repr=False)  # Midtrans' server key: HTTP auth, signatures
+    base_url: str = MIDTRANS_SANDBOX
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.provider)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -84,6 +103,8 @@ class Settings:
     previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     whatsapp_cloud: WhatsAppCloudSettings | None = None  # EXPO_WHATSAPP_PROVIDER=cloud
     whatsapp_gateway: WhatsAppGatewaySettings | None = None  # EXPO_WHATSAPP_PROVIDER=gateway
+    # EXPO_PAYMENT_GATEWAY=midtrans (EXPO_MIDTRANS_*): online booth fees; off by default.
+    payment_gateway: PaymentGatewaySettings = field(default_factory=PaymentGatewaySettings)
     # EXPO_WORKER: run the job worker inside ``expo serve`` (on by default in from_env; off
     # when a separate ``expo worker`` runs). Settings made in code (tests) start none.
     worker: bool = False
@@ -130,6 +151,7 @@ class Settings:
             allowed_hosts=_hosts(env.get("EXPO_ALLOWED_HOSTS", "")),
             whatsapp_cloud=_whatsapp_cloud(env),
             whatsapp_gateway=_whatsapp_gateway(env),
+            payment_gateway=_payment_gateway(env),
             worker=_worker(env),
             worker_concurrency=_int(env, "EXPO_WORKER_CONCURRENCY", 8, 1, 64),
         )
@@ -324,3 +346,27 @@ def _whatsapp_gateway(env: Mapping[str, str]) -> WhatsAppGatewaySettings | None:
         signature_header=env.get("EXPO_WA_GATEWAY_SIGNATURE_HEADER", "").strip()
         or "X-Signature",
     )
+
+
+def _payment_gateway(env: Mapping[str, str]) -> PaymentGatewaySettings:
+    """EXPO_PAYMENT_GATEWAY: empty (no online payment) or midtrans, which then needs
+    EXPO_MIDTRANS_SERVER_KEY; EXPO_MIDTRANS_BASE_URL defaults to the sandbox. A sandbox key
+    (``SB-Mid-server-...``) with the production URL, or a production key with the sandbox,
+    is refused: Midtrans would answer every charge 401, with the producer waiting."""
+    provider = env.get("EXPO_PAYMENT_GATEWAY", "").strip().lower()
+    if provider in ("", "none", "off"):
+        return PaymentGatewaySettings()
+    if provider not in PAYMENT_PROVIDERS:
+        raise SettingsError(f"EXPO_PAYMENT_GATEWAY must be midtrans or empty, got {provider!r}")
+    key = _required(env, "EXPO_MIDTRANS_SERVER_KEY", "when EXPO_PAYMENT_GATEWAY=midtrans")
+    base_url = _http_url("EXPO_MIDTRANS_BASE_URL",
+                         env.get("EXPO_MIDTRANS_BASE_URL", "").strip() or MIDTRANS_SANDBOX)
+    sandbox_key = key.startswith("SB-")
+    if base_url == MIDTRANS_PRODUCTION and sandbox_key:
+        raise SettingsError("EXPO_MIDTRANS_SERVER_KEY is a sandbox key (SB-...) but "
+                            f"EXPO_MIDTRANS_BASE_URL is production ({MIDTRANS_PRODUCTION})")
+    if base_url == MIDTRANS_SANDBOX and not sandbox_key and key.startswith("Mid-server-"):
+        raise SettingsError("EXPO_MIDTRANS_SERVER_KEY is a production key but "
+                            f"EXPO_MIDTRANS_BASE_URL is the sandbox ({MIDTRANS_SANDBOX}); set "
+                            f"EXPO_MIDTRANS_BASE_URL={MIDTRANS_PRODUCTION}")
+    return PaymentGatewaySettings(provider=provider, server_key=key, base_url=base_url)

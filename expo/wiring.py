@@ -10,6 +10,9 @@ from expo.exhibitors import broadcast as exhibitors_broadcast  # noqa: F401 - it
 from expo.exhibitors import import_jobs as exhibitors_import_jobs  # noqa: F401 - its job
 from expo.leads import receivers as leads_receivers
 from expo.messages import service as messages_service  # noqa: F401 - messages.deliver
+from expo.payments import deadlines as payments_deadlines  # noqa: F401 - hourly
+from expo.payments import online as payments_online  # noqa: F401 - payments.online_sweep
+from expo.payments import receivers as payments_receivers
 from expo.reports import jobs as reports_jobs  # noqa: F401 - reports.export
 from expo.reports import receivers as reports_receivers
 from expo.reports import reminders as reports_reminders  # noqa: F401 - its job, hourly
@@ -17,4 +20,5 @@ from expo.reports import reminders as reports_reminders  # noqa: F401 - its job,
 
 def connect() -> None:
     leads_receivers.connect()
+    payments_receivers.connect()
     reports_receivers.connect()

@@ -24,6 +24,7 @@ from expo.web import read_form, redirect, render
 from . import allocation, forms, holding, mapview
 from .explain_text import NEED_LABELS, reason_text
 from .models import AllocationMode, ClusterMode, RunStatus
+from .signals import BoothPageShown, booth_notes
 
 register_tab(Tab("booths.allocation", _l("Allocation"), frozenset({Role.COMMITTEE}), 42))
 register_tab(Tab("booths.mine", _l("My booth"), frozenset({Role.EXHIBITOR}), 45))
@@ -173,7 +174,9 @@ async def mine(request: Request) -> Response:
     slots = await holding.selection_slots(event)
     held = await holding.booths_held(app)
     view = await mapview.map_view(event) if held or slots or policy.preferences_open else None
+    answers = await booth_notes.send(BoothPageShown(event_id=event.id, application_id=app.id))
     return render(request, "booths/mine.html", {
+        "notes": [note for answer in answers for note in answer],
         "event": event, "application": app, "held": held, "policy": policy,
         "slot": slots.get(app.id), "view": view, "need_labels": NEED_LABELS,
         "preferences": await holding.preferences_of(app),

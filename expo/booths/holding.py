@@ -24,6 +24,7 @@ from .allocation import (
 )
 from .models import AllocationMode, Booth, BoothPreference, BoothStatus, RunOutcome
 from .service import claim_booth, free_booth
+from .signals import BoothConfirmed, BoothReleased, booth_confirmed, booth_released
 
 MAX_PREFERENCES = 5
 
@@ -44,8 +45,14 @@ async def _own_booth(application: Application, booth_id: int) -> Booth:
 async def confirm(*, application: Application, booth_id: int, by: User) -> Booth:
     async with atomic():
         booth = await _own_booth(application, booth_id)
-        await Booth.filter(id=booth.id, holder_id=application.id, confirmed_at=None).update(
-            confirmed_at=_now())
+        changed = await Booth.filter(id=booth.id, holder_id=application.id,
+                                     confirmed_at=None).update(confirmed_at=_now())
+        if not changed:
+            return booth
+        await booth_confirmed.send(BoothConfirmed(
+            event_id=booth.event_id,  # type: ignore[attr-defined]
+            application_id=application.id, booth_id=booth.id,
+            by_id=by.id))
         await log_action(action="expo.booth.confirmed", actor=by, event=await booth.event,
                          obj=booth, summary=f"Booth {booth.code} confirmed by application "
                                             f"{application.id}")
@@ -53,7 +60,7 @@ async def confirm(*, application: Application, booth_id: int, by: User) -> Booth
 
 
 async def release(*, application: Application, booth_id: int,
-                  by: User) -> Application | None:
+                  by: User | None) -> Application | None:
     """Give the booth up; it is offered to the first waitlisted exhibitor that fits it."""
     booth = await _own_booth(application, booth_id)
     if not await free_booth(booth_id=booth.id, application_id=application.id):
@@ -62,6 +69,9 @@ async def release(*, application: Application, booth_id: int,
     await log_action(action="expo.booth.released", actor=by, event=event, obj=booth,
                      summary=f"Booth {booth.code} released by application {application.id}")
     await notices.one_booth_released(application=application, booth=booth, event=event)
+    await booth_released.send(BoothReleased(event_id=event.id, application_id=application.id,
+                                            booth_id=booth.id,
+                                            by_id=by.id if by else None))
     return await promote_waitlist(event=event, booth=await Booth.get(id=booth.id), by=by)
 
 

@@ -17,6 +17,7 @@ from expo.events.demo import DEMO_PASSWORD, DEMO_SLUG, DemoContext, foundation
 from expo.events.models import Event
 from expo.exhibitors import demo as exhibitors_demo
 from expo.leads import demo as leads_demo
+from expo.payments import demo as payments_demo
 from expo.reports import demo as reports_demo
 from expo.visitors import demo as visitors_demo
 
@@ -24,7 +25,8 @@ __all__ = ["DEMO_PASSWORD", "DEMO_SLUG", "DemoContext", "is_empty", "load_demo",
 
 # In dependency order: each builds on what the ones before it made.
 DEMO_LOADERS: list[Callable[[DemoContext], Awaitable[None]]] = [
-    visitors_demo.load, exhibitors_demo.load, booths_demo.load, leads_demo.load,
+    visitors_demo.load, exhibitors_demo.load, booths_demo.load, payments_demo.load,
+    leads_demo.load,
     reports_demo.load]
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from expo.events.models import Event
 from expo.i18n import gettext as _
-from expo.reports import sheets, summary
+from expo.reports import payment_sheets, sheets, summary
 from expo.reports.source import Source
 from expo.xlsx import Sheet, stream_workbook
 
@@ -96,7 +96,7 @@ async def build_event_workbook(*, event: Event, target: Path | str,
                                progress: Progress | None = None) -> int:
     """Write the event workbook to ``target``; returns the number of data rows written."""
     summary_sheet = await summary.summary_sheet(event)
-    sources = await sheets.sources(event)
+    sources = await sheets.sources(event) + await payment_sheets.sources(event)
     total = sum([await s.count() for s in sources])
     bridge = LoopBridge(asyncio.get_running_loop(), contextvars.copy_context())
     counter = _Counter(total, progress, bridge)

@@ -27,7 +27,7 @@ async def test_demo_sales_and_workbook(db, tmp_path):  # type: ignore[no-untyped
     path = tmp_path / "demo.xlsx"
     rows = await build_event_workbook(event=ctx.event, target=path)
     assert rows > 500
-    assert len(load_workbook(path, read_only=True).sheetnames) == 7
+    assert len(load_workbook(path, read_only=True).sheetnames) == 9  # invoices, payments
 
 
 async def test_demo_dashboard_shows_leads_per_hour_on_event_days(db):  # type: ignore[no-untyped-def]

@@ -48,6 +48,13 @@ STORED = {
     "JobState": ["queued", "running", "failed", "dead", "done"],
     "Channel": ["email", "whatsapp"],
     "Delivery": ["queued", "sending", "sent", "delivered", "read", "failed", "held", "skipped"],
+    "InvoiceStatus": ["draft", "issued", "paid", "free", "cancelled", "refunded"],
+    "LineKind": ["booth", "extra", "deposit", "subsidy", "code"],
+    "Method": ["transfer", "qris", "va", "cash"],
+    "PaymentState": ["pending", "confirmed", "rejected", "superseded"],
+    "PaymentKind": ["payment", "refund"],
+    "ChargeState": ["pending", "paid", "expired", "failed", "cancelled"],
+    "LineState": ["proposed", "confirmed", "ignored"],
 }
 UNLABELLED = {"QuotaKind", "Source"}  # never shown: their label is their value
 

@@ -1,0 +1,1 @@
+"""Booth fees, invoices and payments."""
