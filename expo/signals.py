@@ -23,6 +23,7 @@ its own. ``send`` returns the receivers' answers, for a signal that asks (``tick
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 P = TypeVar("P")  # what is announced: a frozen dataclass
@@ -51,3 +52,14 @@ class Signal(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Signal({self.name!r}, {len(self.receivers)} receivers)"
+
+
+@dataclass(frozen=True)
+class PageNote:
+    """What a listener of an asking signal adds to another domain's page (a doorprize won on
+    the ticket page, the invoice to pay on "My booth"): a line of text and a link."""
+
+    kind: str  # names the note for styling and tests: "prize", "invoice"
+    text: str
+    route: str = ""  # the name of a page of the event (it takes the event's slug)
+    route_label: str = ""

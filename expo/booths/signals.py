@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from expo.signals import Signal
+from expo.signals import PageNote, Signal
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,7 @@ class BoothPageShown:
     application_id: int
 
 
-@dataclass(frozen=True)
-class BoothNote:
-    """A line another domain adds to "My booth" (the invoice to pay), with a link."""
-
-    kind: str  # names the note for styling and tests: "invoice"
-    text: str
-    route: str = ""  # the name of a page of the event (it takes the event's slug)
-    route_label: str = ""
+BoothNote = PageNote  # a line on "My booth" (the invoice to pay), with a link
 
 
 booth_confirmed: Signal[BoothConfirmed, None] = Signal("booth_confirmed")

@@ -23,9 +23,8 @@ from expo.nav import Tab, register_tab
 from expo.templating import flash
 from expo.web import read_form, redirect, render
 
-from . import forms, invoices, service, totals
+from . import forms, invoices, online, service, totals
 from .models import (
-    CreditNote,
     Invoice,
     InvoiceStatus,
     LineKind,
@@ -66,7 +65,8 @@ async def overview(request: Request) -> Response:
         "without": await invoices.without_invoice(event),
         "notices": await service.gateway_log(event),
         "today": invoices.today(event), "policy": await invoices.policy_for(event),
-        "InvoiceStatus": InvoiceStatus, "Method": Method, "PaymentState": PaymentState})
+        "InvoiceStatus": InvoiceStatus, "Method": Method, "PaymentState": PaymentState,
+        "Outcome": online.Outcome})
 
 
 async def _invoice_page(request: Request, invoice: Invoice, form: Form | None = None,
@@ -76,7 +76,7 @@ async def _invoice_page(request: Request, invoice: Invoice, form: Form | None = 
     return render(request, "payments/invoice.html", {
         "event": event, "invoice": invoice, "lines": await invoices.lines_of(invoice),
         "payments": await service.payments_of(invoice),
-        "credit_notes": await CreditNote.filter(invoice_id=invoice.id),
+        "credit_notes": await invoices.credit_notes_of(invoice),
         "policy": policy, "editable": invoice.status == InvoiceStatus.DRAFT,
         "overdue": invoices.is_overdue(invoice, invoices.today(event)),
         "form": form or Form({"paid_on": invoices.today(event).isoformat(),
@@ -113,7 +113,7 @@ async def _act(request: Request, action: str, run: Action) -> Response:
         form.error(str(exc.data.get("field") or "__all__"), exc.message)
         done, status = "", exc.status_code
     if not form.valid or not done:
-        return await _invoice_page(request, await Invoice.get(id=invoice.id), form, status,
+        return await _invoice_page(request, await invoices.reload(invoice), form, status,
                                    action)
     flash(request, done)
     return redirect(_invoice_url(request, invoice))

@@ -74,19 +74,23 @@ async def run(*, now: dt.datetime) -> Outcome:
     horizon = now.astimezone(dt.UTC).date() + dt.timedelta(days=SOON_DAYS + 1)
     open_ids = await flat(Invoice.filter(status=InvoiceStatus.ISSUED, due_on__lte=horizon)
                           .order_by("id").values_list("id", flat=True))
+    events: dict[int, tuple[Event, FeePolicy]] = {}  # each event and its policy read once
     for invoice_id in open_ids:
         try:
-            await _one(int(invoice_id), now, outcome)
+            await _one(int(invoice_id), now, outcome, events)
         except Exception:  # one invoice's trouble must not stop the others
             outcome.failed += 1
             log.exception("payment deadline of invoice %s failed", invoice_id)
     return outcome
 
 
-async def _one(invoice_id: int, now: dt.datetime, outcome: Outcome) -> None:
+async def _one(invoice_id: int, now: dt.datetime, outcome: Outcome,
+               events: dict[int, tuple[Event, FeePolicy]]) -> None:
     invoice = await Invoice.get(id=invoice_id)
-    event = await Event.get(id=invoice.event_id)
-    policy = await invoices.policy_for(event)
+    if invoice.event_id not in events:
+        event = await Event.get(id=invoice.event_id)
+        events[invoice.event_id] = (event, await invoices.policy_for(event))
+    event, policy = events[invoice.event_id]
     on = now.astimezone(invoices.zone_of(event)).date()
     if invoice.balance <= 0 or invoice.due_on is None:
         return

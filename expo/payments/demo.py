@@ -64,8 +64,9 @@ async def load(ctx: DemoContext) -> None:
         app = await Application.get(id=booth.holder_id).select_related("producer")  # type: ignore[attr-defined]
         if all(a.id != app.id for a in apps):
             apps.append(app)
-    paid_apps = [a for a in apps if await _fee(a) > 0]
-    free_apps = [a for a in apps if await _fee(a) == 0]
+    fee = {a.id: await _fee(a) for a in apps}
+    paid_apps = [a for a in apps if fee[a.id] > 0]
+    free_apps = [a for a in apps if fee[a.id] == 0]
     if len(paid_apps) < 6:
         return
     transfer, qris, refunded, overdue, proof, draft = paid_apps[:6]

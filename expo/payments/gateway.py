@@ -6,7 +6,7 @@ nothing of expo's rows: the payments service records what happened, and decides 
 ``GatewayError`` means for a person (the adapter's messages are for the operator's log).
 
 Money is integer rupiah. Providers write amounts as decimal strings (``"350127.00"``):
-``parse_rupiah`` reads them exactly, without floats, and refuses a fraction of a rupiah.
+``provider_amount`` reads them exactly, without floats, and refuses a fraction of a rupiah.
 """
 
 from __future__ import annotations
@@ -132,11 +132,12 @@ class Gateway(Protocol):
 _DECIMAL = re.compile(r"(\d+)(?:\.(\d+))?")
 
 
-def parse_rupiah(value: object) -> int:
-    """Whole rupiah from a provider's amount: ``"350127.00"`` -> 350127, ``"350127"`` and
-    ``350127`` likewise. A fraction of a rupiah (``"350127.50"``), a negative, a float, an
-    exponent or anything else is a ``ValueError``: expo's amounts are whole rupiah, so such an
-    amount cannot be matched to an invoice."""
+def provider_amount(value: object) -> int:
+    """Whole rupiah from a provider's machine-written amount: ``"350127.00"`` -> 350127,
+    ``"350127"`` and ``350127`` likewise (a dot is always the decimal point here, unlike
+    ``expo.money.parse_rupiah``, which reads what people type). A fraction of a rupiah
+    (``"350127.50"``), a negative, a float, an exponent or anything else is a ``ValueError``:
+    expo's amounts are whole rupiah, so such an amount cannot be matched to an invoice."""
     if isinstance(value, bool):
         raise ValueError(f"not an amount: {value!r}")
     if isinstance(value, int):

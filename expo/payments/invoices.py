@@ -62,6 +62,8 @@ def _active_key(event_id: int, application_id: int) -> str:
 # ---- the policy ---------------------------------------------------------------------------
 
 async def policy_for(event: Event) -> FeePolicy:
+    """The event's policy, made with defaults on first use (a plain read once it exists: pages
+    call this, and ``get_or_create`` would open a transaction every time)."""
     policy = await FeePolicy.get_or_none(event_id=event.id)
     if policy is None:
         policy, _created = await FeePolicy.get_or_create(
@@ -120,6 +122,14 @@ async def invoices_of_application(*, event: Event, application_id: int) -> list[
 async def get_invoice(*, event: Event, invoice_id: int) -> Invoice:
     return found(await Invoice.get_or_none(id=invoice_id, event_id=event.id),
                  _("This invoice does not exist."))
+
+
+async def reload(invoice: Invoice) -> Invoice:
+    return await Invoice.get(id=invoice.id)
+
+
+async def credit_notes_of(invoice: Invoice) -> list[CreditNote]:
+    return await CreditNote.filter(invoice_id=invoice.id).order_by("id")
 
 
 async def lines_of(invoice: Invoice) -> list[InvoiceLine]:

@@ -47,7 +47,7 @@ from expo.payments.gateway import (
     Notification,
     PaymentState,
     SignatureError,
-    parse_rupiah,
+    provider_amount,
 )
 
 SANDBOX = "https://api.sandbox.midtrans.com"
@@ -179,7 +179,7 @@ def notification_from(payload: Mapping[str, Any]) -> Notification:
         paid_at = wib_time(payload.get("transaction_time"))
     return Notification(provider=NAME, order_id=_text(payload, "order_id"),
                         transaction_id=_text(payload, "transaction_id"), state=state,
-                        amount=parse_rupiah(payload.get("gross_amount")),
+                        amount=provider_amount(payload.get("gross_amount")),
                         method=method_of(payload), paid_at=paid_at, raw=dict(payload))
 
 
@@ -347,7 +347,7 @@ def _check_charge(payload: Mapping[str, Any], request: ChargeRequest) -> None:
         raise GatewayError(f"Midtrans refused the charge: {payload.get('status_message')}",
                            temporary=False, code=code)
     try:
-        amount = parse_rupiah(payload.get("gross_amount"))
+        amount = provider_amount(payload.get("gross_amount"))
     except ValueError as exc:
         raise GatewayError(f"Midtrans charge answer not understood: {exc}",
                            temporary=False) from exc

@@ -9,7 +9,7 @@ producer's language; each notice is keyed by what it is about, so asking twice i
 from __future__ import annotations
 
 from expo.events.models import Event
-from expo.exhibitors.models import Application
+from expo.exhibitors.models import Application, Producer
 from expo.exhibitors.notify import Notice, shorten, tell
 from expo.i18n import format_date, format_idr
 from expo.i18n import gettext as _
@@ -22,7 +22,7 @@ def invoice_path(event: Event) -> str:
     return f"/manage/e/{event.slug}/invoice"
 
 
-async def _producer(invoice: Invoice):  # type: ignore[no-untyped-def]
+async def _producer(invoice: Invoice) -> Producer:
     application = await Application.get(id=invoice.application_id).select_related("producer")
     return application.producer
 

@@ -30,7 +30,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from markupsafe import Markup
 from tortoise.exceptions import IntegrityError
@@ -39,6 +38,7 @@ from expo import phones, qr
 from expo.accounts.models import User
 from expo.audit.service import log_action
 from expo.db import atomic
+from expo.enums import LabelledEnum
 from expo.errors import DomainError, found
 from expo.events.models import Event
 from expo.exhibitors import service as exhibitors
@@ -86,21 +86,21 @@ BANK_MENUS = {"bca": "m-Transfer › BCA Virtual Account",
               "permata": "Pembayaran Tagihan › Virtual Account"}
 
 
-class Outcome(StrEnum):
+class Outcome(LabelledEnum):
     """What a notification did (``GatewayNotice.outcome``; the webhook's answer follows)."""
 
-    SETTLED = "settled"
-    DUPLICATE = "duplicate"  # settled already, or money for an invoice paid already
-    FORGED = "forged"
-    MALFORMED = "malformed"
-    MISMATCH = "mismatch"  # genuine, but not the amount charged: nothing changes
-    UNKNOWN = "unknown"  # no charge has this order id
-    UNVERIFIED = "unverified"  # said paid; the status API could not confirm it (yet)
-    PENDING = "pending"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
+    SETTLED = "settled", _l("Payment recorded")
+    DUPLICATE = "duplicate", _l("Already recorded")  # settled already, or an invoice paid already
+    FORGED = "forged", _l("Refused: bad signature")
+    MALFORMED = "malformed", _l("Refused: unreadable")
+    MISMATCH = "mismatch", _l("Refused: amount differs")  # genuine, but not the amount charged
+    UNKNOWN = "unknown", _l("Refused: unknown order")  # no charge has this order id
+    UNVERIFIED = "unverified", _l("Not confirmed by the gateway yet")
+    PENDING = "pending", _l("Waiting for payment")
+    FAILED = "failed", _l("Failed")
+    EXPIRED = "expired", _l("Expired")
+    CANCELLED = "cancelled", _l("Cancelled")
+    REFUNDED = "refunded", _l("Refunded")
 
 
 # ---- configuration ------------------------------------------------------------------------

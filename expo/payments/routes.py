@@ -24,7 +24,7 @@ from expo.templating import flash
 from expo.web import redirect, render, settings_of
 
 from . import access, invoices, online, service
-from .models import CreditNote, InvoiceStatus, Method, PaymentKind, PaymentState
+from .models import InvoiceStatus, Method, PaymentKind, PaymentState
 
 register_tab(Tab("payments.mine", _l("Booth fee"), frozenset({Role.EXHIBITOR}), 46))
 
@@ -42,7 +42,7 @@ async def _context(request: Request, form: Form | None = None) -> dict[str, Any]
         "history": history, "policy": await invoices.policy_for(event),
         "lines": await invoices.lines_of(shown) if shown else [],
         "payments": await service.payments_of(shown) if shown else [],
-        "credit_notes": await CreditNote.filter(invoice_id=shown.id) if shown else [],
+        "credit_notes": await invoices.credit_notes_of(shown) if shown else [],
         "overdue": bool(shown and invoices.is_overdue(shown, today)),
         "online": (await online.available(event)
                    if shown and shown.status == InvoiceStatus.ISSUED else False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from expo.signals import Signal
+from expo.signals import PageNote, Signal
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,7 @@ class TicketShown:
     event_id: int
 
 
-@dataclass(frozen=True)
-class TicketNote:
-    """A line another domain adds to the ticket page (a doorprize won), with a link."""
-
-    kind: str  # names the note for styling and tests: "prize"
-    text: str
-    route: str = ""  # the name of a page of the event (it takes the event's slug)
-    route_label: str = ""
+TicketNote = PageNote  # a line on the ticket page (a doorprize won), with a link
 
 
 visitor_erased: Signal[VisitorErased, None] = Signal("visitor_erased")

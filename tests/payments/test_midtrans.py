@@ -21,7 +21,7 @@ from expo.payments.gateway import (
     Method,
     PaymentState,
     SignatureError,
-    parse_rupiah,
+    provider_amount,
 )
 from expo.payments.midtrans import (
     PRODUCTION,
@@ -446,14 +446,14 @@ def test_state_of_each_midtrans_status(status, fraud, state) -> None:
 # ---- amounts, signature, configuration ---------------------------------------------------
 
 def test_parse_rupiah_is_exact() -> None:
-    assert parse_rupiah("350127.00") == 350127
-    assert parse_rupiah("350127") == 350127
-    assert parse_rupiah(350127) == 350127
-    assert parse_rupiah("9007199254740993.00") == 9007199254740993  # beyond a float's reach
+    assert provider_amount("350127.00") == 350127
+    assert provider_amount("350127") == 350127
+    assert provider_amount(350127) == 350127
+    assert provider_amount("9007199254740993.00") == 9007199254740993  # beyond a float's reach
     for bad in ("350127.50", "350127.01", "-1", "1e5", "", "abc", "1,000", 350127.0, None,
                 True, -3):
         with pytest.raises(ValueError):
-            parse_rupiah(bad)
+            provider_amount(bad)
 
 
 def test_signature_for_is_sha512_of_the_documented_concatenation() -> None:
