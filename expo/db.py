@@ -32,6 +32,7 @@ MODEL_MODULES = [
     "expo.booths.models",
     "expo.leads.models",
     "expo.payments.models",
+    "expo.procurement.models",
     "expo.reports.models",
 ]
 

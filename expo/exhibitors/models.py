@@ -135,7 +135,10 @@ class ProducerMember(Model):
 
 
 class Product(Model):
-    """A product: price range in Rupiah, weekly capacity with its unit, lead time in days.
+    """A product: price range in Rupiah, capacity with its unit (per week, or per month when
+    ``capacity_per_week`` is 0), lead time in days, the smallest order taken (``min_order``)
+    and its ``kind`` (``nastar``, ``amplang``, ``tas batik``): the word that makes products of
+    several producers comparable in the catalogue.
 
     ``photo`` is the random stem of the stored photo (``<stem>.jpg`` and ``<stem>_t.jpg``).
     """
@@ -148,14 +151,18 @@ class Product(Model):
     price_min = fields.IntField(default=0)
     price_max = fields.IntField(default=0)
     capacity_per_week = fields.IntField(default=0)
+    capacity_per_month = fields.IntField(default=0, db_default=0)
     capacity_unit = fields.CharField(max_length=30, default="")
     lead_time_days = fields.IntField(default=0)
+    min_order = fields.IntField(default=1, db_default=1)
+    kind = fields.CharField(max_length=60, default="", db_default="")
     photo = fields.CharField(max_length=40, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "products"
         ordering = ["id"]
+        indexes = (("kind", "producer_id"),)
 
 
 class DocumentKind(LabelledEnum):

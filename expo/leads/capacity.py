@@ -3,8 +3,8 @@ an order too large for one producer is split across a cluster.
 
 A producer with a weekly capacity ``c`` and a lead time of ``L`` days, asked on ``today`` for
 a date ``d``, has ``(d - today).days - L`` working days: ``c × days / 7`` units (rounded
-down), never negative. Quantities already promised in active grouped-offer shares are spare
-capacity no more.
+down), never negative; with a monthly capacity ``m`` instead, ``m × days / 30``. Quantities
+already promised in active grouped-offer shares are spare capacity no more.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ def production_days(*, today: dt.date, needed_by: dt.date | None, lead_time_days
 
 
 def producible(*, capacity_per_week: int, lead_time_days: int, today: dt.date,
-               needed_by: dt.date | None) -> int:
-    """Weekly capacity × weeks, minus the lead time."""
+               needed_by: dt.date | None, capacity_per_month: int = 0) -> int:
+    """Weekly capacity × weeks (or, when no weekly capacity is set, monthly capacity × days
+    / 30), after the lead time."""
     days = production_days(today=today, needed_by=needed_by, lead_time_days=lead_time_days)
-    return max(capacity_per_week, 0) * days // 7
+    if capacity_per_week > 0:
+        return capacity_per_week * days // 7
+    return max(capacity_per_month, 0) * days // 30
 
 
 def spare(*, capacity_per_week: int, lead_time_days: int, today: dt.date,

@@ -101,7 +101,8 @@ def _candidate(app: Application, product: Product | None, needed_by: dt.date | N
                          committed=0)
     made = capacity.producible(capacity_per_week=product.capacity_per_week,
                                lead_time_days=product.lead_time_days, today=today,
-                               needed_by=needed_by)
+                               needed_by=needed_by,
+                               capacity_per_month=product.capacity_per_month)
     return Candidate(application=app, producer=app.producer, product=product, producible=made,
                      committed=promised.get(product.id, 0))
 

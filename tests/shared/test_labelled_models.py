@@ -55,6 +55,15 @@ STORED = {
     "PaymentKind": ["payment", "refund"],
     "ChargeState": ["pending", "paid", "expired", "failed", "cancelled"],
     "LineState": ["proposed", "confirmed", "ignored"],
+    "BuyerKind": ["agency", "business"],
+    "MemberRole": ["officer", "head"],
+    "RequestStatus": ["draft", "open", "ordered", "closed", "cancelled"],
+    "QuoteStatus": ["proposed", "invited", "quoted", "declined", "accepted", "not_chosen",
+                    "withdrawn"],
+    "OrderStatus": ["awaiting", "refused", "issued", "partial", "delivered", "cancelled"],
+    "DeliveryStatus": ["scheduled", "received", "cancelled"],
+    "Condition": ["good", "partly", "damaged"],
+    "PayMethod": ["transfer", "kkp", "up"],
 }
 UNLABELLED = {"QuotaKind", "Source"}  # never shown: their label is their value
 
