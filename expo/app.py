@@ -55,6 +55,7 @@ from expo.payments.document_routes import routes as payment_document_routes
 from expo.payments.online_routes import routes as payment_online_routes
 from expo.payments.routes import routes as payment_routes
 from expo.payments.statement_routes import routes as statement_routes
+from expo.procurement import web as procurement_web  # noqa: F401 - template globals
 from expo.reports.jobs import configure as configure_exports
 from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
