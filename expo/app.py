@@ -56,6 +56,7 @@ from expo.payments.online_routes import routes as payment_online_routes
 from expo.payments.routes import routes as payment_routes
 from expo.payments.statement_routes import routes as statement_routes
 from expo.procurement import web as procurement_web  # noqa: F401 - template globals
+from expo.procurement.routes import routes as procurement_routes
 from expo.reports.jobs import configure as configure_exports
 from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
@@ -283,6 +284,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *payment_routes,
         *payment_committee_routes,
         *statement_routes,
+        *procurement_routes,
         *payment_online_routes,
         *payment_document_routes,
         *job_routes,
