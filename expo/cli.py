@@ -63,6 +63,7 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
 
 def _print_logins(logins: list[tuple[str, str, str]], base_url: str) -> None:
     print(f"\nDemo event: {base_url}/e/hkn2027")
+    print(f"Procurement: {base_url}/procurement (trade office: panitia@expo.test)")
     print("Demo logins (role  email  password):")
     width = max(len(role) for role, _, _ in logins)
     for role, email, password in logins:

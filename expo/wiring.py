@@ -13,6 +13,9 @@ from expo.messages import service as messages_service  # noqa: F401 - messages.d
 from expo.payments import deadlines as payments_deadlines  # noqa: F401 - hourly
 from expo.payments import online as payments_online  # noqa: F401 - payments.online_sweep
 from expo.payments import receivers as payments_receivers
+from expo.procurement import quotes as procurement_quotes  # noqa: F401 - quote reminders
+from expo.procurement import receivers as procurement_receivers
+from expo.procurement import watch as procurement_watch  # noqa: F401 - procurement.watch
 from expo.reports import jobs as reports_jobs  # noqa: F401 - reports.export
 from expo.reports import receivers as reports_receivers
 from expo.reports import reminders as reports_reminders  # noqa: F401 - its job, hourly
@@ -21,4 +24,5 @@ from expo.reports import reminders as reports_reminders  # noqa: F401 - its job,
 def connect() -> None:
     leads_receivers.connect()
     payments_receivers.connect()
+    procurement_receivers.connect()
     reports_receivers.connect()

@@ -18,6 +18,7 @@ from expo.events.models import Event
 from expo.exhibitors import demo as exhibitors_demo
 from expo.leads import demo as leads_demo
 from expo.payments import demo as payments_demo
+from expo.procurement import demo as procurement_demo
 from expo.reports import demo as reports_demo
 from expo.visitors import demo as visitors_demo
 
@@ -27,7 +28,8 @@ __all__ = ["DEMO_PASSWORD", "DEMO_SLUG", "DemoContext", "is_empty", "load_demo",
 DEMO_LOADERS: list[Callable[[DemoContext], Awaitable[None]]] = [
     visitors_demo.load, exhibitors_demo.load, booths_demo.load, payments_demo.load,
     leads_demo.load,
-    reports_demo.load]
+    reports_demo.load,
+    procurement_demo.load]
 
 
 async def is_empty() -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from expo import phones
-from expo.exhibitors.models import BoothType, Category, DocumentKind, Producer
+from expo.exhibitors.models import BoothType, Category, DocumentKind, Producer, Product
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.regions import KALTIM, OUTSIDE
@@ -182,23 +182,59 @@ def parse_signup(form: Form, *, account_email: str = "") -> SignupData:
 
 # ---- products, documents, applications ----------------------------------------------------
 
-def parse_product(form: Form) -> dict[str, Any]:
+CAPACITY_PERIODS = ("week", "month")
+
+
+def derive_kind(name: str, known: list[str] | tuple[str, ...] = ()) -> str:
+    """A product's kind from its name: the longest kind already in use that the name contains
+    as whole words, else the name's first word (lowercased)."""
+    words = re.findall(r"[^\W\d_]+", name.lower())
+    text = " " + " ".join(words) + " "
+    matches = [k for k in known if k and f" {k} " in text]
+    if matches:
+        return max(matches, key=len)
+    return next((w for w in words if len(w) > 2), words[0] if words else "")[:60]
+
+
+def _capacity(form: Form) -> tuple[int, int]:
+    """(per week, per month) from the amount and its period."""
+    amount = form.integer("capacity", required=False, low=0, high=10_000_000) or 0
+    period = form.choice("capacity_period", CAPACITY_PERIODS, required=False) or "week"
+    return (amount, 0) if period == "week" else (0, amount)
+
+
+def parse_product(form: Form, *, known_kinds: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     price_min = form.integer("price_min", low=0, high=MAX_PRICE)
     price_max = form.integer("price_max", required=False, low=0, high=MAX_PRICE)
     if price_min is not None and price_max is not None and price_max < price_min:
         form.error("price_max", _("The highest price cannot be below the lowest price."))
+    per_week, per_month = _capacity(form)
+    name = form.text("name", max_length=120)
+    kind = form.text("kind", required=False, max_length=60).lower()
     values = {
-        "name": form.text("name", max_length=120),
+        "name": name,
         "description": form.text("description", required=False, max_length=2000),
         "price_min": price_min or 0,
         "price_max": price_max if price_max is not None else (price_min or 0),
-        "capacity_per_week": form.integer("capacity_per_week", required=False, low=0,
-                                          high=10_000_000) or 0,
+        "capacity_per_week": per_week,
+        "capacity_per_month": per_month,
         "capacity_unit": form.text("capacity_unit", required=False, max_length=30),
         "lead_time_days": form.integer("lead_time_days", required=False, low=0, high=365) or 0,
+        "min_order": form.integer("min_order", required=False, low=1, high=10_000_000) or 1,
+        "kind": " ".join(kind.split()) or derive_kind(name, known_kinds),
     }
     form.check()
     return values
+
+
+def form_from_product(product: Product) -> Form:
+    monthly = product.capacity_per_week == 0 and product.capacity_per_month > 0
+    data = {k: str(getattr(product, k)) for k in (
+        "name", "description", "price_min", "price_max", "capacity_unit", "lead_time_days",
+        "min_order", "kind")}
+    data["capacity"] = str(product.capacity_per_month if monthly else product.capacity_per_week)
+    data["capacity_period"] = "month" if monthly else "week"
+    return Form(data)
 
 
 def parse_document(form: Form) -> dict[str, Any]:

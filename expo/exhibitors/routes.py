@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Route
+from starlette.routing import NoMatchFound, Route
 
 from expo.accounts.permissions import current_user, login_required, public, require_user, sign_in
 from expo.errors import DomainError, NotFound
@@ -14,6 +14,7 @@ from expo.events.models import Event
 from expo.exhibitors import curation, service, signup_link, uploads
 from expo.exhibitors.forms import (
     form_from_producer,
+    form_from_product,
     parse_application,
     parse_document,
     parse_product,
@@ -161,11 +162,20 @@ async def members(request: Request) -> Response:
         "form": form, "members": await service.members_of(producer)}, status)
 
 
+def _listing_url(request: Request) -> str:
+    """The producer's catalogue listing page, where procurement is mounted."""
+    try:
+        return str(request.app.url_path_for("procurement.listing_mine"))
+    except NoMatchFound:
+        return ""
+
+
 async def _save_product(request: Request, producer: Producer, product=None) -> Response:  # type: ignore[no-untyped-def]
     form, upload = await read_multipart(request, uploads.MAX_PHOTO_BYTES, "photo")
     status = 422
+    kinds = await service.kinds_in_use()
     try:
-        values = parse_product(form)
+        values = parse_product(form, known_kinds=kinds)
         await service.save_product(
             producer=producer, values=values, photo=upload.data if upload else None,
             uploads_dir=settings_of(request).uploads_dir, by=require_user(request),
@@ -180,9 +190,10 @@ async def _save_product(request: Request, producer: Producer, product=None) -> R
         return redirect(str(request.url_for("exhibitors.products")))
     if product is not None:
         return _page(request, "exhibitors/product_form.html",
-                     {"form": form, "product": product}, status)
+                     {"form": form, "product": product, "kinds": kinds}, status)
     return _page(request, "exhibitors/products.html", {
-        "form": form, "products": await service.products_of(producer)}, status)
+        "form": form, "products": await service.products_of(producer), "kinds": kinds,
+        "listing_url": _listing_url(request)}, status)
 
 
 @login_required
@@ -191,8 +202,9 @@ async def products(request: Request) -> Response:
     if request.method == "POST":
         return await _save_product(request, producer)
     return _page(request, "exhibitors/products.html", {
-        "form": Form({"capacity_unit": _("pcs")}),
-        "products": await service.products_of(producer)})
+        "form": Form({"capacity_unit": _("pcs"), "capacity_period": "week", "min_order": "1"}),
+        "products": await service.products_of(producer), "kinds": await service.kinds_in_use(),
+        "listing_url": _listing_url(request)})
 
 
 @login_required
@@ -202,10 +214,9 @@ async def product_edit(request: Request) -> Response:
                                         product_id=request.path_params["product_id"])
     if request.method == "POST":
         return await _save_product(request, producer, product)
-    form = Form({k: str(getattr(product, k)) for k in (
-        "name", "description", "price_min", "price_max", "capacity_per_week", "capacity_unit",
-        "lead_time_days")})
-    return _page(request, "exhibitors/product_form.html", {"form": form, "product": product})
+    return _page(request, "exhibitors/product_form.html", {
+        "form": form_from_product(product), "product": product,
+        "kinds": await service.kinds_in_use()})
 
 
 @login_required

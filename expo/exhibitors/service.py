@@ -36,6 +36,7 @@ from expo.exhibitors.models import (
     Product,
 )
 from expo.exhibitors.scoring import SCORABLE, recompute_total
+from expo.exhibitors.signals import LEGALITY_FIELDS, LegalityChanged, legality_changed
 from expo.i18n import gettext as _
 from expo.offload import in_process, in_thread
 from expo.settings import Settings
@@ -87,6 +88,10 @@ async def update_profile(*, producer: Producer, values: dict[str, Any], by: User
         await producer.save()
         await log_action(action="expo.producer.updated", actor=by, obj=producer,
                          summary=", ".join(changed)[:300], data={"fields": changed})
+        items = frozenset(LEGALITY_FIELDS[k] for k in changed if k in LEGALITY_FIELDS)
+        if items:
+            await legality_changed.send(LegalityChanged(producer_id=producer.id, items=items,
+                                                        by_id=by.id))
         await _recompute_scores(producer)
     return producer
 
@@ -192,6 +197,13 @@ async def get_product(*, producer: Producer, product_id: int) -> Product:
     return product
 
 
+async def kinds_in_use(limit: int = 300) -> list[str]:
+    """The product kinds producers already use (the product form's suggestions)."""
+    rows = await Product.filter(kind__not="").distinct().order_by("kind").limit(limit) \
+        .values_list("kind", flat=True)
+    return sorted({str(k).strip().lower() for k in rows if k})
+
+
 async def save_product(*, producer: Producer, values: dict[str, Any], photo: bytes | None,
                        uploads_dir: Path, by: User, product: Product | None = None) -> Product:
     stem = None
@@ -200,6 +212,8 @@ async def save_product(*, producer: Producer, values: dict[str, Any], photo: byt
         # Decoding and resizing a phone photo (up to 40 MP) is seconds of CPU: not on the loop.
         stem = await in_process(uploads.save_photo, uploads_dir=uploads_dir, data=photo)
     old_photo = product.photo if product is not None and stem else ""
+    if "kind" in values:  # kinds group the catalogue: one spelling each
+        values = {**values, "kind": " ".join(str(values["kind"]).lower().split())}
     async with atomic():
         if product is None:
             product = await Product.create(producer=producer, photo=stem or "", **values)

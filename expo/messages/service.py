@@ -19,7 +19,10 @@ on the committee's messages page, for a person to send by hand and mark sent.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Collection, Sequence
@@ -293,6 +296,14 @@ async def apply_receipts(provider: str, receipts: Sequence[Receipt]) -> int:
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(_config.secret, salt="expo.messages.opt-out")
+
+
+def keyed_token(purpose: str, nbytes: int = 24) -> str:
+    """A link token derived from the secret key and ``purpose`` (``procurement.quote:12``):
+    the same every time it is asked for, so a reminder carries the link of the first message;
+    unguessable without the key. Store only its digest; revoke by forgetting the digest."""
+    mac = hmac.new(_config.secret.encode(), purpose.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:nbytes]).rstrip(b"=").decode()
 
 
 def opt_out_token(channel: Channel, address: str) -> str:

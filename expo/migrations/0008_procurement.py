@@ -174,7 +174,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'proc_requests', 'app': 'models', 'pk_attr': 'id', 'table_description': "A buyer's request for quotation: one or more items, one delivery address. ``number``"},
+            options={'table': 'proc_requests', 'app': 'models', 'indexes': [Index(fields=['organisation_id', 'status'])], 'pk_attr': 'id', 'table_description': "A buyer's request for quotation: one or more items, one delivery address. ``number``"},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -200,7 +200,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'proc_orders', 'app': 'models', 'indexes': [Index(fields=['organisation_id', 'status']), Index(fields=['producer_id', 'status'])], 'pk_attr': 'id', 'table_description': 'A Surat Pesanan: one per producer per request, its lines from accepted quotes.'},
+            options={'table': 'proc_orders', 'app': 'models', 'indexes': [Index(fields=['organisation_id', 'status']), Index(fields=['producer_id', 'status']), Index(fields=['request_id'])], 'pk_attr': 'id', 'table_description': 'A Surat Pesanan: one per producer per request, its lines from accepted quotes.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -251,7 +251,7 @@ class Migration(migrations.Migration):
                 ('recorded_by', fields.ForeignKeyField('models.User', source_field='recorded_by_id', null=True, db_constraint=True, to_field='id', related_name='order_payments', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'proc_payments', 'app': 'models', 'pk_attr': 'id', 'table_description': "A payment by the buyer for an order, recorded by the buyer's staff."},
+            options={'table': 'proc_payments', 'app': 'models', 'indexes': [Index(fields=['order_id'])], 'pk_attr': 'id', 'table_description': "A payment by the buyer for an order, recorded by the buyer's staff."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -270,7 +270,7 @@ class Migration(migrations.Migration):
                 ('budget', fields.BigIntField(null=True)),
                 ('note', fields.CharField(default='', max_length=300)),
             ],
-            options={'table': 'proc_request_items', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One thing asked for: ``quantity`` ``unit`` by ``needed_by``, ``kind`` the product kind'},
+            options={'table': 'proc_request_items', 'app': 'models', 'indexes': [Index(fields=['request_id', 'position'])], 'pk_attr': 'id', 'table_description': 'One thing asked for: ``quantity`` ``unit`` by ``needed_by``, ``kind`` the product kind'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -298,7 +298,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'proc_quotes', 'app': 'models', 'unique_together': (('item', 'producer'),), 'pk_attr': 'id', 'table_description': "One producer's part of one item: what expo proposed (``proposed_quantity``, from the"},
+            options={'table': 'proc_quotes', 'app': 'models', 'unique_together': (('item', 'producer'),), 'indexes': [Index(fields=['producer_id', 'status']), Index(fields=['product_id'])], 'pk_attr': 'id', 'table_description': "One producer's part of one item: what expo proposed (``proposed_quantity``, from the"},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -317,7 +317,7 @@ class Migration(migrations.Migration):
                 ('received', fields.IntField(default=0)),
                 ('damaged', fields.IntField(default=0)),
             ],
-            options={'table': 'proc_order_lines', 'app': 'models', 'pk_attr': 'id', 'table_description': "An accepted quote on an order: ``quantity`` (never above the quote's accepted quantity)"},
+            options={'table': 'proc_order_lines', 'app': 'models', 'indexes': [Index(fields=['order_id']), Index(fields=['product_id'])], 'pk_attr': 'id', 'table_description': "An accepted quote on an order: ``quantity`` (never above the quote's accepted quantity)"},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -332,7 +332,7 @@ class Migration(migrations.Migration):
                 ('condition', fields.CharEnumField(default=Condition.GOOD, description='GOOD: good\nPARTLY_DAMAGED: partly\nDAMAGED: damaged', enum_type=Condition, max_length=8)),
                 ('note', fields.CharField(default='', max_length=200)),
             ],
-            options={'table': 'proc_delivery_lines', 'app': 'models', 'unique_together': (('delivery', 'line'),), 'pk_attr': 'id', 'table_description': 'What one delivery brings of one order line: ``planned``, then ``received`` of which'},
+            options={'table': 'proc_delivery_lines', 'app': 'models', 'unique_together': (('delivery', 'line'),), 'indexes': [Index(fields=['line_id'])], 'pk_attr': 'id', 'table_description': 'What one delivery brings of one order line: ``planned``, then ``received`` of which'},
             bases=['Model'],
         ),
         ops.AlterModelOptions(

@@ -81,8 +81,8 @@ async def viewer_of(user: User) -> Viewer:
     return Viewer(
         user=user, office=await is_office(user),
         memberships=await BuyerMember.filter(user_id=user.id).select_related("organisation"),
-        producer_ids=[int(i) for i in await ProducerMember.filter(user_id=user.id)
-                      .values_list("producer_id", flat=True)])
+        producer_ids=[int(r["producer_id"]) for r in await ProducerMember.filter(
+            user_id=user.id).values("producer_id")])
 
 
 def _guard(kind: str, allowed: Callable[[Viewer], bool]) -> Callable[[Endpoint], Endpoint]:

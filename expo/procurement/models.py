@@ -171,6 +171,7 @@ class PurchaseRequest(Model):
     class Meta:
         table = "proc_requests"
         ordering = ["-id"]
+        indexes = (("organisation_id", "status"),)
 
 
 class RequestItem(Model):
@@ -196,6 +197,7 @@ class RequestItem(Model):
     class Meta:
         table = "proc_request_items"
         ordering = ["position", "id"]
+        indexes = (("request_id", "position"),)
 
 
 class QuoteStatus(LabelledEnum):
@@ -253,6 +255,7 @@ class Quote(Model):
         table = "proc_quotes"
         unique_together = (("item", "producer"),)
         ordering = ["id"]
+        indexes = (("producer_id", "status"), ("product_id",))
 
     @property
     def total(self) -> int:
@@ -310,11 +313,13 @@ class PurchaseOrder(Model):
     request_id: int
     organisation_id: int
     producer_id: int
+    created_by_id: int | None
+    approved_by_id: int | None
 
     class Meta:
         table = "proc_orders"
         ordering = ["-id"]
-        indexes = (("organisation_id", "status"), ("producer_id", "status"))
+        indexes = (("organisation_id", "status"), ("producer_id", "status"), ("request_id",))
 
 
 class OrderLine(Model):
@@ -347,6 +352,7 @@ class OrderLine(Model):
     class Meta:
         table = "proc_order_lines"
         ordering = ["id"]
+        indexes = (("order_id",), ("product_id",))
 
     @property
     def total(self) -> int:
@@ -426,6 +432,7 @@ class DeliveryLine(Model):
         table = "proc_delivery_lines"
         unique_together = (("delivery", "line"),)
         ordering = ["id"]
+        indexes = (("line_id",),)
 
 
 # --- invoices and payments ----------------------------------------------------------------
@@ -481,6 +488,7 @@ class OrderPayment(Model):
     class Meta:
         table = "proc_payments"
         ordering = ["paid_on", "id"]
+        indexes = (("order_id",),)
 
 
 class Counter(Model):

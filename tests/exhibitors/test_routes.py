@@ -246,11 +246,14 @@ async def test_product_add_with_photo_and_serve_thumbnail(client, db, settings):
     _user, producer = await exhibitor(client, product=False)
     response = await client.submit("/exhibitor/products", {
         "name": "Nastar Nanas", "price_min": "85000", "price_max": "120000",
-        "capacity_per_week": "200", "capacity_unit": "toples", "lead_time_days": "3"},
+        "capacity": "200", "capacity_period": "week", "capacity_unit": "toples",
+        "lead_time_days": "3", "min_order": "10"},
         files={"photo": ("nastar.jpg", jpeg_bytes(), "image/jpeg")})
     assert response.status_code == 303
     product = await Product.get(producer=producer)
     assert product.photo and product.price_max == 120000
+    assert (product.capacity_per_week, product.capacity_per_month) == (200, 0)
+    assert (product.min_order, product.kind) == (10, "nastar")
     page = soup(await client.get("/exhibitor/products"))
     thumb = page.select_one(".product img")["src"]
     response = await client.get(thumb)
@@ -284,9 +287,23 @@ async def test_product_edit_and_delete(client, db):
     response = await client.get(f"/exhibitor/products/{product.id}")
     assert response.status_code == 200
     response = await client.submit(f"/exhibitor/products/{product.id}",
-                                   {"name": "Amplang 500 g", "price_min": "50000"})
+                                   {"name": "Amplang 500 g", "price_min": "50000",
+                                    "capacity": "900", "capacity_period": "month",
+                                    "kind": " Amplang  Ikan "})
     assert response.status_code == 303
-    assert (await Product.get(id=product.id)).name == "Amplang 500 g"
+    saved = await Product.get(id=product.id)
+    assert saved.name == "Amplang 500 g" and saved.kind == "amplang ikan"
+    assert (saved.capacity_per_week, saved.capacity_per_month) == (0, 900)
+    page = soup(await client.get(f"/exhibitor/products/{product.id}"))
+    assert page.select_one("#f-capacity")["value"] == "900"
+    assert page.select_one("#f-capacity_period option[selected]")["value"] == "month"
+    assert page.select_one("datalist#product-kinds option[value='amplang ikan']")
+    response = await client.submit(f"/exhibitor/products/{product.id}",
+                                   {"name": "Amplang", "price_min": "1", "min_order": "0",
+                                    "capacity_period": "year"})
+    assert response.status_code == 422
+    assert soup(response).select_one("#e-min_order")
+    assert soup(response).select_one("#e-capacity_period")
     response = await client.submit(f"/exhibitor/products/{product.id}/delete", {})
     assert response.status_code == 303
     assert not await Product.exists(id=product.id)
