@@ -285,7 +285,8 @@ async def _named_kinds(q: str) -> list[str]:
     words = [w for w in q.lower().split() if len(w) > 2][:6]
     if not words:
         return []
-    kinds = await Product.filter(kind__not="").distinct().values_list("kind", flat=True)
+    kinds = await Product.filter(kind__not="").distinct().order_by("kind").values_list(
+        "kind", flat=True)
     return sorted({str(k) for k in kinds if any(w in str(k).lower() for w in words)})[:50]
 
 
