@@ -1,29 +1,24 @@
-"""Every procurement route, mounted by ``expo.app``.
-
-While the domain is being built, each part's module is listed here and picked up once it
-exists; integration replaces this with plain imports."""
+"""Every procurement route, mounted by ``expo.app``: the public catalogue and the quote link,
+the producer's listing, buyers and requests, orders and deliveries, the trade office's
+reports."""
 
 from __future__ import annotations
 
-import importlib
-
 from starlette.routing import BaseRoute
 
-PARTS = ["catalogue_routes", "listing_routes", "buyer_routes", "request_routes",
-         "quote_routes", "order_routes", "delivery_routes", "report_routes"]
+from . import (
+    buyer_routes,
+    catalogue_routes,
+    delivery_routes,
+    listing_routes,
+    order_routes,
+    quote_routes,
+    report_routes,
+    request_routes,
+)
 
-
-def _collect() -> list[BaseRoute]:
-    out: list[BaseRoute] = []
-    for name in PARTS:
-        try:
-            module = importlib.import_module(f"expo.procurement.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"expo.procurement.{name}":
-                raise
-            continue
-        out += module.routes
-    return out
-
-
-routes: list[BaseRoute] = _collect()
+routes: list[BaseRoute] = [
+    *catalogue_routes.routes, *listing_routes.routes, *buyer_routes.routes,
+    *request_routes.routes, *quote_routes.routes, *order_routes.routes,
+    *delivery_routes.routes, *report_routes.routes,
+]
