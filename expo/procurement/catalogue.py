@@ -213,10 +213,13 @@ def _wanted(p: Params, f: Filters) -> list[str]:
     where = []
     if f.cluster:
         where.append(f"pr.cluster = {p.add(f.cluster)}")
+    # SQLite's LIKE ignores the case of ASCII letters (LOWER() on every row doubled the
+    # cost); PostgreSQL's ILIKE ignores case.
+    like_op = "ILIKE" if p.pg else "LIKE"
     for word in f.q.lower().split()[:6]:
         like = _like(p, word)
-        where.append(f"(LOWER(p.name) LIKE {like} ESCAPE '\\' OR p.kind LIKE {like} "
-                     f"ESCAPE '\\' OR LOWER(pr.business_name) LIKE {like} ESCAPE '\\')")
+        where.append(f"(p.name {like_op} {like} ESCAPE '\\' OR p.kind LIKE {like} "
+                     f"ESCAPE '\\' OR pr.business_name {like_op} {like} ESCAPE '\\')")
     return where
 
 
