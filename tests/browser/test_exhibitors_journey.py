@@ -71,7 +71,7 @@ def test_producer_applies_curator_scores_committee_accepts(page, browser, live_s
     page.fill("#f-name", "Tas rotan anyam")
     page.fill("#f-price_min", "150000")
     page.fill("#f-price_max", "250000")
-    page.fill("#f-capacity_per_week", "30")
+    page.fill("#f-capacity", "30")
     page.fill("#f-capacity_unit", "buah")
     page.fill("#f-lead_time_days", "7")
     page.set_input_files("#f-photo", str(_photo(tmp_path)))

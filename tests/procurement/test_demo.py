@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from expo.demo import load_demo
 from expo.exhibitors.models import Producer, Product
@@ -29,8 +30,7 @@ from expo.procurement.models import (
 )
 
 
-async def test_demo_has_buyers_staff_and_the_trade_office(db: str) -> None:
-    ctx = await load_demo()
+async def _demo_has_buyers_staff_and_the_trade_office(ctx: Any) -> None:
     orgs = {o.name: o for o in await Organisation.all()}
     assert [o.kind for o in orgs.values()].count(BuyerKind.AGENCY) == 2
     assert [o.kind for o in orgs.values()].count(BuyerKind.BUSINESS) == 1
@@ -46,8 +46,7 @@ async def test_demo_has_buyers_staff_and_the_trade_office(db: str) -> None:
     assert {"pengadaan@expo.test", "kadis@expo.test", "hotel@expo.test"} <= printed
 
 
-async def test_demo_has_every_state_and_well_formed_numbers(db: str) -> None:
-    await load_demo()
+async def _demo_has_every_state_and_well_formed_numbers(ctx: Any) -> None:
     assert set(await PurchaseRequest.all().values_list("status", flat=True)) == {
         s.value for s in RequestStatus}
     assert set(await PurchaseOrder.all().values_list("status", flat=True)) == {
@@ -69,8 +68,7 @@ async def test_demo_has_every_state_and_well_formed_numbers(db: str) -> None:
     assert not await PurchaseRequest.exists(status=RequestStatus.DRAFT, number__not_isnull=True)
 
 
-async def test_demo_orders_add_up_and_the_nastar_split(db: str) -> None:
-    await load_demo()
+async def _demo_orders_add_up_and_the_nastar_split(ctx: Any) -> None:
     for order in await PurchaseOrder.all():
         lines = await OrderLine.filter(order_id=order.id)
         assert order.total == sum(line.total for line in lines)
@@ -91,8 +89,7 @@ async def test_demo_orders_add_up_and_the_nastar_split(db: str) -> None:
     assert fair.source_event_id is not None and fair.status == RequestStatus.OPEN
 
 
-async def test_demo_catalogue_lists_every_demo_producer(db: str) -> None:
-    await load_demo()
+async def _demo_catalogue_lists_every_demo_producer(ctx: Any) -> None:
     producers = await Producer.filter(email__endswith="@expo.test").count()
     assert await Listing.filter(listed=True).count() == producers >= 40
     verified = await Listing.filter(nib_verified_at__not_isnull=True).count()
@@ -105,8 +102,7 @@ async def test_demo_catalogue_lists_every_demo_producer(db: str) -> None:
     assert await Product.filter(min_order__gt=1).exists()
 
 
-async def test_demo_shows_in_the_reports(db: str) -> None:
-    await load_demo()
+async def _demo_shows_in_the_reports(ctx: Any) -> None:
     today = demo.today()
     period = reports.period_of(start=today - dt.timedelta(days=100), end=today, today=today)
     r = await reports.report(period=period, today=today)
@@ -115,3 +111,13 @@ async def test_demo_shows_in_the_reports(db: str) -> None:
     assert any(o.late for o in r.on_time) and any(o.on_time for o in r.on_time)
     assert {g.label for g in r.per_organisation} == {demo.DINKOP, demo.BAPENDA, demo.HOTEL}
     assert await OrderInvoice.all().count() >= 3
+
+
+async def test_demo_procurement(db: str) -> None:
+    """The demo loads once (seconds of work) and every check reads it."""
+    ctx = await load_demo()
+    await _demo_has_buyers_staff_and_the_trade_office(ctx)
+    await _demo_has_every_state_and_well_formed_numbers(ctx)
+    await _demo_orders_add_up_and_the_nastar_split(ctx)
+    await _demo_catalogue_lists_every_demo_producer(ctx)
+    await _demo_shows_in_the_reports(ctx)
