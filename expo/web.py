@@ -42,3 +42,10 @@ def settings_of(request: Request):  # type: ignore[no-untyped-def]
 def absolute_url(request: Request, name: str, **params: Any) -> str:
     """A URL for emails and QR codes, built on EXPO_BASE_URL rather than the Host header."""
     return settings_of(request).base_url + str(request.app.url_path_for(name, **params))
+
+
+def page_number(request: Request, *, last: int = 10_000) -> int:
+    """The ``page`` query parameter of a list: a whole number from 1 to ``last``; anything
+    else (missing, "abc", "-3") is page 1."""
+    raw = request.query_params.get("page", "1")
+    return min(int(raw), last) if raw.isdigit() and int(raw) > 0 else 1

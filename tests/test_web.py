@@ -54,3 +54,15 @@ def test_form_text_refuses_what_the_database_cannot_store() -> None:
     assert form.text("name") == "" and "name" in form.errors
     assert form.text("note") == "" and "note" in form.errors
     assert form.text("city") == "Samarinda 🌴" and "city" not in form.errors
+
+
+@pytest.mark.parametrize(("query", "page"), [("", 1), ("page=3", 3), ("page=abc", 1),
+                                             ("page=-2", 1), ("page=0", 1),
+                                             ("page=99999999", 10_000)])
+def test_page_number_is_a_whole_number_from_one(query: str, page: int) -> None:
+    from starlette.requests import Request
+
+    from expo.web import page_number
+
+    request = Request({"type": "http", "query_string": query.encode(), "headers": []})
+    assert page_number(request) == page

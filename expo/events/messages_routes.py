@@ -20,7 +20,7 @@ from expo.nav import Tab, register_tab
 from expo.outbox import Channel, Delivery
 from expo.templating import flash
 from expo.urls import safe_next
-from expo.web import read_form, redirect, render
+from expo.web import page_number, read_form, redirect, render
 
 register_tab(Tab("events.messages", _l("Messages"), frozenset({Role.COMMITTEE}), 87))
 
@@ -30,11 +30,6 @@ register_tab(Tab("events.messages", _l("Messages"), frozenset({Role.COMMITTEE}),
 def _state(request: Request) -> Delivery | None:
     raw = request.query_params.get("state", "")
     return Delivery(raw) if raw in {d.value for d in Delivery} else None
-
-
-def _page(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return min(int(raw), 10_000) if raw.isdigit() and int(raw) > 0 else 1
 
 
 async def listing(*, event: Event, state: Delivery | None, page: int) -> dict[str, object]:
@@ -53,7 +48,7 @@ async def listing(*, event: Event, state: Delivery | None, page: int) -> dict[st
 
 @event_role(Role.COMMITTEE)
 async def message_list(request: Request) -> Response:
-    event, state, page = request.state.event, _state(request), _page(request)
+    event, state, page = request.state.event, _state(request), page_number(request)
     return render(request, "events/messages.html", {
         "event": event, "state": state, "page": page, "states": list(Delivery),
         **await listing(event=event, state=state, page=page),

@@ -15,7 +15,7 @@ from expo.events.permissions import event_role
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.templating import flash
-from expo.web import absolute_url, read_form, redirect, render, settings_of
+from expo.web import absolute_url, page_number, read_form, redirect, render, settings_of
 
 
 @event_role(Role.COMMITTEE)
@@ -64,10 +64,7 @@ async def team_revoke(request: Request) -> Response:
 @event_role(Role.COMMITTEE)
 async def audit_list(request: Request) -> Response:
     event = request.state.event
-    try:
-        page = int(request.query_params.get("page", "1"))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     action = request.query_params.get("action", "")[:80]
     result = await list_entries(event=event, action_prefix=action, page=page)
     return render(request, "events/audit.html", {"event": event, "result": result,

@@ -16,7 +16,7 @@ from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.regions import region_choices
 from expo.templating import flash
-from expo.web import absolute_url, read_form, redirect, render
+from expo.web import absolute_url, page_number, read_form, redirect, render
 
 from . import access, buyers, requests
 from .access import Viewer, buyer_or_office, office_required
@@ -26,13 +26,6 @@ from .models import BuyerKind, MemberRole, Organisation
 def _viewer(request: Request) -> Viewer:
     viewer: Viewer = request.state.viewer
     return viewer
-
-
-def _page(request: Request) -> int:
-    try:
-        return max(int(request.query_params.get("page", "1")), 1)
-    except ValueError:
-        return 1
 
 
 @login_required
@@ -82,7 +75,7 @@ async def organisations(request: Request) -> Response:
                 return redirect(str(request.url_for("procurement.organisation",
                                                     organisation_id=org.id)))
         status = 422
-    page = await buyers.organisations(page=_page(request), search=request.query_params.get(
+    page = await buyers.organisations(page=page_number(request), search=request.query_params.get(
         "q", ""))
     return render(request, "procurement/organisations.html",
                   {"form": form, "listing": page, "q": request.query_params.get("q", ""),

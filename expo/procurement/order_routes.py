@@ -16,7 +16,7 @@ from expo.forms import Form
 from expo.i18n import get_locale
 from expo.i18n import gettext as _
 from expo.templating import flash
-from expo.web import read_form, redirect, render
+from expo.web import page_number, read_form, redirect, render
 
 from . import access, billing, deliveries, documents, orders, watch
 from .access import Viewer, any_procurement, buyer_or_office, office_required
@@ -131,7 +131,7 @@ async def order_list(request: Request) -> Response:
     viewer = viewer_of(request)
     query = request.query_params
     as_producer = not (viewer.office or viewer.is_buyer)
-    page_no = int(query["page"]) if query.get("page", "").isdigit() else 1
+    page_no = page_number(request)
     listing = await orders.orders_page(
         scope=orders.scope_of(office=viewer.office, organisation_ids=viewer.organisation_ids,
                               producer_ids=viewer.producer_ids, as_producer=as_producer),

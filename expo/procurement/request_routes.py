@@ -20,7 +20,7 @@ from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.leads import matching
 from expo.templating import flash
-from expo.web import read_form, redirect, render
+from expo.web import page_number, read_form, redirect, render
 
 from . import access, buyers, intake, requests
 from .access import Viewer, buyer_or_office
@@ -38,10 +38,7 @@ def _viewer(request: Request) -> Viewer:
 @buyer_or_office
 async def request_list(request: Request) -> Response:
     status = request.query_params.get("status", "")
-    try:
-        page = max(int(request.query_params.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = page_number(request)
     listing = await requests.requests_of(viewer=_viewer(request), status=status, page=page)
     return render(request, "procurement/requests.html", {
         "listing": listing, "status": status, "RequestStatus": RequestStatus,
