@@ -36,6 +36,10 @@ class Event(Model):
     visitor_reg_opens = fields.DatetimeField(null=True)
     visitor_reg_closes = fields.DatetimeField(null=True)
     status = fields.CharEnumField(EventStatus, max_length=12, default=EventStatus.DRAFT)
+    # Rehearsal mode (gate staff practise with test tickets before opening): while on, the
+    # gates take only test tickets at any hour; what it records is marked and cleared.
+    rehearsal = fields.BooleanField(default=False, db_default=False)
+    rehearsal_cleared_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

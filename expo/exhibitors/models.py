@@ -195,6 +195,26 @@ class Document(Model):
         ordering = ["-id"]
 
 
+class RequiredDocument(Model):
+    """A document an event requires of applicants in a category: sending waits for it.
+
+    ``kinds`` is one ``DocumentKind`` value, or several comma-separated when any one of them
+    will do ("pirt,bpom": a PIRT or a BPOM registration).
+    """
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Event", related_name="required_documents", on_delete=fields.CASCADE)
+    category = fields.CharEnumField(Category, max_length=16)
+    kinds = fields.CharField(max_length=60)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "required_documents"
+        unique_together = (("event", "category", "kinds"),)
+        ordering = ["category", "kinds"]
+
+
 class AppStatus(LabelledEnum):
     DRAFT = "draft", _l("Draft")
     SUBMITTED = "submitted", _l("Submitted")
@@ -245,6 +265,12 @@ class Application(Model):
     withdrawn_at = fields.DatetimeField(null=True)
     total_score = fields.FloatField(null=True)
     source = fields.CharField(max_length=10, default="online")
+    # The committee may let an application be sent without a required document (audited).
+    documents_waived_at = fields.DatetimeField(null=True)
+    documents_waived_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="waived_applications", null=True,
+        on_delete=fields.SET_NULL)
+    documents_waiver_reason = fields.CharField(max_length=300, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

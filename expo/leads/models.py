@@ -100,6 +100,7 @@ class Lead(Model):
     value = fields.BigIntField(default=0, db_default=0)
     scans = fields.IntField(default=0, db_default=0)
     last_nonce = fields.CharField(max_length=64, default="")
+    rehearsal = fields.BooleanField(default=False, db_default=False)
     scanned_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="scanned_leads", null=True, on_delete=fields.SET_NULL)
     first_at = fields.DatetimeField(auto_now_add=True)

@@ -28,6 +28,7 @@ class SalesReport(Model):
     omzet = fields.BigIntField(default=0, db_default=0)
     units = fields.IntField(default=0, db_default=0)
     per_product = fields.BooleanField(default=False, db_default=False)
+    rehearsal = fields.BooleanField(default=False, db_default=False)
     note = fields.CharField(max_length=300, default="")
     reported_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="sales_reports", null=True, on_delete=fields.SET_NULL)

@@ -86,6 +86,7 @@ class Visitor(Model):
     last_in_at = fields.DatetimeField(null=True)
     last_out_at = fields.DatetimeField(null=True)
     entries = fields.IntField(default=0, db_default=0)
+    rehearsal = fields.BooleanField(default=False, db_default=False)  # a test ticket
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -169,6 +170,7 @@ class Scan(Model):
     ok = fields.BooleanField()
     reason = fields.CharField(max_length=16, null=True)
     forced = fields.BooleanField(default=False, db_default=False)
+    rehearsal = fields.BooleanField(default=False, db_default=False)
     day = fields.DateField(null=True)
     scanned_at = fields.DatetimeField()
     recorded_at = fields.DatetimeField()
