@@ -22,7 +22,7 @@ from expo.paths import STATIC_DIR
 # What a scanner page needs to open offline (the pages themselves are kept when opened).
 PRECACHE = (
     "css/app.css", "css/visitors.css", "css/leads.css", "img/favicon.svg",
-    "vendor/htmx/htmx.min.js", "js/app.js", "js/scankit.js", "js/scanner.js",
+    "vendor/htmx/htmx.min.js", "js/app.js", "js/formstash.js", "js/scankit.js", "js/scanner.js",
     "js/lead_scanner.js", "vendor/barcode-detector/barcode-detector.js",
     "vendor/barcode-detector/zxing_reader.wasm",
     "vendor/noble-ed25519/ed25519.js",  # the offline check where WebCrypto lacks Ed25519

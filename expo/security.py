@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -104,7 +104,8 @@ class CSRFMiddleware:
             if more is not None:  # the body was larger than allowed; let the app answer 413
                 await self.app(scope, _replay(body, more), send)
                 return
-            supplied = await _form_token(headers, body)
+            supplied, fields = await _form_token(headers, body)
+            scope[FORM_FIELDS] = fields  # what was typed: an error page can give it back
         if not expected or not supplied or not constant_time_equals(expected, supplied):
             scope.setdefault("state", {})["csrf_failed"] = True
             if self.on_failure is not None:
@@ -151,11 +152,15 @@ def _replay(body: bytes, tail: Message | None) -> Receive:
     return receive
 
 
-async def _form_token(headers: Headers, body: bytes) -> str:
+async def _form_token(headers: Headers, body: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """The form's CSRF token and its text fields (files left out), in the order sent."""
     content_type = headers.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
+        fields = _text_fields(body)
+        if fields:  # parsed once: the token is one of them
+            return next((v for k, v in fields if k == CSRF_FIELD), ""), fields
         values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(CSRF_FIELD, [""])
-        return values[0]
+        return values[0], []
     if content_type.startswith("multipart/form-data"):
         async def stream():  # type: ignore[no-untyped-def]
             yield body
@@ -164,8 +169,25 @@ async def _form_token(headers: Headers, body: bytes) -> str:
             form = await MultiPartParser(headers, stream(), max_files=1000,
                                          max_fields=1000).parse()
         except Exception:  # malformed multipart: no token can be read from it
-            return ""
+            return "", []
         value = form.get(CSRF_FIELD, "")
+        fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
         await form.close()
-        return value if isinstance(value, str) else ""
-    return ""
+        return (value if isinstance(value, str) else ""), fields
+    return "", []
+
+
+# Where CSRFMiddleware leaves the text fields of a form it read (scope key), for the error
+# page that gives a person back what they typed (expo.errors.form_stash).
+FORM_FIELDS = "expo.form_fields"
+_MAX_KEPT_BODY = 256 * 1024  # a form bigger than this (with no file) is not kept
+
+
+def _text_fields(body: bytes) -> list[tuple[str, str]]:
+    if len(body) > _MAX_KEPT_BODY:
+        return []
+    try:
+        return parse_qsl(body.decode("latin-1"), keep_blank_values=True, errors="replace",
+                         max_num_fields=1000)
+    except ValueError:  # more fields than any form of ours has
+        return []

@@ -22,7 +22,7 @@ from expo.exhibitors.import_models import ImportJob
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import DAY, SETUP, Tab, register_tab
 from expo.offload import in_thread
 from expo.templating import flash, templates
 from expo.web import read_form, redirect, render, settings_of
@@ -31,8 +31,8 @@ from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 from . import forms, import_jobs, importer, mapview, service
 from .models import BoothKind, BoothStatus, Hall
 
-register_tab(Tab("booths.plan", _l("Floor plan"), frozenset({Role.COMMITTEE}), 40))
-register_tab(Tab("booths.map", _l("Map"), frozenset(Role), 46))
+register_tab(Tab("booths.plan", _l("Floor plan"), frozenset({Role.COMMITTEE}), 40, phase=SETUP))
+register_tab(Tab("booths.map", _l("Map"), frozenset(Role), 46, phase=DAY))
 
 
 def _plan_url(request: Request, hall: Hall | None = None) -> str:
@@ -168,11 +168,15 @@ async def booth_duplicate(request: Request) -> Response:
     count = form.integer("count", low=1, high=service.MAX_ROW)
     direction = form.choice("direction", ["right", "down"], required=False) or "right"
     gap = forms.decimal(form, "gap", high=50, default=0)
-    if not form.valid or count is None:
-        raise DomainError(_("Enter how many copies (1 to %(n)s) and a gap in metres.",
-                            n=service.MAX_ROW), "form_invalid")
-    made = await service.duplicate_row(booth=booth, count=count, by=require_user(request),
-                                       gap=gap, direction=direction)
+    try:
+        if not form.valid or count is None:
+            raise DomainError(_("Enter how many copies (1 to %(n)s) and a gap in metres.",
+                                n=service.MAX_ROW), "form_invalid")
+        made = await service.duplicate_row(booth=booth, count=count, by=require_user(request),
+                                           gap=gap, direction=direction)
+    except DomainError as exc:  # on the plan, beside that booth's row form, as typed
+        return await _rerender(request, str(booth.hall_id), exc.status_code,  # type: ignore[attr-defined]
+                               dup_form=form, dup_booth=booth.id, dup_error=exc.message)
     flash(request, _("%(n)s booths added: %(first)s to %(last)s.", n=len(made),
                      first=made[0].code, last=made[-1].code))
     return redirect(_plan_url(request, booth.hall))

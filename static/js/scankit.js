@@ -100,9 +100,20 @@
         if (found && found.length) { opts.onCode(found[0].rawValue); }
       }).catch(function () { /* a frame that could not be read */ }).then(next);
     }
+    // The browser's error names, as the page words them (data-* on the status element:
+    // templates/visitors/_camera_messages.html); never the raw name ("NotFoundError").
+    var KINDS = { NotFoundError: "notFound", DevicesNotFoundError: "notFound", OverconstrainedError: "notFound",
+      NotAllowedError: "notAllowed", PermissionDeniedError: "notAllowed", SecurityError: "notAllowed",
+      NotReadableError: "notReadable", TrackStartError: "notReadable", AbortError: "notReadable" };
+    function failure(err) {
+      var texts = opts.status.dataset, kind = KINDS[err && err.name];
+      if (!window.isSecureContext) { kind = "insecure"; }
+      return (kind && texts[kind]) || texts.failed || opts.unavailable;
+    }
     function start() {
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-        opts.status.textContent = opts.unavailable; return;
+        opts.status.textContent = window.isSecureContext ? opts.unavailable : failure(null);
+        document.body.dataset.camera = "unavailable"; return;
       }
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
         .then(function (s) {
@@ -112,7 +123,11 @@
         .then(function () { return makeDetector(opts.wasm); })
         .then(function (d) { detector = d; running = true; document.body.dataset.camera = "on"; loop(); })
         .catch(function (err) {
-          opts.status.textContent = opts.unavailable + " (" + String(err && err.name || err) + ")";
+          if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+          opts.video.classList.remove("on");
+          opts.status.textContent = failure(err);
+          document.body.dataset.camera = "failed";
+          document.body.dataset.cameraError = String(err && err.name || "");
         });
     }
     function stop() {

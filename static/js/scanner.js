@@ -24,7 +24,36 @@
     history.replaceState(null, "", location.pathname + location.search);
   }
   token = localStorage.getItem(tokenKey);
-  if (!token) { $("no-token").hidden = false; return; }
+  // No token (a bookmarked scanner, a token revoked): the page says why, points to choosing
+  // a gate, and answers a typed or searched code with that refusal, never silently.
+  function noToken() {
+    token = null;
+    $("no-token").hidden = false;
+    document.body.dataset.token = "none";
+    var box = $("answer");
+    box.className = "answer answer-bad";
+    box.dataset.state = "no_token";
+    $("answer-text").textContent = $("no-token").dataset.answer;
+  }
+  function refuse(text) {
+    noToken();
+    var code = ExpoScan.normalize(text || "");
+    if (code) {
+      var shown = code.length > 12 ? "…" + code.slice(-6) : code;
+      $("answer-text").textContent = fill($("no-token").dataset.refused, { code: shown });
+    }
+    ExpoScan.feedback(false);
+    $("choose-gate").focus();
+  }
+  if (!token) {
+    noToken();
+    $("manual").addEventListener("submit", function (e) {
+      e.preventDefault(); refuse($("manual-code").value); $("manual-code").value = "";
+    });
+    $("search").addEventListener("submit", function (e) { e.preventDefault(); refuse(""); });
+    $("camera-toggle").addEventListener("click", function () { refuse(""); });
+    return;
+  }
 
   function api(path, options) {
     options = options || {};
@@ -184,6 +213,9 @@
   }
   function rules(parsed, direction, now) {
     var key = parsed.ticket;
+    var test = (bundle.test_tickets || []).indexOf(key) >= 0;  // a rehearsal's (gladi)
+    if (bundle.rehearsal && !test) { return { ok: false, reason: "rehearsal_only" }; }
+    if (test && !bundle.rehearsal) { return { ok: false, reason: "test_ticket" }; }
     if (bundle.revoked.indexOf(key) >= 0) { return { ok: false, reason: "revoked" }; }
     if (!isOpen(now)) { return { ok: false, reason: "closed" }; }
     var day = localHours(now).day, mine = seen()[key];
@@ -309,6 +341,7 @@
     return picked && !$("direction").hidden ? picked.value : "in";
   }
   function handle(text) {
+    if (!token) { refuse(text); return; }
     var code = ExpoScan.normalize(text);
     if (!code || guard.seen(code)) { return; }
     var now = new Date();
@@ -321,6 +354,7 @@
       if (r.status >= 500 || r.status === 0) { throw new Error("server " + r.status); }
       return r.json().then(function (data) {
         setOnline(true);
+        if (r.status === 401) { localStorage.removeItem(tokenKey); refuse(code); return; }
         if (r.status !== 200) { show("bad", data.message || M.invalid); return; }
         rememberOnline(code, data);
         show(data.status === "ok" ? "ok" : "bad", data.message);
@@ -407,7 +441,7 @@
   // again every two minutes, so a ticket revoked (or reinstated) meanwhile is known offline.
   function fetchBundle() {
     return api("/offline").then(function (r) {
-      if (r.status === 401) { localStorage.removeItem(tokenKey); $("no-token").hidden = false; throw new Error("token"); }
+      if (r.status === 401) { localStorage.removeItem(tokenKey); noToken(); throw new Error("token"); }
       if (!r.ok) { throw new Error("bundle " + r.status); }
       return r.json();
     }).then(function (data) {
