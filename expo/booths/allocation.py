@@ -200,6 +200,62 @@ async def run_rows(run: AllocationRun) -> list[RunRow]:
     return rows
 
 
+@dataclass
+class RunAccount:
+    """Where every accepted application stands in one run: ``accepted == placed + waitlisted +
+    len(after)``. ``after``: accepted after the run was made (the run never saw them);
+    ``withdrawn``: in the run but no longer accepted (not counted as accepted)."""
+
+    accepted: int
+    placed: int
+    waitlisted: int
+    after: list[Application]
+    withdrawn: list[Application]
+
+    @property
+    def balanced(self) -> bool:
+        return self.accepted == self.placed + self.waitlisted + len(self.after)
+
+
+def account(accepted: list[Application], placed_ids: set[int],
+            in_run: dict[int, Application]) -> RunAccount:
+    """The account of a run from the accepted applications of now, the applications the run
+    gave a booth (``placed_ids``) and every application the run decided on (``in_run``)."""
+    now = {a.id for a in accepted}
+    placed = len(now & placed_ids)
+    return RunAccount(
+        accepted=len(accepted), placed=placed, waitlisted=len(now & set(in_run)) - placed,
+        after=[a for a in accepted if a.id not in in_run],
+        withdrawn=[a for i, a in sorted(in_run.items()) if i not in now])
+
+
+async def run_account(run: AllocationRun, rows: list[RunRow]) -> RunAccount:
+    accepted = await accepted_applications(await run.event)
+    return account(accepted, {r.application.id for r in rows if r.booths},
+                   {r.application.id: r.application for r in rows})
+
+
+async def run_accounts(event: Event, runs: list[AllocationRun]) -> dict[int, RunAccount]:
+    """The account of each run, in three queries whatever the number of runs."""
+    accepted = await accepted_applications(event)
+    ids = [r.id for r in runs]
+    placed: dict[int, set[int]] = {i: set() for i in ids}
+    decided: dict[int, set[int]] = {i: set() for i in ids}
+    for run_id, app_id in await Assignment.filter(run_id__in=ids).values_list(
+            "run_id", "application_id"):
+        placed[run_id].add(app_id)  # type: ignore[index, arg-type]
+    for run_id, app_id in await RunOutcome.filter(run_id__in=ids).values_list(
+            "run_id", "application_id"):
+        decided[run_id].add(app_id)  # type: ignore[index, arg-type]
+    known = {a.id: a for a in accepted}
+    others = {i for d in decided.values() for i in d} - set(known)
+    known.update({a.id: a for a in await Application.filter(id__in=list(others))
+                  .select_related("producer")} if others else {})
+    return {i: account(accepted, placed[i],
+                       {a: known[a] for a in decided[i] | placed[i] if a in known})
+            for i in ids}
+
+
 def _draft(run: AllocationRun) -> None:
     if run.status != RunStatus.DRAFT:
         raise DomainError(_("Only a draft run can be changed. Start a new run to change "
@@ -300,6 +356,13 @@ def compare(left: list[RunRow], right: list[RunRow]) -> list[tuple[Application, 
 
 async def runs_of(event: Event) -> list[AllocationRun]:
     return await AllocationRun.filter(event=event)
+
+
+async def zones_of(event: Event) -> list[str]:
+    """The zones of the event's booths (the names zone rules choose from)."""
+    rows = cast(list[str], await Booth.filter(event=event).exclude(zone="").order_by("zone")
+                .distinct().values_list("zone", flat=True))
+    return sorted(set(rows), key=str.casefold)
 
 
 async def booths_of(event: Event) -> list[Booth]:

@@ -11,23 +11,27 @@ from expo.accounts.models import Role
 from expo.accounts.permissions import require_user
 from expo.audit.service import log_action
 from expo.errors import DomainError
+from expo.events.models import Event
 from expo.events.permissions import event_role
 from expo.exhibitors import service as exhibitors_service
 from expo.exhibitors.models import Category
 from expo.forms import FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import ACCEPTED_EXHIBITOR, REGISTRATION, Tab, register_tab
 from expo.templating import flash
 from expo.web import read_form, redirect, render
 
 from . import allocation, forms, holding, mapview
 from .explain_text import NEED_LABELS, reason_text
-from .models import AllocationMode, ClusterMode, RunStatus
+from .models import AllocationMode, AllocationPolicy, ClusterMode, RunStatus
 from .signals import BoothPageShown, booth_notes
 
-register_tab(Tab("booths.allocation", _l("Allocation"), frozenset({Role.COMMITTEE}), 42))
-register_tab(Tab("booths.mine", _l("My booth"), frozenset({Role.EXHIBITOR}), 45))
+register_tab(Tab("booths.allocation", _l("Allocation"), frozenset({Role.COMMITTEE}), 42,
+                 phase=REGISTRATION))
+register_tab(Tab("booths.mine", _l("My booth"), frozenset({Role.EXHIBITOR}), 45,
+                 phase=REGISTRATION,
+                 needs=ACCEPTED_EXHIBITOR))
 
 
 def _runs_url(request: Request) -> str:
@@ -41,12 +45,25 @@ def _run_url(request: Request, run_id: int) -> str:
 async def _allocation_page(request: Request, form=None, status: int = 200) -> Response:  # type: ignore[no-untyped-def]
     event = request.state.event
     policy = await allocation.policy_for(event)
+    runs = await allocation.runs_of(event)
+    form = form or forms.policy_form(policy, event.timezone)
+    accounts = await allocation.run_accounts(event, runs)
+    shown = next((r for r in runs if r.status == RunStatus.PUBLISHED), runs[-1] if runs else None)
     return render(request, "booths/allocation.html", {
-        "event": event, "runs": await allocation.runs_of(event),
-        "form": form or forms.policy_form(policy, event.timezone), "policy": policy,
+        "event": event, "runs": runs, "accounts": accounts,
+        "shown": shown, "shown_account": accounts[shown.id] if shown else None,
+        "form": form, "policy": policy, "rule_rows": forms.rule_rows(form),
+        "category_options": Category.choices(), "zone_options": await _zone_options(event, policy),
         "cluster_options": ClusterMode.choices(), "mode_options": AllocationMode.choices(),
         "RunStatus": RunStatus,
         "accepted": len(await allocation.accepted_applications(event))}, status)
+
+
+async def _zone_options(event: Event, policy: AllocationPolicy) -> list[str]:
+    """The floor plan's zones, and any zone the rules name that no booth has any more."""
+    zones = await allocation.zones_of(event)
+    named = {z for v in (policy.zone_rules or {}).values() for z in v}
+    return zones + sorted(named - set(zones), key=str.casefold)
 
 
 @event_role(Role.COMMITTEE)
@@ -59,7 +76,8 @@ async def policy_save(request: Request) -> Response:
     event, form = request.state.event, await read_form(request)
     policy = await allocation.policy_for(event)
     try:
-        forms.apply_policy(form, policy, event.timezone)
+        forms.apply_policy(form, policy, event.timezone,
+                           zones=await allocation.zones_of(event))
     except FormInvalid:
         return await _allocation_page(request, form, 422)
     await policy.save()
@@ -89,8 +107,11 @@ async def run_new(request: Request) -> Response:
 async def run_detail(request: Request) -> Response:
     event = request.state.event
     run = await allocation.get_run(event=event, run_id=request.path_params["run_id"])
+    rows = await allocation.run_rows(run)
+    account = await allocation.run_account(run, rows)
     return render(request, "booths/run.html", {
-        "event": event, "run": run, "rows": await allocation.run_rows(run),
+        "event": event, "run": run, "rows": rows, "account": account,
+        "withdrawn": {a.id for a in account.withdrawn},
         "reason_text": reason_text, "RunStatus": RunStatus, "Category": Category,
         "booths": await allocation.booths_of(event)})
 

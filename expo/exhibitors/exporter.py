@@ -12,11 +12,13 @@ from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from expo import regions
 from expo.events.models import Event
 from expo.exhibitors import curation
 from expo.exhibitors.models import (
     Application,
     AppStatus,
+    BoothType,
     Category,
     Criterion,
     CriterionSource,
@@ -92,11 +94,11 @@ async def applications_xlsx(event: Event) -> bytes:
     for a in applications:
         p, curators = a.producer, scores.curators(a.id)
         summary.append([
-            a.id, p.business_name, p.owner_name, p.phone, p.email, p.kabupaten,
+            a.id, p.business_name, p.owner_name, p.phone, p.email, regions.label(p.kabupaten),
             Category.label_of(p.category), p.cluster, AppStatus.label_of(a.status),
-            a.booth_type.value, a.booths_needed, a.power_watts, _yes(a.needs_water),
+            BoothType.label_of(a.booth_type), a.booths_needed, a.power_watts, _yes(a.needs_water),
             _yes(a.first_time), p.smk_workers, p.smk_interns, _yes(p.is_micro),
-            str(p.legality_status().value), a.submitted_at.astimezone(tz) if a.submitted_at
+            p.legality_status().label, a.submitted_at.astimezone(tz) if a.submitted_at
             else None, a.total_score, *scores.values(a, criteria), len(curators),
             a.decision_message, a.decided_by.name if a.decided_by else ""])
         for curator in curators:

@@ -14,7 +14,7 @@ from expo.accounts.permissions import login_required, require_user
 from expo.errors import DomainError, Forbidden
 from expo.forms import Form
 from expo.i18n import gettext as _
-from expo.regions import region_choices
+from expo.regions import form_region, region_choices
 from expo.templating import flash
 from expo.web import absolute_url, page_number, read_form, redirect, render
 
@@ -40,7 +40,7 @@ async def home(request: Request) -> Response:
 def _organisation_form(form: Form) -> buyers.OrganisationData | None:
     name = form.text("name", max_length=160)
     kind = form.choice("kind", [k.value for k in BuyerKind])
-    kabupaten = form.text("kabupaten", max_length=60)
+    kabupaten = form_region(form)
     address = form.text("address", required=False, max_length=300)
     phone = form.text("phone", required=False, max_length=20)
     email = form.email("email", required=False)

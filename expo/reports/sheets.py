@@ -18,13 +18,16 @@ from expo.db import row_datetime
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus, Category, Producer
 from expo.i18n import gettext as _
+from expo.regions import label as region_label
 from expo.reports import leads_source
 from expo.reports.models import SalesReport
 from expo.reports.source import Row, Source, local
 from expo.visitors.models import Gate, Scan, Visitor, VisitorType
+from expo.visitors.models import Source as VisitorSource
 from expo.xlsx import Column
 
 TRUE = "TRUE"  # SQLite (3.23+) and PostgreSQL both read TRUE
+REAL = "AND rehearsal = FALSE"  # a rehearsal's rows (expo.events.rehearsal) are left out
 
 
 def _labels(mapping: dict[Any, Any]) -> dict[str, str]:
@@ -34,7 +37,7 @@ def _labels(mapping: dict[Any, Any]) -> dict[str, str]:
 async def _exhibitors(event: Event) -> Source:
     statuses, categories = _labels(AppStatus.labels()), _labels(Category.labels())
     sales: dict[int, int] = defaultdict(int)
-    for producer_id, omzet in await SalesReport.filter(event=event).values_list(
+    for producer_id, omzet in await SalesReport.filter(event=event, rehearsal=False).values_list(
             "producer_id", "omzet"):
         sales[producer_id] += omzet  # type: ignore[index]
     booths: dict[int, list[str]] = defaultdict(list)
@@ -49,7 +52,8 @@ async def _exhibitors(event: Event) -> Source:
             "producer__email", "producer__category", "producer__kabupaten", "producer__cluster",
             "status", "producer__smk_workers", "producer__smk_interns", "producer__is_micro",
             "producer_id")
-        return [(r[0], r[0], r[1], r[2], r[3], r[4], categories.get(r[5], r[5]), r[6], r[7],
+        return [(r[0], r[0], r[1], r[2], r[3], r[4], categories.get(r[5], r[5]),
+                 region_label(r[6]), r[7],
                  statuses.get(r[8], r[8]), r[9], r[10], _("yes") if r[11] else _("no"),
                  ", ".join(sorted(booths.get(r[0], []))), sales.get(r[12], 0)) for r in rows]
 
@@ -101,16 +105,17 @@ def _day(value: Any) -> dt.date | None:
 
 
 async def _visitors(event: Event, tz: ZoneInfo) -> Source:
-    types = _labels(VisitorType.labels())
+    types, sources = _labels(VisitorType.labels()), _labels(VisitorSource.labels())
 
     async def fetch(after: int, limit: int) -> list[Row]:
         rows = await _raw("visitors", "id, name, type, organisation, agency, kabupaten, source, "
                           "created_at, entries, consent_share, consent_revoked_at, phone, email, "
-                          "revoked_at", "", event, after, limit)
+                          "revoked_at", REAL, event, after, limit)
         out = []
         for r in rows:
             shared = bool(r[9]) and r[10] is None
-            out.append((r[0], r[0], r[1], types.get(r[2], r[2]), r[4] or r[3], r[5], r[6],
+            out.append((r[0], r[0], r[1], types.get(r[2], r[2]), r[4] or r[3],
+                        region_label(r[5]), sources.get(r[6], r[6]),
                         local(row_datetime(r[7]), tz), r[8], _("yes") if shared else _("no"),
                         r[11] if shared else None, r[12] if shared else None,
                         _("revoked") if r[13] else ""))
@@ -119,11 +124,11 @@ async def _visitors(event: Event, tz: ZoneInfo) -> Source:
     return Source(_("Visitors"), [
         Column(_("Visitor no."), "int", 12), Column(_("Name"), width=26),
         Column(_("Type"), width=22), Column(_("Agency or organisation"), width=30),
-        Column(_("Kabupaten/kota"), width=22), Column(_("Source"), width=10),
+        Column(_("Kabupaten/kota"), width=22), Column(_("Source"), width=22),
         Column(_("Registered"), "datetime", 17), Column(_("Entries"), "int", 9),
         Column(_("Shares contact"), width=10), Column(_("Phone"), width=16),
         Column(_("Email"), width=28), Column(_("Ticket"), width=10)],
-        lambda: Visitor.filter(event=event).count(), fetch,
+        lambda: Visitor.filter(event=event, rehearsal=False).count(), fetch,
         notes=[_("Phone and email only for visitors who agreed to share their contact.")])
 
 
@@ -133,7 +138,7 @@ async def _checkins(event: Event, tz: ZoneInfo) -> Source:
 
     async def fetch(after: int, limit: int) -> list[Row]:
         rows = await _raw("visitor_scans", "id, scanned_at, day, gate_id, visitor_id",
-                          f"AND ok = {TRUE} AND direction = 'in'", event, after, limit)
+                          f"AND ok = {TRUE} AND direction = 'in' {REAL}", event, after, limit)
         ids = {r[4] for r in rows}
         kinds = dict(await Visitor.filter(id__in=list(ids)).values_list("id", "type"))
         return [(r[0], local(row_datetime(r[1]), tz), _day(r[2]), gates.get(r[3], ""), r[4],
@@ -143,7 +148,8 @@ async def _checkins(event: Event, tz: ZoneInfo) -> Source:
         Column(_("Time"), "datetime", 17), Column(_("Day"), "date", 12),
         Column(_("Gate"), width=16), Column(_("Visitor no."), "int", 12),
         Column(_("Visitor type"), width=22)],
-        lambda: Scan.filter(event=event, ok=True, direction="in").count(), fetch)
+        lambda: Scan.filter(event=event, ok=True, direction="in", rehearsal=False).count(),
+        fetch)
 
 
 async def _leads(event: Event, tz: ZoneInfo) -> Source:
@@ -159,9 +165,10 @@ async def _sales(event: Event) -> Source:
     categories = _labels(Category.labels())
 
     async def fetch(after: int, limit: int) -> list[Row]:
-        rows = await SalesReport.filter(event=event, id__gt=after).order_by("id").limit(
-            limit).values_list("id", "day", "producer__business_name", "producer__category",
-                               "producer__kabupaten", "omzet", "units", "per_product", "note")
+        rows = await SalesReport.filter(
+            event=event, rehearsal=False, id__gt=after).order_by("id").limit(limit).values_list(
+            "id", "day", "producer__business_name", "producer__category",
+            "producer__kabupaten", "omzet", "units", "per_product", "note")
         return [(r[0], r[1], r[2], categories.get(r[3], r[3]), r[4], r[5], r[6],
                  _("yes") if r[7] else _("no"), r[8]) for r in rows]
 
@@ -170,7 +177,7 @@ async def _sales(event: Event) -> Source:
         Column(_("Category"), width=22), Column(_("Kabupaten/kota"), width=22),
         Column(_("Omzet (IDR)"), "idr", 16), Column(_("Units sold"), "int", 11),
         Column(_("Per product"), width=11), Column(_("Note"), width=30)],
-        lambda: SalesReport.filter(event=event).count(), fetch)
+        lambda: SalesReport.filter(event=event, rehearsal=False).count(), fetch)
 
 
 async def sources(event: Event) -> list[Source]:

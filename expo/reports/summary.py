@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from expo import regions
 from expo.events.models import Event
 from expo.exhibitors.models import Application, AppStatus, Category
 from expo.i18n import gettext as _
@@ -17,7 +18,8 @@ from expo.xlsx import Column, Sheet
 
 async def visitors_by_type_and_day(event: Event) -> Counter[tuple[dt.date, str]]:
     """Distinct visitors checked in, per day and visitor type."""
-    rows = await Scan.filter(event=event, ok=True, direction="in").distinct().values_list(
+    rows = await Scan.filter(event=event, ok=True, direction="in",
+                             rehearsal=False).distinct().values_list(
         "day", "visitor_id", "visitor__type")
     return Counter((d, str(t)) for d, _v, t in rows)  # type: ignore[misc]
 
@@ -36,18 +38,19 @@ async def _rows(event: Event) -> list[tuple[Any, ...]]:
     for (day, kind), n in sorted((await visitors_by_type_and_day(event)).items()):
         rows.append((sec, VisitorType.label_of(kind), day, n, None))
     rows.append((_("Visitors"), _("Registered"), None,
-                 await Visitor.filter(event=event).count(), None))
+                 await Visitor.filter(event=event, rehearsal=False).count(), None))
     facts = await accepted_producers_facts(event)
     sec = _("Exhibitors by category")
     for cat, n in sorted(Counter(c for c, _k, _s in facts).items()):
         rows.append((sec, Category.label_of(cat), None, n, None))
     sec = _("Exhibitors by kabupaten/kota")
-    for kab, n in sorted(Counter(k for _c, k, _s in facts).items()):
-        rows.append((sec, kab, None, n, None))
+    for kab, n in sorted(Counter(regions.canonical(k) or k for _c, k, _s in facts).items()):
+        rows.append((sec, regions.label(kab), None, n, None))
     rows.append((_("Exhibitors"), _("Accepted exhibitors"), None, len(facts), None))
     rows.append((_("Exhibitors"), _("Employing or hosting SMK students"), None,
                  sum(1 for f in facts if f[2]), None))
-    reports = await SalesReport.filter(event=event).values_list("day", "omzet", "units")
+    reports = await SalesReport.filter(event=event, rehearsal=False).values_list(
+        "day", "omzet", "units")
     sec = _("Sales")
     for day in sorted({d for d, _o, _u in reports}):
         rows.append((sec, _("Omzet of the day (reports)"), day,

@@ -29,10 +29,10 @@ BADGE_TYPES = (VisitorType.EXHIBITOR, VisitorType.COMMITTEE, VisitorType.GUEST)
 
 
 class Source(LabelledEnum):
-    ONLINE = "online"
-    GROUP = "group"
-    KIOSK = "kiosk"
-    STAFF = "staff"
+    ONLINE = "online", _l("Online registration")
+    GROUP = "group", _l("Group registration")
+    KIOSK = "kiosk", _l("Walk-in kiosk")
+    STAFF = "staff", _l("Added by staff")
 
 
 class Direction(LabelledEnum):

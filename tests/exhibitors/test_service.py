@@ -63,7 +63,8 @@ def test_match_kabupaten_handles_spellings(raw, expected):
 
 
 def test_match_kabupaten_unknown_has_no_match():
-    assert match_kabupaten("Jakarta Selatan")[0] is None
+    assert match_kabupaten("Atlantis")[0] is None
+    assert match_kabupaten("Jakarta Selatan")[0] == "luar-kaltim"  # outside Kaltim, mapped
 
 
 # ---- legality -----------------------------------------------------------------------------

@@ -65,7 +65,7 @@ STORED = {
     "Condition": ["good", "partly", "damaged"],
     "PayMethod": ["transfer", "kkp", "up"],
 }
-UNLABELLED = {"QuotaKind", "Source"}  # never shown: their label is their value
+UNLABELLED = {"QuotaKind"}  # never shown: their label is their value
 
 
 def model_enums() -> dict[str, type[LabelledEnum]]:
