@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from expo import phones
 from expo.errors import DomainError
 from expo.i18n import format_idr
 from expo.i18n import gettext as _
@@ -31,6 +32,60 @@ def storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# Month names and their usual short forms, Indonesian and English ("Agt", "Agu", "Nop").
+_MONTHS = {
+    name: number
+    for number, names in enumerate((
+        ("januari", "january", "jan"),
+        ("februari", "february", "pebruari", "feb", "peb"),
+        ("maret", "march", "mar"),
+        ("april", "apr"),
+        ("mei", "may"),
+        ("juni", "june", "jun"),
+        ("juli", "july", "jul"),
+        ("agustus", "august", "agu", "agt", "ags", "agus", "aug"),
+        ("september", "sep", "sept"),
+        ("oktober", "october", "okt", "oct"),
+        ("november", "nopember", "nov", "nop"),
+        ("desember", "december", "des", "dec"),
+    ), start=1)
+    for name in names
+}
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[ .,-]?\s*([a-z]+)\.?\s*[ .,-]?\s*(\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})\s*,?\s*(\d{4})$")
+_WEEKDAY = re.compile(r"^(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|"
+                      r"tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?\s*")
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as people write it, day first (Indonesia): ``2027-08-17`` (ISO, what a date
+    picker sends), ``17/08/2027``, ``17-8-2027``, ``17.08.27``, ``17 Agustus 2027``,
+    ``17 Agu 2027``, ``Selasa, 17 Agustus 2027``, ``17 August 2027``, ``August 17, 2027``.
+    ``ValueError`` for anything else, or for a day that does not exist (``31/02/2027``)."""
+    value = " ".join(text.strip().lower().split())
+    if len(value) > 40:
+        raise ValueError(text)
+    value = _WEEKDAY.sub("", value)
+    if match := _ISO_DATE.match(value):
+        year, month, day = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    if match := _NUMERIC_DATE.match(value):
+        short_year = match[4]
+        full_year = int(short_year) + (2000 if len(short_year) == 2 else 0)
+        return dt.date(full_year, int(match[3]), int(match[1]))
+    if match := _DAY_MONTH_YEAR.match(value):
+        day_text, month_name, year_text = match.groups()
+    elif match := _MONTH_DAY_YEAR.match(value):
+        month_name, day_text, year_text = match.groups()
+    else:
+        raise ValueError(text)
+    if month_name not in _MONTHS:
+        raise ValueError(text)
+    return dt.date(int(year_text), _MONTHS[month_name], int(day_text))
 
 
 class FormInvalid(DomainError):
@@ -119,6 +174,21 @@ class Form:
             self.error(name, _("Must be at most %(n)s.", n=format_idr(high)))
         return amount
 
+    def whatsapp(self, name: str, *, required: bool = True, max_length: int = 30) -> str:
+        """A WhatsApp number, in E.164: a mobile number (``0812 3456 7890``, ``+62 812 …``);
+        a landline (``021 …``, ``(0541) …``) is refused with its own message."""
+        raw = self.text(name, required=required, max_length=max_length)
+        if not raw or name in self.errors:
+            return ""
+        try:
+            return phones.normalise_mobile(raw)
+        except phones.NotMobile:
+            self.error(name, _("This is a landline number; WhatsApp needs a mobile number "
+                               "(08…), e.g. 0812 3456 7890."))
+        except phones.PhoneInvalid:
+            self.error(name, _("Enter a WhatsApp number such as 0812 3456 7890."))
+        return ""
+
     def boolean(self, name: str) -> bool:
         return self.raw(name).lower() in ("1", "on", "true", "yes")
 
@@ -149,7 +219,10 @@ class Form:
         return parsed
 
     def date(self, name: str, *, required: bool = True) -> dt.date | None:
-        return self._parsed(name, required, dt.date.fromisoformat, _("Enter a date as YYYY-MM-DD."))
+        """A date as people type it ("17 Agustus 2027", "17/08/2027", "17-8-2027") or as a
+        date picker sends it ("2027-08-17"): ``parse_date``."""
+        return self._parsed(name, required, parse_date,
+                            _("Enter a date like 17/08/2027 or 17 Agustus 2027."))
 
     def time(self, name: str, *, required: bool = True) -> dt.time | None:
         def wall_clock(value: str) -> dt.time | None:  # wall-clock times carry no offset

@@ -2,7 +2,9 @@
 
 Money is integer rupiah everywhere in expo; this is the one place that turns text (a form, a
 sheet, a bank statement) into it. ``parse_rupiah`` accepts ``"Rp 350.127,00"``, ``"350.127"``,
-``"350,127.00"``, ``"IDR 1.500.000"``, ``"Rp. 1.500.000"``, ``"1500000"``, ``"Rp1.500.000,-"``
+``"350,127.00"``, ``"IDR 1.500.000"``, ``"Rp. 1.500.000"``, ``"1500000"``, ``"Rp1.500.000,-"``,
+``"1 500 000"`` (spaces between groups of three), and amounts in words: ``"1,5 juta"``,
+``"Rp 2 jt"``, ``"500 ribu"``, ``"750rb"``, ``"1,2 miliar"``
 (``,-`` is the Indonesian "no sen"), ``"350127.00"``, Excel's numbers (``int``, a ``float``
 ending in ``.0``, ``Decimal``) and negatives written ``"-350.127"``, ``"Rp -350.127"`` or
 ``"(350.127)"``. It inverts ``expo.i18n.format_idr`` in both locales.
@@ -35,6 +37,11 @@ from expo.i18n import gettext as _
 _CURRENCY_BEFORE = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
 _CURRENCY_AFTER = re.compile(r"\s*(?:rp\.?|idr)$", re.IGNORECASE)
 _BODY = re.compile(r"^\d[\d.,]*$")
+_IN_WORDS = re.compile(r"^(\d{1,4})(?:[.,](\d{1,2}))?\s*(juta|jt|ribu|rb|k|miliar|milyar)\.?$",
+                       re.IGNORECASE)
+_SCALE = {"ribu": 1_000, "rb": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000,
+          "miliar": 1_000_000_000, "milyar": 1_000_000_000}
+_SPACED = re.compile(r"^\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?$")
 _MAX_CHARS = 64
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2212": "-",
                          "\u2013": "-"})
@@ -97,6 +104,11 @@ def _from_text(raw: str, example: str) -> int:
         negative, text = _sign(text)
     if text.endswith((",-", ".-")):  # "Rp1.500.000,-": no sen
         text = text[:-2]
+    if _SPACED.match(text):  # "1 500 000": spaces between groups of three
+        text = text.replace(" ", "")
+    if words := _IN_WORDS.match(text):  # "1,5 juta", "500 rb"
+        amount = _in_words(words)
+        return -amount if negative else amount
     if not _BODY.match(text) or not text[-1].isdigit():
         raise _invalid(raw.strip(), example)
     whole, fraction = _split(text)
@@ -105,6 +117,13 @@ def _from_text(raw: str, example: str) -> int:
     if fraction.strip("0"):
         raise _has_sen(raw.strip(), example)
     return -int(whole) if negative else int(whole)
+
+
+def _in_words(match: re.Match[str]) -> int:
+    """``1,5 juta`` = 1500000: a number (at most two decimals: ``1.500 rb`` is ambiguous and
+    refused) times ribu/rb/k, juta/jt or miliar."""
+    whole, fraction, word = match.groups()
+    return int(Decimal(f"{whole}.{fraction or '0'}") * _SCALE[word.lower()])
 
 
 def _sign(text: str) -> tuple[bool, str]:

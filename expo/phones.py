@@ -5,7 +5,8 @@ Numbers are stored in E.164 (``+6281234567890``). People write them every way: `
 Excel keeps them as numbers (``81234567890``, even ``8.1234567e+11``). Without a country code a
 number is Indonesian; one written with ``+`` may be from elsewhere (a Malaysian buyer).
 Validity is libphonenumber's (the ``phonenumbers`` package): the length and prefixes of a
-real number, mobile or landline (WhatsApp Business runs on landlines too).
+real number, mobile or landline (WhatsApp Business runs on landlines too). Where a form asks
+for a WhatsApp number, ``normalise_mobile`` also refuses landlines (``NotMobile``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ class PhoneInvalid(ValueError):
     """Not a phone number (the message is the value as given)."""
 
 
+class NotMobile(PhoneInvalid):
+    """A real number, but a landline (``021 …``, ``(0541) …``): WhatsApp is asked, and people
+    register WhatsApp on their handphone, so a landline here is a typing mistake."""
+
+
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
+                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
 def normalise(raw: Any) -> str:
     """``raw`` in E.164, or ``PhoneInvalid``. Accepts strings, and Excel's ints and floats."""
     text = _text(raw)
@@ -33,6 +43,24 @@ def normalise(raw: Any) -> str:
     if not phonenumbers.is_valid_number(number):
         raise PhoneInvalid(raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_mobile(raw: Any) -> str:
+    """``raw`` in E.164 when it is a mobile number (Indonesia: ``08…`` / ``+628…``; abroad, what
+    libphonenumber calls mobile), ``NotMobile`` for a landline, ``PhoneInvalid`` otherwise.
+    Where a form asks for a WhatsApp number, this is the check."""
+    normal = normalise(raw)
+    if phonenumbers.number_type(phonenumbers.parse(normal)) not in _MOBILE_TYPES:
+        raise NotMobile(raw)
+    return normal
+
+
+def is_mobile(raw: Any) -> bool:
+    try:
+        normalise_mobile(raw)
+    except PhoneInvalid:
+        return False
+    return True
 
 
 def normalise_or_none(raw: Any) -> str | None:

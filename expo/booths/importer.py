@@ -14,6 +14,7 @@ from expo.db import atomic
 from expo.errors import DomainError
 from expo.events.models import Event
 from expo.i18n import gettext as _
+from expo.money import AmountInvalid, parse_rupiah
 from expo.xlsx import Column, Sheet, read_upload, workbook_bytes
 
 from .models import Booth, BoothKind, BoothStatus, Hall
@@ -82,6 +83,23 @@ def _number(value: Any, label: str, errors: list[str], *, low: float = 0,
     return number
 
 
+def _price(value: Any, errors: list[str], high: int = 2_000_000_000) -> int:
+    """A price cell as people type rupiah ("Rp 1.500.000", "1.500.000", 1500000): the one
+    parser (``expo.money``), so "150.000" is never read as 150."""
+    if value in (None, ""):
+        return 0
+    try:
+        price = parse_rupiah(value)
+    except AmountInvalid as exc:
+        errors.append(f"{_('Price')}: {exc}")
+        return 0
+    if not 0 <= price <= high:
+        errors.append(_("%(col)s must be a number from %(low)s to %(high)s.", col=_("Price"),
+                        low=0, high=format(high, "g")))
+        return 0
+    return price
+
+
 def _flag(value: Any, label: str, errors: list[str]) -> bool:
     text = str(value if value is not None else "").strip().lower()
     if text in YES:
@@ -114,7 +132,7 @@ def parse_row(row: list[Any]) -> tuple[str, BoothData, list[str]]:
     x, y = _number(cells[2], "X", errors), _number(cells[3], "Y", errors)
     w = _number(cells[4] if cells[4] not in (None, "") else 3, _("Width"), errors, low=0.5)
     h = _number(cells[5] if cells[5] not in (None, "") else 3, _("Depth"), errors, low=0.5)
-    price = _number(cells[8] or 0, _("Price"), errors, high=2_000_000_000)
+    price = _price(cells[8], errors)
     power = _number(cells[9] or 0, _("Power"), errors, high=1_000_000)
     data = BoothData(code=code, x=x, y=y, w=w, h=h, kind=_kind(cells[6], errors),
                      zone=str(cells[7] or "").strip()[:60], price=int(price),

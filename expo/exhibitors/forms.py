@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from expo import phones
+from expo import regions
 from expo.exhibitors.models import BoothType, Category, DocumentKind, Producer, Product
 from expo.forms import Form
 from expo.i18n import gettext as _
@@ -34,41 +33,10 @@ def normalize_nib(raw: Any) -> str:
     return text.zfill(13)
 
 
-_ALIASES = {
-    "kukar": "Kabupaten Kutai Kartanegara", "tenggarong": "Kabupaten Kutai Kartanegara",
-    "kutim": "Kabupaten Kutai Timur", "sangatta": "Kabupaten Kutai Timur",
-    "kubar": "Kabupaten Kutai Barat", "sendawar": "Kabupaten Kutai Barat",
-    "mahulu": "Kabupaten Mahakam Ulu", "ppu": "Kabupaten Penajam Paser Utara",
-    "penajam": "Kabupaten Penajam Paser Utara", "tanahgrogot": "Kabupaten Paser",
-    "bpp": "Kota Balikpapan", "smd": "Kota Samarinda", "tanjungredeb": "Kabupaten Berau",
-}
-
-
-def _key(text: str) -> str:
-    text = text.lower()
-    text = re.sub(r"\b(kabupaten|kab|kota|kota madya|kotamadya)\b\.?", " ", text)
-    return re.sub(r"[^a-z]", "", text)
-
-
-_BY_KEY = {_key(name): name for name in KALTIM}
-
-
 def match_kabupaten(raw: str) -> tuple[str | None, list[str]]:
     """The canonical kabupaten/kota for a loose spelling, or (None, suggestions)."""
-    text = (raw or "").strip()
-    if text in KALTIM or text == OUTSIDE:
-        return text, []
-    key = _key(text)
-    if not key:
-        return None, []
-    if key in ("luarkaltim", "luarkalimantantimur", "luar"):
-        return OUTSIDE, []
-    if key in _BY_KEY:
-        return _BY_KEY[key], []
-    if key in _ALIASES:
-        return _ALIASES[key], []
-    close = difflib.get_close_matches(key, list(_BY_KEY), n=2, cutoff=0.75)
-    return None, [_BY_KEY[k] for k in close]
+    found = regions.canonical(raw)
+    return (found, []) if found is not None else (None, regions.suggestions(raw))
 
 
 def kabupaten_choices() -> list[str]:
@@ -84,14 +52,7 @@ PROFILE_FIELDS = ("business_name", "owner_name", "phone", "email", "kabupaten", 
 
 
 def _phone_field(form: Form, name: str) -> str:
-    raw = form.text(name, max_length=30)
-    if not raw:
-        return ""
-    try:
-        return phones.normalise(raw)
-    except phones.PhoneInvalid:
-        form.error(name, _("Enter a valid Indonesian WhatsApp number, e.g. 0812 3456 7890."))
-        return ""
+    return form.whatsapp(name)  # a mobile number: a landline is refused
 
 
 def _nib_field(form: Form) -> str:
@@ -108,7 +69,7 @@ def parse_profile(form: Form) -> dict[str, Any]:
         "owner_name": form.text("owner_name", max_length=120),
         "phone": _phone_field(form, "phone"),
         "email": form.email("email"),
-        "kabupaten": form.choice("kabupaten", kabupaten_choices()),
+        "kabupaten": regions.form_region(form),
         "address": form.text("address", required=False, max_length=300),
         "category": form.choice("category", [c.value for c in Category]),
         "cluster": form.text("cluster", required=False, max_length=60).lower(),
@@ -171,7 +132,7 @@ def parse_signup(form: Form, *, account_email: str = "") -> SignupData:
         "owner_name": name,
         "phone": _phone_field(form, "phone"),
         "email": email,
-        "kabupaten": form.choice("kabupaten", kabupaten_choices()),
+        "kabupaten": regions.form_region(form),
         "category": form.choice("category", [c.value for c in Category]),
     }
     if not form.boolean("agree"):
@@ -204,8 +165,8 @@ def _capacity(form: Form) -> tuple[int, int]:
 
 
 def parse_product(form: Form, *, known_kinds: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    price_min = form.integer("price_min", low=0, high=MAX_PRICE)
-    price_max = form.integer("price_max", required=False, low=0, high=MAX_PRICE)
+    price_min = form.rupiah("price_min", low=0, high=MAX_PRICE)
+    price_max = form.rupiah("price_max", required=False, low=0, high=MAX_PRICE)
     if price_min is not None and price_max is not None and price_max < price_min:
         form.error("price_max", _("The highest price cannot be below the lowest price."))
     per_week, per_month = _capacity(form)

@@ -194,7 +194,10 @@ def _parse_row(number: int, raw: dict[str, Any]) -> RowResult:
     values["phone"] = ""
     if _text(raw.get("phone")):
         try:
-            values["phone"] = phones.normalise(raw.get("phone"))
+            values["phone"] = phones.normalise_mobile(raw.get("phone"))
+        except phones.NotMobile:
+            errors.append(_("WhatsApp: %(value)s is a landline; WhatsApp needs a mobile "
+                            "number (08…).", value=_text(raw.get("phone"))))
         except phones.PhoneInvalid:
             errors.append(_("WhatsApp: %(value)s is not a valid Indonesian number.",
                             value=_text(raw.get("phone"))))

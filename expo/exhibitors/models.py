@@ -270,7 +270,7 @@ class Application(Model):
     documents_waived_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.User", related_name="waived_applications", null=True,
         on_delete=fields.SET_NULL)
-    documents_waiver_reason = fields.CharField(max_length=300, default="")
+    documents_waiver_reason = fields.CharField(max_length=300, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -11,7 +11,7 @@ from starlette.routing import NoMatchFound, Route
 from expo.accounts.permissions import current_user, login_required, public, require_user, sign_in
 from expo.errors import DomainError, NotFound
 from expo.events.models import Event
-from expo.exhibitors import curation, service, signup_link, uploads
+from expo.exhibitors import curation, requirements, service, signup_link, uploads
 from expo.exhibitors.forms import (
     form_from_producer,
     form_from_product,
@@ -22,6 +22,7 @@ from expo.exhibitors.forms import (
     parse_signup,
 )
 from expo.exhibitors.models import AppStatus, Producer
+from expo.exhibitors.requirements_routes import routes as requirements_routes
 from expo.exhibitors.review import routes as review_routes
 from expo.exhibitors.signup_link import Registration, SignupEvent
 from expo.exhibitors.web import choices, read_multipart
@@ -269,6 +270,7 @@ async def documents(request: Request) -> Response:
             return redirect(str(request.url_for("exhibitors.documents")))
     return _page(request, "exhibitors/documents.html", {
         "form": form, "documents": await service.documents_of(producer),
+        "drafts": await requirements.drafts_of(producer),
         "max_mb": uploads.MAX_DOCUMENT_BYTES // 2**20}, status)
 
 
@@ -315,7 +317,11 @@ async def _apply_context(producer: Producer, event: Event, application) -> dict[
     terms = (await curation.settings_for(event)).terms
     missing = await service.missing_for_submit(producer, application) if application else []
     return {"event": event, "application": application, "terms": terms, "missing": missing,
-            "registration": service.registration_state(event)}
+            "registration": service.registration_state(event),
+            "required_documents": await requirements.requirements_for(
+                event_id=event.id, category=producer.category),
+            "documents_missing": await requirements.missing_documents(  # waived or not
+                producer=producer, event_id=event.id)}
 
 
 @login_required
@@ -398,4 +404,5 @@ routes = [
     Route("/exhibitor/applications/{application_id:pk}/withdraw", withdraw, methods=["POST"],
           name="exhibitors.withdraw"),
     *review_routes,
+    *requirements_routes,
 ]

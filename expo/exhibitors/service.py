@@ -24,7 +24,7 @@ from expo.events.models import Event, EventStatus
 from expo.events.service import window_state
 from expo.events.team import grant_role
 from expo.exhibitors import notify as notices
-from expo.exhibitors import uploads
+from expo.exhibitors import requirements, uploads
 from expo.exhibitors.forms import SignupData
 from expo.exhibitors.models import (
     Application,
@@ -374,6 +374,11 @@ async def missing_for_submit(producer: Producer, application: Application) -> li
         missing.append(_("Add at least one product."))
     if application.terms_accepted_at is None:
         missing.append(_("Agree to the event terms."))
+    documents = await requirements.missing_documents(
+        producer=producer, event_id=application.event_id,  # type: ignore[attr-defined]
+        application=application)
+    if documents:
+        missing.append(requirements.missing_message(documents))
     return missing
 
 

@@ -58,7 +58,7 @@ def parse_inquiry(form: Form, *, product_names: dict[int, str], today: dt.date) 
     needed_by = form.date("needed_by", required=False)
     if needed_by is not None and needed_by < today:
         form.error("needed_by", _("The date has passed: choose a later date."))
-    budget = form.integer("budget", required=False, low=0, high=MAX_MONEY)
+    budget = form.rupiah("budget", required=False, low=0, high=MAX_MONEY)
     consent = form.boolean("consent")
     if not consent:
         form.error("consent", _("Tick the box to share your contact: the producer needs it "
@@ -76,7 +76,7 @@ def parse_lead_update(form: Form) -> LeadUpdate:
     tags = ", ".join(t.strip()[:30] for t in form.text("tags", required=False,
                                                       max_length=200).split(",") if t.strip())
     notes = form.text("notes", required=False, max_length=2000)
-    value = form.integer("value", required=False, low=0, high=MAX_MONEY) or 0
+    value = form.rupiah("value", required=False, low=0, high=MAX_MONEY) or 0
     form.check()
     return LeadUpdate(rating=Rating(rating) if rating else None, status=LeadStatus(status),
                       notes=notes, tags=tags, value=value)

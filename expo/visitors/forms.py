@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from expo import phones
 from expo.forms import EMAIL_RE, Form
 from expo.i18n import gettext as _
-from expo.regions import KALTIM, OUTSIDE
+from expo.regions import form_region
 from expo.visitors.models import PUBLIC_TYPES, Source, Visitor, VisitorType
 
 MAX_GROUP = 60
@@ -52,14 +52,7 @@ class GroupData:
 
 
 def _phone(form: Form, name: str, *, required: bool = True) -> str:
-    raw = form.text(name, required=required, max_length=30)
-    if not raw:
-        return ""
-    phone = phones.normalise_or_none(raw)
-    if phone is None:
-        form.error(name, _("Enter a WhatsApp number such as 0812 3456 7890."))
-        return ""
-    return phone
+    return form.whatsapp(name, required=required)  # a mobile number: a landline is refused
 
 
 def _agency(form: Form, kind: str) -> str:
@@ -77,7 +70,7 @@ def parse_visitor_form(form: Form, *, kiosk: bool = False,
     kind = form.choice("type", [t.value for t in types], required=not kiosk) or "umum"
     agency = _agency(form, kind)
     organisation = form.text("organisation", required=False, max_length=160)
-    kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE], required=not kiosk)
+    kabupaten = form_region(form, required=not kiosk)
     form.check()
     return VisitorData(name=name, phone=phone, email=email, type=VisitorType(kind),
                        agency=agency, organisation=organisation, kabupaten=kabupaten,
@@ -95,7 +88,7 @@ def parse_visitor_edit(form: Form, *, types: tuple[VisitorType, ...],
     kind = form.choice("type", [t.value for t in types])
     agency = _agency(form, kind)
     organisation = form.text("organisation", required=False, max_length=160)
-    kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE], required=complete)
+    kabupaten = form_region(form, required=complete)
     form.check()
     return VisitorDetails(name=name, phone=phone, email=email, type=VisitorType(kind),
                           agency=agency, organisation=organisation, kabupaten=kabupaten)
@@ -115,7 +108,7 @@ def parse_group_form(form: Form) -> GroupData:
     group = form.text("group_name", max_length=160, min_length=3)
     leader = form.text("leader_name", max_length=120, min_length=2)
     phone = _phone(form, "leader_phone")
-    kabupaten = form.choice("kabupaten", [*KALTIM, OUTSIDE])
+    kabupaten = form_region(form)
     members = [" ".join(line.split()) for line in form.raw("members").splitlines()]
     members = [m[:120] for m in members if m]
     if not members:
