@@ -10,9 +10,10 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from expo import i18n, paths
-from expo.nav import Tab, tabs_for
+from expo import i18n, paths, regions
+from expo.nav import NavPhase, Tab, grouped, tabs_for
 from expo.security import csrf_token
+from expo.staticfiles import VERSION_PARAM, fingerprint
 
 TEMPLATES_DIR = paths.TEMPLATES_DIR  # the checkout's templates/, or the wheel's expo/templates
 
@@ -41,6 +42,7 @@ env.filters["datetime"] = i18n.format_datetime
 env.filters["time"] = i18n.format_time
 env.filters["idr"] = i18n.format_idr
 env.filters["number"] = i18n.format_number
+env.filters["region"] = regions.label  # "luar-kaltim" is read as a place
 
 
 def _csrf_token(request: Request) -> str:
@@ -59,7 +61,15 @@ def _pop_flashes(request: Request) -> list[tuple[str, str]]:
 
 
 def _event_tabs(request: Request) -> list[Tab]:
-    return tabs_for(getattr(request.state, "roles", set()))
+    return tabs_for(getattr(request.state, "roles", set()), getattr(request.state, "nav_met", None))
+
+
+@jinja2.pass_context
+def _event_nav(context: dict[str, Any], slug: str) -> list[NavPhase]:
+    """The event's tabs for this user, by phase, the current one marked (``expo.nav``)."""
+    request = context["request"]
+    return grouped(_event_tabs(request), lambda tab: str(_url_for(context, tab.route, slug=slug)),
+                   request.url.path)
 
 
 @jinja2.pass_context
@@ -67,11 +77,15 @@ def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
     """Links in pages are paths (with the app's root path), never built on the Host header;
     addresses that leave the site (emails, QR codes) use ``expo.web.absolute_url``."""
     url = context["request"].url_for(name, **path_params)
+    if name == "static":  # fingerprinted: cached for a year (expo.staticfiles)
+        version = fingerprint(path_params.get("path", ""))
+        return URL(url.path + (f"?{VERSION_PARAM}={version}" if version else ""))
     return URL(url.path + (f"?{url.query}" if url.query else ""))
 
 
 env.globals["url_for"] = _url_for  # replaces Starlette's absolute one
 env.globals["event_tabs"] = _event_tabs
+env.globals["event_nav"] = _event_nav
 env.globals["csrf_input"] = csrf_input
 env.globals["csrf_token"] = _csrf_token
 env.globals["pop_flashes"] = _pop_flashes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from expo.enums import LabelledEnum
 from expo.errors import NotFound
 from expo.events.models import Event
+from expo.exhibitors.models import Category
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 
@@ -42,8 +44,24 @@ class BoothRow:
         return quote(self.code, safe="")
 
     @property
-    def font(self) -> float:
-        return round(min(self.w, self.h) * 0.28, 2)
+    def font(self) -> str:
+        """The label's size: fits the code across the booth (drawn in user units, metres)."""
+        return num(min(self.w, self.h) * 0.28)
+
+    @property
+    def shape(self) -> tuple[str, str, str, str]:
+        """x, y, width, height, shortest form (``3`` not ``3.0``): 1,000 booths add up."""
+        return num(self.x), num(self.y), num(self.w), num(self.h)
+
+    @property
+    def centre(self) -> tuple[str, str]:
+        return num(self.x + self.w / 2), num(self.y + self.h / 2)
+
+
+def num(value: float) -> str:
+    """A coordinate in metres to the centimetre, without trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 @dataclass
@@ -55,11 +73,28 @@ class MapBooth:
     state: StandState = StandState.AVAILABLE
     match: bool = True
 
+    @property
+    def category_label(self) -> str:
+        """What a person reads: "Kuliner", not the stored ``kuliner``."""
+        return Category.label_of(self.category) if self.category else ""
+
 
 @dataclass
 class MapHall:
     hall: Hall
     booths: list[MapBooth] = field(default_factory=list)
+
+    @property
+    def font(self) -> str:
+        """The most common label size: set once on the plan, only other booths carry theirs."""
+        sizes = Counter(item.booth.font for item in self.booths
+                        if isinstance(item.booth, BoothRow))
+        return sizes.most_common(1)[0][0] if sizes else "1"
+
+    @property
+    def held(self) -> list[MapBooth]:
+        """The hall's booths with an exhibitor that the filter matches (the list view)."""
+        return [item for item in self.booths if item.name and item.match]
 
 
 @dataclass
@@ -68,6 +103,11 @@ class MapView:
     categories: list[str]
     clusters: list[str]
     matches: int
+
+    def category_choices(self) -> list[tuple[str, str]]:
+        """The categories present, as (value, label) for the filter, by label."""
+        return sorted(((c, Category.label_of(c)) for c in self.categories),
+                      key=lambda pair: pair[1])
 
 
 def _state(status: str, holder_id: int | None, confirmed: object) -> StandState:

@@ -17,6 +17,10 @@ const files = [
   // dependency-free ES module; its verifyAsync hashes with WebCrypto's SHA-512.
   ["@noble/ed25519/index.js", "noble-ed25519/ed25519.js"],
   ["@noble/ed25519/LICENSE", "noble-ed25519/LICENSE"],
+  // Accessibility checks in the browser tests (tests/browser/test_accessibility.py): no page
+  // loads it, so it lives beside the tests (not served, not in the wheel).
+  ["axe-core/axe.min.js", "../../tests/browser/vendor/axe-core/axe.min.js"],
+  ["axe-core/LICENSE", "../../tests/browser/vendor/axe-core/LICENSE"],
 ];
 for (const [from, to] of files) {
   mkdirSync(to.split("/").slice(0, -1).join("/"), { recursive: true });

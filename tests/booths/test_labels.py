@@ -41,7 +41,7 @@ async def test_public_map_legend_and_stand_page_are_labelled(client, db):
               for li in page.select("ul.legend li")]
     assert legend == [("s-available", "Tersedia"), ("s-assigned", "Terisi"),
                       ("s-confirmed", "Dikonfirmasi"), ("s-blocked", "Diblokir")]
-    classes = {g["data-code"]: g["class"] for g in page.select("svg.plan g.booth")}
+    classes = {g["data-code"]: g["class"] for g in page.select("svg.plan .booth")}
     assert "s-blocked" in classes[booths[0].code] and "s-assigned" in classes[booths[1].code]
     client.cookies.set("expo_lang", "en")
     stand = soup(await client.get(f"/e/{event.slug}/stand/{booths[0].code}"))

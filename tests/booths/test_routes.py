@@ -308,12 +308,12 @@ async def test_public_map_search_and_stand(client, world: World) -> None:  # typ
     assert "/map" in (await client.get(f"/e/{world.event.slug}")).text
     page = await client.get(f"/e/{world.event.slug}/map")
     assert page.status_code == 200
-    assert len(soup(page).select("svg.plan g.booth")) == 3
+    assert len(soup(page).select("svg.plan .booth")) == 3
     assert "UMKM" in page.text
     found = soup(await client.get(f"/e/{world.event.slug}/map?q=A-02"))
-    assert len(found.select("g.booth.dim")) == 2
+    assert len(found.select(".booth.dim")) == 2
     filtered = soup(await client.get(f"/e/{world.event.slug}/map?category=kuliner"))
-    assert len(filtered.select("g.booth.dim")) == 3
+    assert len(filtered.select(".booth.dim")) == 3
     stand = await client.get(f"/e/{world.event.slug}/stand/A-01")
     assert stand.status_code == 200 and "A-01" in stand.text
     assert (await client.get(f"/e/{world.event.slug}/stand/ZZ")).status_code == 404
@@ -375,7 +375,7 @@ async def test_public_map_is_rendered_once_for_its_viewers_off_the_loop(client, 
 
     monkeypatch.setattr(routes, "_render_map", spy)
     pages = [await client.get(f"/e/{world.event.slug}/map") for _ in range(3)]
-    assert all(len(soup(p).select("svg.plan g.booth")) == 3 for p in pages)
+    assert all(len(soup(p).select("svg.plan .booth")) == 3 for p in pages)
     assert len(threads) == 1 and threads[0] != threading.get_ident()  # once, in a thread
     client.cookies.set("expo_lang", "en")
     english = await client.get(f"/e/{world.event.slug}/map")

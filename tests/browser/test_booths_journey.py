@@ -86,7 +86,7 @@ def test_committee_allocates_and_exhibitor_confirms(page, live_server, tmp_path)
     expect(page.locator("#my-booth .badge")).to_have_text("Dikonfirmasi")
 
     page.goto(f"/e/hkn2027/map?q={target}")
-    expect(page.locator(f"g.booth.s-confirmed[data-code='{target}']")).to_have_count(1)
+    expect(page.locator(f"svg.plan a.booth.s-confirmed[data-code='{target}']")).to_have_count(1)
     expect(page.locator(".stand-list")).to_contain_text(business)
 
 
