@@ -18,7 +18,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -30,6 +29,7 @@ from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
 from expo.booths.allocation_routes import routes as booth_allocation_routes
 from expo.booths.routes import routes as booth_routes
+from expo.compression import CompressionMiddleware
 from expo.db import tortoise_config
 from expo.errors import (
     DomainError,
@@ -39,6 +39,7 @@ from expo.errors import (
     server_error_handler,
 )
 from expo.events.messages_routes import routes as event_message_routes
+from expo.events.rehearsal_routes import routes as rehearsal_routes
 from expo.events.routes import routes as event_routes
 from expo.events.team_routes import routes as team_routes
 from expo.exhibitors.broadcast_routes import routes as broadcast_routes
@@ -62,8 +63,10 @@ from expo.reports.jobs import recover_interrupted_jobs
 from expo.reports.routes import routes as report_routes
 from expo.security import CSRFMiddleware
 from expo.settings import Settings
+from expo.staticfiles import CachedStaticFiles
 from expo.visitors import scanstore
 from expo.visitors.api import routes as visitor_api_routes
+from expo.visitors.rehearsal_routes import routes as test_ticket_routes
 from expo.visitors.routes import routes as visitor_routes
 
 STATIC_DIR = paths.STATIC_DIR
@@ -220,10 +223,13 @@ class BodyLimitMiddleware:
             await _too_large(scope)(scope, receive, send)
 
 async def _csrf_failed(scope: Scope, receive: Receive, send: Send) -> None:
+    # Mostly a session that ended (signed out in another tab, cookies cleared) under an open
+    # form: the page says so, in the person's language, and gives back what was typed.
     response = error_response(
         Request(scope), 403,
-        _("This form has expired or was sent from another site. Reload the page and try again."),
-        "csrf_failed")
+        _("This form has expired or was sent from another site. Sign in again or reload the "
+          "form, then send it again."),
+        "csrf_failed", title=_("This form has expired"))
     await response(scope, receive, send)
 
 
@@ -266,13 +272,15 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     routes = [
         Route("/healthz", healthz, name="healthz"),
         *visitor_api_routes,  # first: the gate's hot path should not walk the page routes
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static"),
         *offline_routes,
         *event_routes,
+        *rehearsal_routes,
         *account_routes,
         *team_routes,
         *exhibitor_routes,
         *visitor_routes,
+        *test_ticket_routes,
         *booth_routes,
         *booth_allocation_routes,
         *report_routes,
@@ -293,6 +301,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         # First: a request with a forged Host is refused before anything else runs.
         Middleware(HostMiddleware, allowed_hosts=settings.trusted_hosts,
                    base_url=settings.base_url),
+        Middleware(CompressionMiddleware),  # gzip for text bodies over 500 bytes
         Middleware(LocaleMiddleware),
         Middleware(BodyLimitMiddleware, max_body_size=settings.max_body_size),
         Middleware(SessionMiddleware, secret_key=settings.secret_key,

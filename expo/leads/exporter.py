@@ -29,7 +29,7 @@ async def leads_workbook(*, event: Event, application: Application) -> bytes:
         LeadSource.label_of(lead.source), Rating.label_of(lead.rating),
         LeadStatus.label_of(lead.status), lead.value, lead.tags, lead.notes, lead.scans,
         lead.first_at.astimezone(tz), lead.last_at.astimezone(tz),
-    ] for lead in box.leads]
+    ] for lead in box.leads if not lead.rehearsal]  # a rehearsal's leads are no contacts
     leads = Sheet(_("Leads"), [
         Column(_("Name"), width=24), Column(_("WhatsApp"), width=16), Column(_("Email"), width=24),
         Column(_("Visitor type")), Column(_("Agency or organisation"), width=24),
@@ -42,7 +42,7 @@ async def leads_workbook(*, event: Event, application: Application) -> bytes:
     inquiry_rows = [[
         i.lead.visitor.name, i.lead.visitor.phone, i.agency, i.product_name, i.quantity, i.unit,
         i.needed_by, i.budget, i.note, i.created_at.astimezone(tz),
-    ] for i in await visible_inquiries(application=application)]
+    ] for i in await visible_inquiries(application=application) if not i.lead.rehearsal]
     inquiries = Sheet(_("Inquiries"), [
         Column(_("Name"), width=24), Column(_("WhatsApp"), width=16),
         Column(_("Agency or organisation"), width=24), Column(_("Product"), width=24),

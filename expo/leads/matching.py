@@ -280,12 +280,13 @@ async def committee_summary(*, event: Event) -> Summary:
                                     Row(Category.label_of(app.producer.category))),
                 cluster.setdefault(app.producer.cluster or "—", Row(app.producer.cluster or "—"))]
 
-    for app_id in await Lead.filter(event=event).values_list("application_id", flat=True):
+    for app_id in await Lead.filter(event=event, rehearsal=False).values_list(
+            "application_id", flat=True):
         for row in rows_for(int(app_id)):  # type: ignore[call-overload]
             row.leads += 1
     agency: dict[str, Row] = {}
     agency_leads: dict[str, set[int]] = defaultdict(set)
-    inquiries = await Inquiry.filter(event=event)
+    inquiries = await Inquiry.filter(event=event, lead__rehearsal=False)
     for inq in inquiries:
         for row in rows_for(inq.application_id):  # type: ignore[attr-defined]
             row.inquiries += 1
@@ -306,5 +307,5 @@ async def committee_summary(*, event: Event) -> Summary:
 
 
 async def procurement_inquiries(*, event: Event) -> list[Inquiry]:
-    return await Inquiry.filter(event=event).select_related("application__producer").order_by(
-        "-id")
+    return await Inquiry.filter(event=event, lead__rehearsal=False).select_related(
+        "application__producer").order_by("-id")

@@ -99,7 +99,7 @@ async def touch_lead(*, application: Application, visitor: Visitor, source: Lead
             async with atomic():
                 lead = await Lead.create(event_id=application.event_id,  # type: ignore[attr-defined]
                                          application_id=application.id, visitor_id=visitor.id,
-                                         source=source)
+                                         source=source, rehearsal=visitor.rehearsal)
             return lead
         except IntegrityError:
             lead = await Lead.get(application_id=application.id, visitor_id=visitor.id)
@@ -192,6 +192,14 @@ async def record_scan(*, event: Event, application: Application, code: str,
     visitor = await Visitor.get_or_none(event=event, ticket_key=ticket.key)
     if visitor is None or visitor.revoked_at is not None:
         raise DomainError(_("This ticket has been revoked."), "ticket_revoked", status_code=422)
+    # As at the gates: a rehearsal takes test tickets only, and a test ticket only a rehearsal
+    # (so a lead of the rehearsal is a test ticket's lead, cleared with it).
+    if event.rehearsal and not visitor.rehearsal:
+        raise DomainError(_("Rehearsal: only test tickets can be scanned."), "rehearsal_only",
+                          status_code=422)
+    if visitor.rehearsal and not event.rehearsal:
+        raise DomainError(_("This is a test ticket and the rehearsal is over."), "test_ticket",
+                          status_code=422)
     existed = await Lead.exists(application_id=application.id, visitor_id=visitor.id)
     lead = await touch_lead(application=application, visitor=visitor, source=LeadSource.SCAN)
     nonce = nonce[:64]

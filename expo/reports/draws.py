@@ -35,11 +35,13 @@ class DrawRequest:
 async def candidates(*, event: Event, day: dt.date | None,
                      types: list[VisitorType]) -> list[int]:
     """Visitor numbers (ids, ascending) who checked in (on ``day``), of ``types``, not staff,
-    with a valid ticket, and who have not won before at this event."""
+    with a valid real ticket (no test ticket, no rehearsal scan), and who have not won before
+    at this event."""
     allowed = [t for t in (types or DRAWABLE_TYPES) if t not in STAFF_TYPES]
     # One join, no list of ids in the query: PostgreSQL binds at most 32,767 parameters.
     scans = Scan.filter(event=event, ok=True, direction="in", visitor_id__isnull=False,
-                        visitor__type__in=allowed, visitor__revoked_at__isnull=True)
+                        visitor__type__in=allowed, visitor__revoked_at__isnull=True,
+                        rehearsal=False, visitor__rehearsal=False)
     if day is not None:
         scans = scans.filter(day=day)
     scanned = set(await scans.distinct().values_list("visitor_id", flat=True))

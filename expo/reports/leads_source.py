@@ -3,7 +3,8 @@
 Only this module of reports knows the leads tables (``Lead``: one visitor at one exhibitor's
 application; ``Inquiry``: a request with quantity and budget, ``agency`` and ``buyer_type``
 copied from the visitor). The Leads sheet shows no visitor contact details: the visitor
-number and type only (contacts stay with the exhibitor the visitor consented to).
+number and type only (contacts stay with the exhibitor the visitor consented to). A
+rehearsal's leads (``rehearsal``, see ``expo.events.rehearsal``) are counted nowhere.
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ class AgencyInquiries:
 
 
 async def count(*, event: Event) -> int:
-    return await Lead.filter(event=event).count()
+    return await Lead.filter(event=event, rehearsal=False).count()
 
 
-async def counts_in(*, event: Event, ranges: Sequence[Range]) -> list[int]:
+async def counts_in(*, event: Event, ranges: Sequence[Range], strict: bool = True) -> list[int]:
     """Leads of the event first captured in each ``[start, end)`` of ``ranges`` (counted by
-    the database: index (event_id, first_at) makes each count a range of it)."""
-    return await range_counts(table="leads", column="first_at", where=f"t.event_id = {param(1)}",
+    the database: index (event_id, first_at) makes each count a range of it). ``strict``
+    leaves a rehearsal's out (reading each row: the dashboard asks only when there may be)."""
+    real = " AND t.rehearsal = FALSE" if strict else ""
+    return await range_counts(table="leads", column="first_at",
+                              where=f"t.event_id = {param(1)}{real}",
                               params=[event.id], ranges=ranges)
 
 
@@ -53,13 +57,14 @@ class StandLeads:
 
 _STANDS_SQL = (
     "SELECT g.n AS n, p.business_name AS name, (SELECT MAX(l.last_at) FROM leads l "
-    "WHERE l.event_id = {e} AND l.application_id = g.application_id) AS last FROM "
-    "(SELECT application_id, COUNT(*) AS n FROM leads WHERE event_id = {e} "
-    "GROUP BY application_id) g LEFT JOIN applications a ON a.id = g.application_id "
+    "WHERE l.event_id = {e} AND l.application_id = g.application_id{real_l}) "
+    "AS last FROM (SELECT application_id, COUNT(*) AS n FROM leads WHERE event_id = {e}"
+    "{real} GROUP BY application_id) g "
+    "LEFT JOIN applications a ON a.id = g.application_id "
     "LEFT JOIN producers p ON p.id = a.producer_id")
 
 
-async def stand_leads(*, event: Event, limit: int = 10) -> StandLeads:
+async def stand_leads(*, event: Event, limit: int = 10, strict: bool = True) -> StandLeads:
     """The event's leads, in total and for the exhibitors with the most of them.
 
     Counted per exhibitor by the database (index (event_id, application_id, last_at): one
@@ -68,7 +73,8 @@ async def stand_leads(*, event: Event, limit: int = 10) -> StandLeads:
     (latest first) did.
     """
     rows = await connections.get("default").execute_query_dict(
-        _STANDS_SQL.format(e=param(1)), [event.id])
+        _STANDS_SQL.format(e=param(1), real=" AND rehearsal = FALSE" if strict else "",
+                           real_l=" AND l.rehearsal = FALSE" if strict else ""), [event.id])
     stands: dict[str, list[Any]] = {}
     for row in rows:
         last = _aware(row["last"])
@@ -87,7 +93,8 @@ def _aware(value: Any) -> dt.datetime:
 
 async def inquiries_by_agency(*, event: Event) -> list[AgencyInquiries]:
     """Procurement inquiries (agency and business buyers) per agency: count, quantity, budget."""
-    rows = await Inquiry.filter(event=event, buyer_type__in=["instansi", "buyer"]).values_list(
+    rows = await Inquiry.filter(event=event, buyer_type__in=["instansi", "buyer"],
+                                lead__rehearsal=False).values_list(
         "agency", "quantity", "budget")
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for agency, quantity, budget in rows:
@@ -120,7 +127,8 @@ async def lead_chunk(*, event: Event, after_id: int, limit: int) -> list[Row]:
               **{f"s:{k}": str(v) for k, v in LeadStatus.labels().items()},
               **{f"t:{k}": str(v) for k, v in VisitorType.labels().items()}}
     # Raw SQL: the ORM's per-row cost dominates 100,000 rows. Only ints are interpolated.
-    where = (f"WHERE l.event_id = {int(event.id)} AND l.id > {int(after_id)} "
+    where = (f"WHERE l.event_id = {int(event.id)} AND l.rehearsal = FALSE "
+             f"AND l.id > {int(after_id)} "
              f"ORDER BY l.id LIMIT {int(limit)}")
     _n, rows = await connections.get("default").execute_query(_LEADS_SQL + where)
     return [(r[0], local(row_datetime(r[1]), tz), local(row_datetime(r[2]), tz), r[3], r[4],

@@ -82,7 +82,7 @@ async def unreported(*, event: Event, day: dt.date) -> list[Producer]:
     """Accepted exhibitors without a report for ``day`` and not reminded by hand that day."""
     accepted = set(await Application.filter(event=event, status=AppStatus.ACCEPTED).values_list(
         "producer_id", flat=True))
-    reported = set(await SalesReport.filter(event=event, day=day).values_list(
+    reported = set(await SalesReport.filter(event=event, day=day, rehearsal=False).values_list(
         "producer_id", flat=True))
     by_hand: set[int] = set()
     for data in await AuditEntry.filter(event=event, action="expo.sales.reminded").values_list(

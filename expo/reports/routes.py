@@ -18,7 +18,7 @@ from expo.exhibitors import service as exhibitors_service
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import ACCEPTED_EXHIBITOR, AFTER, DAY, Tab, register_tab
 from expo.reports import dashboard as dash
 from expo.reports import draws, jobs, service
 from expo.reports.draw import ALGORITHM
@@ -29,11 +29,14 @@ from expo.visitors.models import VisitorType
 from expo.web import read_form, redirect, render, settings_of
 from expo.xlsx import XLSX_MIME
 
-register_tab(Tab("reports.dashboard", _l("Dashboard"), frozenset({Role.COMMITTEE}), 10))
-register_tab(Tab("reports.sales", _l("Sales reports"), frozenset({Role.COMMITTEE}), 60))
-register_tab(Tab("reports.draws", _l("Doorprize"), frozenset({Role.COMMITTEE}), 65))
-register_tab(Tab("reports.exports", _l("Report workbook"), frozenset({Role.COMMITTEE}), 70))
-register_tab(Tab("reports.my_sales", _l("My sales"), frozenset({Role.EXHIBITOR}), 46))
+register_tab(Tab("reports.dashboard", _l("Dashboard"), frozenset({Role.COMMITTEE}), 10, phase=DAY))
+register_tab(Tab("reports.sales", _l("Sales reports"), frozenset({Role.COMMITTEE}), 60,
+                 phase=AFTER))
+register_tab(Tab("reports.draws", _l("Doorprize"), frozenset({Role.COMMITTEE}), 65, phase=DAY))
+register_tab(Tab("reports.exports", _l("Report workbook"), frozenset({Role.COMMITTEE}), 70,
+                 phase=AFTER))
+register_tab(Tab("reports.my_sales", _l("My sales"), frozenset({Role.EXHIBITOR}), 46, phase=AFTER,
+                 needs=ACCEPTED_EXHIBITOR))
 
 
 def _day_param(request: Request) -> dt.date | None:
@@ -115,6 +118,9 @@ async def my_sales(request: Request) -> Response:
         data = parse_sales(form, days=await service.event_days(event), products=products)
         await service.save_report(event=event, producer=app.producer, data=data, by=user)
     except FormInvalid:
+        return await _my_sales_page(request, form, form.date("day", required=False), 422)
+    except DomainError as exc:  # a rule of the report (a rehearsal, a day): said on the form
+        form.error(exc.data.get("field", "__all__"), exc.message)
         return await _my_sales_page(request, form, form.date("day", required=False), 422)
     flash(request, _("Sales of %(day)s saved. Thank you!", day=data.day.strftime("%d/%m/%Y")))
     return redirect(_url(request, "reports.my_sales") + f"?day={data.day.isoformat()}")

@@ -94,8 +94,11 @@ async def _upsert(*, event: Event, producer: Producer, data: SalesInput,
     lines = [line for line in data.lines if line.omzet or line.units]
     omzet = sum(line.omzet for line in lines) if data.lines else data.omzet
     units = sum(line.units for line in lines) if data.lines else data.units
+    # A report sent in a rehearsal is the rehearsal's (cleared with it); sent again after, it
+    # is a real one. A rehearsal never overwrites a real report.
     values: dict[str, Any] = {"omzet": omzet, "units": units, "note": data.note,
-                              "reported_by": by, "per_product": bool(data.lines)}
+                              "reported_by": by, "per_product": bool(data.lines),
+                              "rehearsal": event.rehearsal}
     async with atomic():
         await _check_input(event=event, producer=producer, data=data)
         report = await SalesReport.filter(
@@ -103,6 +106,10 @@ async def _upsert(*, event: Event, producer: Producer, data: SalesInput,
         if report is None:
             report = await SalesReport.create(event=event, producer=producer, day=data.day,
                                               **values)
+        elif event.rehearsal and not report.rehearsal:
+            raise DomainError(_("This day already has a real sales report: a rehearsal cannot "
+                                "change it. Practise with another day."), "rehearsal_real_report",
+                              status_code=422)
         else:
             await report.update_from_dict(values).save()
             await SalesLine.filter(report=report).delete()
@@ -156,8 +163,8 @@ async def overview(*, event: Event, day: dt.date | None = None) -> SalesOverview
             for p in producers}
     totals: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
     reported: dict[dt.date, set[int]] = defaultdict(set)
-    for producer_id, rday, omzet, units in await SalesReport.filter(event=event).values_list(
-            "producer_id", "day", "omzet", "units"):
+    for producer_id, rday, omzet, units in await SalesReport.filter(
+            event=event, rehearsal=False).values_list("producer_id", "day", "omzet", "units"):
         reported[rday].add(producer_id)  # type: ignore[index]
         totals[rday][0] += omzet  # type: ignore[index]
         totals[rday][1] += units  # type: ignore[index]

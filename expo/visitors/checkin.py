@@ -7,6 +7,11 @@ and inserts the scan row, whose unique (event, nonce) index refuses a nonce seen
 transaction is rolled back and the first answer returned. A forced entry (admitted offline,
 refused here) is audited in the same transaction.
 
+In a rehearsal (``expo.events.rehearsal``: ``GateContext.rehearsal``) the gates ignore the
+opening hours and admit test tickets only; out of one, real tickets only. That is one more
+condition of the same UPDATE (``rehearsal = ?``), and the scan row carries the mark: no query
+more per scan.
+
 The statements are a generator (``_steps``); where they run is the scan store's business
 (``expo.visitors.scanstore``: a driver per database).
 """
@@ -31,7 +36,7 @@ from expo.i18n import format_time
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.visitors import codes, scanstore
-from expo.visitors.models import Direction, GateRules
+from expo.visitors.models import Direction, GateRules, Visitor
 from expo.visitors.scanstore import Dialect, Steps, numbered
 
 CACHE_SECONDS = 10.0
@@ -47,6 +52,8 @@ class Refusal(LabelledEnum):
     ALREADY_INSIDE = "already_inside", _l("already entered")
     NOT_INSIDE = "not_inside", _l("not checked in")
     CLOSED = "closed", _l("gate closed: outside opening hours")
+    REHEARSAL_ONLY = "rehearsal_only", _l("rehearsal: only test tickets are admitted")
+    TEST_TICKET = "test_ticket", _l("test ticket: the rehearsal is over")
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,13 @@ class GateContext:
     enforce_hours: bool
     early_minutes: int
     hours: dict[dt.date, tuple[dt.time, dt.time]] = field(default_factory=dict)
+    rehearsal: bool = False  # the gates take test tickets only, at any hour
+    # The event has test tickets, so rows of a rehearsal may exist: counts must leave them out
+    # (a filter that costs the dashboard its covering indexes, so only then).
+    test_tickets: bool = False
 
     def is_open(self, local: dt.datetime) -> bool:
-        if not self.enforce_hours:
+        if self.rehearsal or not self.enforce_hours:
             return True
         span = self.hours.get(local.date())
         if span is None:
@@ -95,6 +106,7 @@ class ScanResult:
     direction: str = "in"
     entered_at: dt.datetime | None = None  # first entry that day, for "already inside since"
     visitor_id: int | None = None
+    rehearsal: bool = False  # recorded as part of a rehearsal (a test ticket, or gates in it)
 
     @property
     def status(self) -> str:
@@ -126,11 +138,13 @@ async def gate_context(*, slug: str | None = None,
             return None
     rules = await GateRules.get_or_none(event_id=event.id) or GateRules(event_id=event.id)
     days = await EventDay.filter(event_id=event.id)
+    test_tickets = await Visitor.filter(event_id=event.id, rehearsal=True).exists()
     ctx = GateContext(event_id=event.id, slug=event.slug, name=event.name,
                       tz=ZoneInfo(event.timezone), reentry=rules.reentry,
                       track_exit=rules.track_exit, enforce_hours=rules.enforce_hours,
                       early_minutes=rules.early_minutes,
-                      hours={d.date: (d.opens, d.closes) for d in days})
+                      hours={d.date: (d.opens, d.closes) for d in days},
+                      rehearsal=event.rehearsal, test_tickets=test_tickets)
     expires = time.monotonic() + CACHE_SECONDS
     _contexts[event.id] = _contexts[event.slug] = (expires, ctx)
     return ctx
@@ -146,16 +160,17 @@ _STORED = _both("SELECT s.ok, s.reason, s.forced, s.direction, s.scanned_at, v.n
                 "v.last_in_at FROM visitor_scans s LEFT JOIN visitors v ON v.id = s.visitor_id "
                 "WHERE s.event_id = ? AND s.nonce = ?")
 _ENTER = ("UPDATE visitors SET inside = ?, last_in_day = ?, last_in_at = ?, entries = entries + 1 "
-          "WHERE ticket_key = ? AND event_id = ? AND revoked_at IS NULL AND "
+          "WHERE ticket_key = ? AND event_id = ? AND revoked_at IS NULL AND rehearsal = ? AND "
           "(last_in_day IS NULL OR last_in_day <> ? OR (inside = ? AND ?)) "
           "RETURNING id, name, type")
 _LEAVE = ("UPDATE visitors SET inside = ?, last_out_at = ? WHERE ticket_key = ? AND event_id = ? "
-          "AND revoked_at IS NULL AND inside = ? AND last_in_day = ? RETURNING id, name, type")
-_LOOKUP = _both("SELECT id, name, type, revoked_at, inside, last_in_day, last_in_at FROM visitors "
-                "WHERE ticket_key = ? AND event_id = ?")
+          "AND revoked_at IS NULL AND rehearsal = ? AND inside = ? AND last_in_day = ? "
+          "RETURNING id, name, type")
+_LOOKUP = _both("SELECT id, name, type, revoked_at, inside, last_in_day, last_in_at, rehearsal "
+                "FROM visitors WHERE ticket_key = ? AND event_id = ?")
 _INSERT_SCAN = ("INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, "
-                "direction, ok, reason, forced, day, scanned_at, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                "direction, ok, reason, forced, rehearsal, day, scanned_at, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT = _both(_INSERT_SCAN)
 
 
@@ -163,9 +178,10 @@ def _combined(update: str) -> str:
     """One of the module's UPDATE constants with its INSERT (no input reaches the text)."""
     return numbered(
         f"WITH v AS ({update}), s AS (INSERT INTO visitor_scans (event_id, visitor_id, "  # noqa: S608
-        "gate_id, device_id, nonce, direction, ok, reason, forced, day, scanned_at, "
+        "gate_id, device_id, nonce, direction, ok, reason, forced, rehearsal, day, scanned_at, "
         "recorded_at) SELECT ?::int, v.id, ?::int, ?::int, ?::varchar, ?::varchar, TRUE, NULL, "
-        "FALSE, ?::date, ?::timestamptz, ?::timestamptz FROM v RETURNING visitor_id) "
+        "FALSE, ?::boolean, ?::date, ?::timestamptz, ?::timestamptz FROM v "
+        "RETURNING visitor_id) "
         "SELECT v.id, v.name, v.type FROM v JOIN s ON s.visitor_id = v.id")
 
 
@@ -254,17 +270,19 @@ def _steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt
     day = local.date()
     direction = str(scan.direction)
     if ctx.is_open(local):
+        # The ticket must be of the gates' mode (a test ticket in rehearsal, a real one
+        # otherwise): one more condition of the same UPDATE, no query more.
         if scan.direction == Direction.OUT:
-            values: list[Any] = [False, at, key, ctx.event_id, True, day]
+            values: list[Any] = [False, at, key, ctx.event_id, ctx.rehearsal, True, day]
         else:
-            values = [True, day, at, key, ctx.event_id, day, False, ctx.reentry]
+            values = [True, day, at, key, ctx.event_id, ctx.rehearsal, day, False, ctx.reentry]
         if dialect == "postgres":
-            values += [ctx.event_id, gate.id, gate.device_id, scan.nonce or None, direction, day,
-                       at, now]
+            values += [ctx.event_id, gate.id, gate.device_id, scan.nonce or None, direction,
+                       ctx.rehearsal, day, at, now]
         row = yield "one", _ADMIT[dialect, scan.direction], values
         if row is not None:
             result = ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
-                                direction=direction)
+                                direction=direction, rehearsal=ctx.rehearsal)
             if dialect == "sqlite":  # on PostgreSQL the UPDATE inserted the scan row too
                 yield "exec", _INSERT[dialect], _scan_row(ctx, int(row["id"]), scan, result,
                                                           gate, day, now)
@@ -299,16 +317,23 @@ def _scan_row(ctx: GateContext, visitor_id: int | None, scan: ScanInput, result:
               gate: _Gate, day: dt.date, now: dt.datetime) -> list[Any]:
     reason = str(result.reason) if result.reason is not None else None
     return [ctx.event_id, visitor_id, gate.id, gate.device_id, scan.nonce or None,
-            result.direction, result.ok, reason, result.forced, day, result.at, now]
+            result.direction, result.ok, reason, result.forced, result.rehearsal, day,
+            result.at, now]
 
 
 def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: dt.datetime,
              local: dt.datetime) -> ScanResult:
     direction = str(scan.direction)
     if row is None:
-        return ScanResult(ok=False, reason=Refusal.INVALID, at=at, direction=direction)
+        return ScanResult(ok=False, reason=Refusal.INVALID, at=at, direction=direction,
+                          rehearsal=ctx.rehearsal)
+    test_ticket = bool(row["rehearsal"])
     if row["revoked_at"] is not None:
         reason = Refusal.REVOKED
+    elif ctx.rehearsal and not test_ticket:
+        reason = Refusal.REHEARSAL_ONLY
+    elif test_ticket and not ctx.rehearsal:
+        reason = Refusal.TEST_TICKET
     elif not ctx.is_open(local):
         reason = Refusal.CLOSED
     elif scan.direction == Direction.OUT:
@@ -316,11 +341,13 @@ def _refusal(row: dict[str, Any] | None, ctx: GateContext, scan: ScanInput, at: 
     else:
         reason = Refusal.ALREADY_INSIDE
     entered = row_datetime(row["last_in_at"]) if reason == Refusal.ALREADY_INSIDE else None
-    # A scanner that admitted someone while offline reports it: the entry happened anyway.
-    forced = scan.offline and scan.direction == Direction.IN
+    # A scanner that admitted someone while offline reports it: the entry happened anyway
+    # (not in a rehearsal, nor with a test ticket: nobody really came in).
+    rehearsal = ctx.rehearsal or test_ticket
+    forced = scan.offline and scan.direction == Direction.IN and not rehearsal
     return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
-                      visitor_id=row["id"],
-                      forced=forced, direction=direction, entered_at=entered)
+                      visitor_id=row["id"], forced=forced, direction=direction,
+                      entered_at=entered, rehearsal=rehearsal)
 
 
 def message_for(result: ScanResult, tz: ZoneInfo | str) -> str:

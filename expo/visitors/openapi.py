@@ -100,7 +100,7 @@ TICKET = _object(["code", "ticket_url", "name", "type", "existing"], code=_STRIN
                            "event already: this is that ticket (sent to it again)"})
 BUNDLE = _object(
     ["event_id", "public_key", "keys", "timezone", "reentry", "track_exit", "enforce_hours",
-     "early_minutes", "revoked", "hours", "gate", "messages"],
+     "early_minutes", "rehearsal", "test_tickets", "revoked", "hours", "gate", "messages"],
     event_id=_INTEGER, public_key={"type": "string", "description": "The current key "
                                    "(base64, raw Ed25519); verify with \"keys\""},
     keys={"type": "array", "description": "Every public key still valid: pick the one whose "
@@ -111,6 +111,10 @@ BUNDLE = _object(
     track_exit={"type": "boolean", "description": "Whether the gate records exits: the "
                 "scanner shows its In/Out switch only then"},
     enforce_hours=_BOOLEAN, early_minutes=_INTEGER,
+    rehearsal={"type": "boolean", "description": "The event's rehearsal is on: admit only "
+               "the test tickets, at any hour"},
+    test_tickets={"type": "array", "items": _STRING, "description": "Keys of the rehearsal's "
+                  "test tickets: refused when the rehearsal is off"},
     revoked={"type": "array", "items": _STRING, "description": "Keys of revoked tickets"},
     hours={"type": "object", "description": "Per date, [opens, closes] as HH:MM",
            "additionalProperties": {"type": "array", "items": _STRING}},

@@ -58,9 +58,9 @@ def digest(token: str) -> str:
 # ---- tickets ------------------------------------------------------------------------------
 
 async def register_visitor(*, event: Event, data: VisitorData, source: Source = Source.ONLINE,
-                           group: VisitorGroup | None = None) -> Visitor:
+                           group: VisitorGroup | None = None, rehearsal: bool = False) -> Visitor:
     """A ticket row and nothing else: no duplicate check, no message (badges, group members,
-    demo data). A person registering goes through ``register``."""
+    demo data, test tickets: ``rehearsal``). A person registering goes through ``register``."""
     now = dt.datetime.now(dt.UTC)
     for _attempt in range(3):
         try:
@@ -71,7 +71,7 @@ async def register_visitor(*, event: Event, data: VisitorData, source: Source = 
                     email=data.email, type=data.type, agency=data.agency,
                     organisation=data.organisation, kabupaten=data.kabupaten, source=source,
                     locale=i18n.get_locale(), consent_share=data.consent_share,
-                    consent_at=now if data.consent_share else None)
+                    consent_at=now if data.consent_share else None, rehearsal=rehearsal)
         except IntegrityError:  # a random key collided: draw again
             continue
     raise DomainError(_("Could not issue a ticket. Please try again."), "ticket_failed")
@@ -504,10 +504,15 @@ async def counters(*, event: Event, now: dt.datetime | None = None) -> Counters:
     assert ctx is not None
     day = (now or dt.datetime.now(dt.UTC)).astimezone(ctx.tz).date()
     result = Counters(day=day)
-    result.checked_in = await Visitor.filter(event=event, last_in_day=day).count()
-    result.inside = await Visitor.filter(event=event, last_in_day=day, inside=True).count()
-    rows = await Scan.filter(event=event, day=day).values_list("ok", "direction", "gate_id",
-                                                               "scanned_at")
+    # In a rehearsal the gate's counters are the rehearsal's (cleared with it), else the
+    # event's, without it (a filter only when the event has test tickets: see GateContext).
+    mode: dict[str, bool] = {"rehearsal": ctx.rehearsal} \
+        if ctx.rehearsal or ctx.test_tickets else {}
+    result.checked_in = await Visitor.filter(event=event, last_in_day=day, **mode).count()
+    result.inside = await Visitor.filter(event=event, last_in_day=day, inside=True,
+                                         **mode).count()
+    rows = await Scan.filter(event=event, day=day, **mode).values_list(
+        "ok", "direction", "gate_id", "scanned_at")
     gates = {g.id: g.name for g in await Gate.filter(event=event)}
     per_gate: Counter[str] = Counter()
     per_hour: Counter[int] = Counter()
@@ -527,13 +532,20 @@ async def offline_bundle(*, event: Event, signer: codes.Signer) -> dict[str, Any
     """What a scanner needs to judge codes without the network: it can verify, never mint."""
     ctx = await checkin.gate_context(event=event)
     assert ctx is not None
-    revoked = await Visitor.filter(event=event, revoked_at__not_isnull=True).values_list(
-        "ticket_key", flat=True)
+    # A rehearsal: no opening hours, and the scanner admits only "test_tickets"; out of one it
+    # refuses them (and a scanner older than that finds them among the revoked).
+    refused = Q(revoked_at__not_isnull=True)
+    if not ctx.rehearsal:
+        refused |= Q(rehearsal=True)
+    revoked = await Visitor.filter(refused, event=event).values_list("ticket_key", flat=True)
+    tests = await Visitor.filter(event=event, rehearsal=True).values_list("ticket_key", flat=True)
     # "keys": every public key still valid, by the key id codes carry ("" for legacy codes).
     return {"event_id": event.id, "public_key": signer.public_b64,
             "keys": signer.verifying_keys(), "timezone": event.timezone,
             "reentry": ctx.reentry, "track_exit": ctx.track_exit,
-            "enforce_hours": ctx.enforce_hours, "early_minutes": ctx.early_minutes,
+            "enforce_hours": ctx.enforce_hours and not ctx.rehearsal,
+            "early_minutes": ctx.early_minutes, "rehearsal": ctx.rehearsal,
+            "test_tickets": sorted(tests),  # type: ignore[type-var]
             "revoked": sorted(revoked),  # type: ignore[type-var]
             "hours": {d.isoformat(): [o.strftime("%H:%M"), c.strftime("%H:%M")]
                       for d, (o, c) in sorted(ctx.hours.items())}}
