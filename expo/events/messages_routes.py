@@ -16,13 +16,14 @@ from expo.events.permissions import event_role
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.messages import service as messages
-from expo.nav import Tab, register_tab
+from expo.nav import REGISTRATION, Tab, register_tab
 from expo.outbox import Channel, Delivery
 from expo.templating import flash
 from expo.urls import safe_next
 from expo.web import page_number, read_form, redirect, render
 
-register_tab(Tab("events.messages", _l("Messages"), frozenset({Role.COMMITTEE}), 87))
+register_tab(Tab("events.messages", _l("Messages"), frozenset({Role.COMMITTEE}), 87,
+                 phase=REGISTRATION))
 
 
 # ---- pages ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from expo.accounts.permissions import Endpoint, require_user
 from expo.errors import Forbidden, found
 from expo.events.models import Event
 from expo.events.team import roles_for
+from expo.nav import conditions_met
 
 
 def event_role(*allowed: Role) -> Callable[[Endpoint], Endpoint]:
@@ -34,6 +35,7 @@ def event_role(*allowed: Role) -> Callable[[Endpoint], Endpoint]:
                 raise Forbidden()
             request.state.event = event
             request.state.roles = roles
+            request.state.nav_met = await conditions_met(user, event, roles)  # tabs shown
             return await endpoint(request)
 
         wrapper.__expo_permission__ = "event:" + ",".join(r.value for r in allowed)  # type: ignore[attr-defined]

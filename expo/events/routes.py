@@ -11,7 +11,7 @@ from starlette.routing import Route
 from expo.accounts.models import Role
 from expo.accounts.permissions import current_user, login_required, public, require_user
 from expo.errors import DomainError, Forbidden
-from expo.events import service
+from expo.events import checklist, service
 from expo.events.forms import (
     DEFAULT_CLOSES,
     DEFAULT_OPENS,
@@ -23,18 +23,18 @@ from expo.events.forms import (
 from expo.events.models import DEFAULT_TIMEZONE, EventStatus
 from expo.events.permissions import event_role
 from expo.events.team import can_create_events, memberships
-from expo.forms import Form, FormInvalid
+from expo.forms import Form, FormInvalid, parse_date
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import AFTER, SETUP, Tab, register_tab
 from expo.templating import flash
 from expo.web import read_form, redirect, render
 
 # The core tabs of an event's management area; each domain registers its own the same way.
 register_tab(Tab("events.overview", _l("Overview"), frozenset(Role), 0))
-register_tab(Tab("events.edit", _l("Settings"), frozenset({Role.COMMITTEE}), 80))
-register_tab(Tab("events.team", _l("Team"), frozenset({Role.COMMITTEE}), 85))
-register_tab(Tab("events.audit", _l("Audit log"), frozenset({Role.COMMITTEE}), 90))
+register_tab(Tab("events.edit", _l("Settings"), frozenset({Role.COMMITTEE}), 80, phase=SETUP))
+register_tab(Tab("events.team", _l("Team"), frozenset({Role.COMMITTEE}), 85, phase=SETUP))
+register_tab(Tab("events.audit", _l("Audit log"), frozenset({Role.COMMITTEE}), 90, phase=AFTER))
 
 
 @public
@@ -70,8 +70,8 @@ async def manage(request: Request) -> Response:
 def _form_context(form: Form) -> dict[str, object]:
     days: list[dt.date] = []
     try:
-        start = dt.date.fromisoformat(form.raw("starts_on"))
-        end = dt.date.fromisoformat(form.raw("ends_on"))
+        start = parse_date(form.raw("starts_on"))
+        end = parse_date(form.raw("ends_on"))
         if start <= end and (end - start).days < 31:
             days = dates_between(start, end)
     except ValueError:
@@ -146,8 +146,13 @@ async def set_status(request: Request) -> Response:
 @event_role(Role.COMMITTEE, Role.CURATOR, Role.GATE, Role.EXHIBITOR)
 async def overview(request: Request) -> Response:
     event = request.state.event
+    items: list[checklist.Item] = []
+    if Role.COMMITTEE in request.state.roles:  # the set-up checklist: the committee's work
+        items = await checklist.run(
+            event, lambda route: request.url_for(route, slug=event.slug).path)
     return render(request, "events/overview.html", {
         "event": event, "days": await service.event_days(event), "roles": request.state.roles,
+        "checklist": items,
         "Role": Role, "status_labels": EventStatus.labels(), "role_labels": Role.labels(),
     })
 

@@ -17,13 +17,14 @@ from expo.exhibitors.models import AppStatus, Category
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import REGISTRATION, Tab, register_tab
 from expo.outbox import Channel, Delivery
 from expo.regions import region_choices
 from expo.templating import flash
 from expo.web import read_form, redirect, render
 
-register_tab(Tab("exhibitors.broadcast", _l("Broadcast"), frozenset({Role.COMMITTEE}), 23))
+register_tab(Tab("exhibitors.broadcast", _l("Broadcast"), frozenset({Role.COMMITTEE}), 23,
+                 phase=REGISTRATION))
 
 DEFAULTS = {"status": AppStatus.ACCEPTED.value, "reach": broadcast.Reach.BOTH.value}
 

@@ -12,13 +12,14 @@ from expo.accounts.permissions import require_user
 from expo.errors import DomainError
 from expo.events.permissions import event_role
 from expo.exhibitors import curation, exporter, import_jobs, importer, notify, service
+from expo.exhibitors import navigation as _navigation  # noqa: F401 - the tabs' conditions
 from expo.exhibitors.import_models import ImportJob
 from expo.exhibitors.models import DECISIONS, Application, AppStatus, Category, CriterionSource
 from expo.exhibitors.web import choices, read_multipart
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import REGISTRATION, SETUP, Tab, register_tab
 from expo.regions import KALTIM
 from expo.templating import flash
 from expo.web import MAX_FIELDS, MAX_PART, absolute_url, read_form, redirect, render, settings_of
@@ -27,9 +28,10 @@ from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
 
 STAFF = (Role.COMMITTEE, Role.CURATOR)
 MAX_ID = 2**31 - 1
-register_tab(Tab("exhibitors.queue", _l("Applications"), frozenset(STAFF), 20))
-register_tab(Tab("exhibitors.rubric", _l("Curation"), frozenset({Role.COMMITTEE}), 21))
-register_tab(Tab("exhibitors.import", _l("Import producers"), frozenset({Role.COMMITTEE}), 22))
+register_tab(Tab("exhibitors.queue", _l("Applications"), frozenset(STAFF), 20, phase=REGISTRATION))
+register_tab(Tab("exhibitors.rubric", _l("Curation"), frozenset({Role.COMMITTEE}), 21, phase=SETUP))
+register_tab(Tab("exhibitors.import", _l("Import producers"), frozenset({Role.COMMITTEE}), 22,
+                 phase=REGISTRATION))
 
 
 def _filters(request: Request) -> curation.QueueFilters:

@@ -20,7 +20,7 @@ from expo.exhibitors.models import Category
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import AFTER, DAY, EXHIBITOR_OR_COMMITTEE, Tab, register_tab
 from expo.templating import flash
 from expo.web import absolute_url, read_form, redirect, render
 
@@ -28,9 +28,11 @@ from . import matching, service
 from .forms import parse_offer, parse_share_status
 from .models import InquiryStatus, OfferStatus, ShareStatus
 
-register_tab(Tab("leads.committee", _l("Leads overview"), frozenset({Role.COMMITTEE}), 42))
+register_tab(Tab("leads.committee", _l("Leads overview"), frozenset({Role.COMMITTEE}), 42,
+                 phase=AFTER))
 register_tab(Tab("leads.posters", _l("Stand posters"), frozenset({Role.COMMITTEE,
-                                                                   Role.EXHIBITOR}), 43))
+                                                                   Role.EXHIBITOR}), 43, phase=DAY,
+                 needs=EXHIBITOR_OR_COMMITTEE))
 
 
 def _today(event: Event) -> dt.date:

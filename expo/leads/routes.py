@@ -25,7 +25,7 @@ from expo.exhibitors.models import Category
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import ACCEPTED_EXHIBITOR, DAY, Tab, register_tab
 from expo.regions import region_choices
 from expo.templating import flash
 from expo.visitors import identity, keys, notify
@@ -40,8 +40,10 @@ from .exporter import leads_workbook
 from .forms import parse_inquiry, parse_lead_update, parse_share_status
 from .models import LeadSource, LeadStatus, Rating, ShareStatus
 
-register_tab(Tab("leads.inbox", _l("Leads"), frozenset({Role.EXHIBITOR}), 40))
-register_tab(Tab("leads.scanner", _l("Lead scanner"), frozenset({Role.EXHIBITOR}), 41))
+register_tab(Tab("leads.inbox", _l("Leads"), frozenset({Role.EXHIBITOR}), 40, phase=DAY,
+                 needs=ACCEPTED_EXHIBITOR))
+register_tab(Tab("leads.scanner", _l("Lead scanner"), frozenset({Role.EXHIBITOR}), 41, phase=DAY,
+                 needs=ACCEPTED_EXHIBITOR))
 
 
 def _secret(request: Request) -> str:

@@ -19,7 +19,7 @@ from expo.exhibitors.models import Category
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import REGISTRATION, Tab, register_tab
 from expo.templating import flash
 from expo.web import read_form, redirect, render
 
@@ -33,7 +33,8 @@ from .models import (
     PaymentState,
 )
 
-register_tab(Tab("payments.overview", _l("Payments"), frozenset({Role.COMMITTEE}), 26))
+register_tab(Tab("payments.overview", _l("Payments"), frozenset({Role.COMMITTEE}), 26,
+                 phase=REGISTRATION))
 
 RECORD_METHODS = (Method.TRANSFER, Method.CASH)
 REFUND_METHODS = (Method.TRANSFER, Method.CASH)

@@ -19,14 +19,16 @@ from expo.exhibitors.web import read_multipart
 from expo.forms import Form
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import ACCEPTED_EXHIBITOR, REGISTRATION, Tab, register_tab
 from expo.templating import flash
 from expo.web import redirect, render, settings_of
 
 from . import access, invoices, online, service
 from .models import InvoiceStatus, Method, PaymentKind, PaymentState
 
-register_tab(Tab("payments.mine", _l("Booth fee"), frozenset({Role.EXHIBITOR}), 46))
+register_tab(Tab("payments.mine", _l("Booth fee"), frozenset({Role.EXHIBITOR}), 46,
+                 phase=REGISTRATION,
+                 needs=ACCEPTED_EXHIBITOR))
 
 async def _context(request: Request, form: Form | None = None) -> dict[str, Any]:
     event, user = request.state.event, require_user(request)

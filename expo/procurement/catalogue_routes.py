@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, NoMatchFound, Route
 
 import expo.exhibitors.web  # noqa: F401  (registers the {id:pk} path convertor)
-from expo.accounts.permissions import public
+from expo.accounts.permissions import current_user, public
 from expo.errors import NotFound
 from expo.exhibitors import uploads
 from expo.exhibitors.models import Category, Product
@@ -22,6 +22,7 @@ from expo.i18n import gettext as _
 from expo.web import render, settings_of
 
 from . import catalogue
+from .access import viewer_of
 from .catalogue import Filters, Hit
 
 MAX_QUANTITY = 10_000_000
@@ -81,6 +82,16 @@ def quote_url(request: Request, *, kind: str, name: str, unit: str, producer_id:
     return base + "?" + urlencode(query)
 
 
+async def _can_ask(request: Request) -> bool:
+    """"Ask for a quote" leads a visitor to sign in, and a signed-in user to the request form
+    only if they may make one (the trade office, a buyer's staff): never to a refusal."""
+    user = current_user(request)
+    if user is None:
+        return True
+    viewer = await viewer_of(user)
+    return viewer.office or viewer.is_buyer
+
+
 def _hit_quote(request: Request, filters: Filters) -> Callable[[Hit], str]:
     def url(hit: Hit) -> str:
         return quote_url(request, kind=hit.kind, name=hit.name, unit=hit.unit,
@@ -112,7 +123,7 @@ async def search(request: Request) -> Response:
     results = await catalogue.search(filters=filters, today=today, page=page)
     return render(request, "procurement/catalogue.html", {
         "form": form, "facets": facets, "results": results, "today": today,
-        "quote_url": _hit_quote(request, filters),
+        "quote_url": _hit_quote(request, filters) if await _can_ask(request) else None,
         "prev_url": _page_url(request, page - 1) if page > 1 else "",
         "next_url": _page_url(request, page + 1) if page < results.pages else "",
         "Category": Category}, 200 if form.valid else 422)
@@ -125,7 +136,7 @@ async def producer(request: Request) -> Response:
                                          today=today)
     return render(request, "procurement/catalogue_producer.html", {
         "page": page, "producer": page.producer, "today": today, "Category": Category,
-        "quote_url": _product_quote(request)})
+        "quote_url": _product_quote(request) if await _can_ask(request) else None})
 
 
 @public
@@ -143,7 +154,8 @@ async def compare(request: Request) -> Response:
     return render(request, "procurement/catalogue_compare.html", {
         "form": form, "kind": kind, "hits": hits, "needed_by": needed_by, "today": today,
         "limit": catalogue.COMPARE_LIMIT, "Category": Category,
-        "quote_url": _hit_quote(request, Filters(needed_by=needed_by))},
+        "quote_url": _hit_quote(request, Filters(needed_by=needed_by))
+        if await _can_ask(request) else None},
         200 if form.valid else 422)
 
 

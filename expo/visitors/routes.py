@@ -19,7 +19,7 @@ from expo.events.service import viewable_event, window_state
 from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
-from expo.nav import Tab, register_tab
+from expo.nav import DAY, REGISTRATION, SETUP, Tab, register_tab
 from expo.ratelimit import RateLimiter
 from expo.regions import region_choices
 from expo.templating import flash
@@ -48,10 +48,11 @@ BUNDLE_REFRESH_SECONDS = 120  # how often an online scanner re-reads the revoked
 # "Find my ticket": per client address and event (each address is also limited by the
 # messages it was sent this hour, across workers: see expo.visitors.notify).
 FIND_LIMIT = RateLimiter(limit=5, window=600)
-register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30))
-register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31))
-register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE}), 32))
-register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 33))
+register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30, phase=DAY))
+register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31,
+                 phase=REGISTRATION))
+register_tab(Tab("visitors.gates", _l("Gate setup"), frozenset({Role.COMMITTEE}), 32, phase=SETUP))
+register_tab(Tab("visitors.badges", _l("Badges"), frozenset({Role.COMMITTEE}), 33, phase=DAY))
 
 
 async def _signer(request: Request, event_id: int) -> codes.Keyring:

@@ -26,6 +26,7 @@ def test_committee_broadcasts_to_all_exhibitors(browser, live_server, gateway) -
     try:
         login(page, "panitia@expo.test")
         page.goto(EVENT)
+        page.click("nav.tabs .phases a:has-text('Masa pendaftaran')")  # the registration phase's tabs
         page.click(f"nav.tabs a[href='{EVENT}/broadcast']")
         page.wait_for_url(f"**{EVENT}/broadcast")
         expect(page.locator("#f-status")).to_have_value("accepted")  # all accepted exhibitors
