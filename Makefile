@@ -15,6 +15,7 @@ UV_VERSION := 0.13.9
 
 help:
 	@echo "make run      create .venv, install, migrate, load the demo once, serve on http://$(HOST):$(PORT)"
+	@echo "              (another port or address: make run PORT=8080 HOST=0.0.0.0)"
 	@echo "make test     install test tools and run the whole suite (PostgreSQL too if EXPO_TEST_DATABASE_URL is set)"
 	@echo "make lint     ruff check;  make fmt  apply ruff's safe fixes (import order, ...)"
 	@echo "make typecheck  mypy on expo/ (must report no errors; CI runs it after the tests)"

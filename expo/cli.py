@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import datetime as dt
 import getpass
 import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from tortoise import Tortoise
@@ -35,7 +38,8 @@ from expo.accounts.models import Role
 from expo.accounts.service import create_user
 from expo.db import migrate, tortoise_config
 from expo.errors import DomainError
-from expo.events.models import Event
+from expo.events.demo import DEMO_TIMEZONE
+from expo.events.models import Event, EventDay
 from expo.events.team import grant_role
 from expo.jobs import queue
 from expo.jobs.worker import run_forever
@@ -62,7 +66,8 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
 
 
 def _print_logins(logins: list[tuple[str, str, str]], base_url: str) -> None:
-    print(f"\nDemo event: {base_url}/e/hkn2027")
+    print(f"\nDemo event: {base_url}/e/{demo.DEMO_SLUG} (running today; last year's: "
+          f"{base_url}/e/{demo.PAST_SLUG})")
     print(f"Procurement: {base_url}/procurement (trade office: panitia@expo.test)")
     print("Demo logins (role  email  password):")
     width = max(len(role) for role, _, _ in logins)
@@ -73,8 +78,21 @@ def _print_logins(logins: list[tuple[str, str, str]], base_url: str) -> None:
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(migrate(settings))
-    print("Database is up to date.")
+    print("Database is up to date.", flush=True)
     return 0
+
+
+def _progress(step: str, seconds: float) -> None:
+    print(f"  {step:<34} {seconds:5.1f} s", flush=True)
+
+
+async def _stale_demo_note() -> None:
+    """The demo fair runs around the day it was loaded: say so when that day has passed."""
+    dates = await demo.demo_dates()
+    today = dt.datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    if dates is not None and not dates[0] <= today <= dates[1]:
+        print(f"note: the demo fair runs {dates[0]:%d %b %Y} to {dates[1]:%d %b %Y}; "
+              "`main.py demo --reset` dates it around today again.", flush=True)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -83,12 +101,20 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             await demo.reset_demo()
         elif not await demo.is_empty():
             if args.if_empty:
+                await _stale_demo_note()
                 return 0
             return _fail("the database already has data; use --reset to replace the demo")
-        ctx = await demo.load_demo()
+        print("Loading the demo (dated around today):", flush=True)
+        started = time.perf_counter()
+        ctx = await demo.load_demo(progress=_progress)
+        _progress("demo loaded", time.perf_counter() - started)
+        today = await EventDay.get(event=ctx.event, date=ctx.today)
+        print(f"\nThe fair runs {ctx.event.starts_on:%d %b} to {ctx.event.ends_on:%d %b %Y}; "
+              f"today the gates are open {today.opens_at}-{today.closes_at} WITA.")
         _print_logins(ctx.logins, settings.base_url)
         return 0
 
+    print("Preparing the database...", flush=True)
     return int(asyncio.run(_with_db(settings, work)))
 
 

@@ -1,13 +1,16 @@
 """The command line, run as a user would (subprocesses on a temporary data folder)."""
 
+import datetime as dt
 import functools
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -82,14 +85,35 @@ def test_worker_drain_runs_what_is_due_and_exits(tmp_path):
         assert state == "failed" and "smtp" in error.lower()  # kept, to be retried
 
 
-def test_demo_loads_once_and_prints_logins(tmp_path):
+def test_demo_loads_once_with_a_line_per_step_and_prints_logins(tmp_path):
+    from expo.demo import DEMO_LOADERS
+
     out = run(tmp_path, "demo").stdout
     for email in ["panitia@expo.test", "kurator@expo.test", "gerbang@expo.test", "umkm@expo.test"]:
         assert email in out
+    # a progress line per step, with its time, before the logins
+    steps = [line for line in out.splitlines() if re.fullmatch(r"  \S.*\s\d+\.\d s", line)]
+    assert [line.rsplit(None, 2)[0].strip() for line in steps] == [
+        "event and staff", *(step for step, _load in DEMO_LOADERS), "demo loaded"]
+    assert out.index("demo loaded") < out.index("panitia@expo.test")
+    assert re.search(r"The fair runs .*; today the gates are open \d\d:\d\d-\d\d:\d\d WITA", out)
     again = run(tmp_path, "demo", check=False)
     assert again.returncode == 2 and "--reset" in again.stderr
-    assert run(tmp_path, "demo", "--if-empty").returncode == 0
+    fresh = run(tmp_path, "demo", "--if-empty")
+    assert fresh.returncode == 0 and "--reset" not in fresh.stdout
+    with sqlite3.connect(tmp_path / "expo.sqlite3") as conn:  # a demo loaded long ago
+        conn.execute("UPDATE events SET starts_on = '2025-04-20', ends_on = '2025-04-22' "
+                     "WHERE slug = 'hkn2027'")
+    stale = run(tmp_path, "demo", "--if-empty")
+    assert "20 Apr 2025" in stale.stdout and "demo --reset" in stale.stdout
     assert "panitia@expo.test" in run(tmp_path, "demo", "--reset").stdout
+    with sqlite3.connect(tmp_path / "expo.sqlite3") as conn:  # dated around today again
+        starts, ends = conn.execute(
+            "SELECT starts_on, ends_on FROM events WHERE slug = 'hkn2027'").fetchone()
+    today = dt.datetime.now(ZoneInfo("Asia/Makassar")).date()
+    # (the day it loaded: today, or yesterday if midnight passed in between)
+    assert dt.date.fromisoformat(starts) in {today - dt.timedelta(days=n) for n in (1, 2)}
+    assert dt.date.fromisoformat(ends) - dt.date.fromisoformat(starts) == dt.timedelta(days=2)
 
 
 def test_createuser_with_role_and_bad_input(tmp_path):
@@ -168,3 +192,15 @@ def test_reencrypt_keys_moves_ticket_keys_to_a_new_secret(tmp_path):
     assert "1 re-encrypted" in moved.stdout
     again = run(tmp_path, "reencrypt-keys", env=new)  # the old secret is no longer needed
     assert "0 re-encrypted" in again.stdout and "1 already were" in again.stdout
+
+
+def test_install_metadata_names_the_licence_the_modern_way():
+    """`make run` installs expo with pip: its metadata must not make a build backend warn
+    (setuptools deprecated the licence as a table and licence classifiers)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "AGPL-3.0-or-later"  # an SPDX expression, not a table
+    assert not any(c.startswith("License ::") for c in project.get("classifiers", []))
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    assert build["build-backend"] == "hatchling.build"

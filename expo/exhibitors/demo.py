@@ -22,6 +22,7 @@ from expo.exhibitors.models import (
     Product,
     Quota,
     QuotaKind,
+    RequiredDocument,
 )
 from expo.regions import KALTIM, OUTSIDE
 
@@ -71,9 +72,21 @@ PRODUCERS = [
     ("Batik Beraja Berau", "Bu Sarah", F, "batik", "Kain batik motif penyu", 325000, 25, "lembar"),
     ("Kopi Liberika Kutim", "Pak Joko", K, "kopi", "Kopi liberika biji 500 g", 90000, 80, "bungkus"),
 ]
-# the first eight stay drafts or are fresh submissions; the rest are spread over states
-STATES = [AppStatus.SUBMITTED] * 14 + [AppStatus.ACCEPTED] * 12 + [AppStatus.WAITLISTED] * 5 + \
+# Accepted: a real fair's mix (food makers for the food hall, batik and tenun, ulap doyo and
+# rotan, beads and carvings); the others are spread over the remaining states in turn.
+ACCEPTED = {"Amplang Mahakam Jaya", "Kue Talam Bu Sri", "Nastar Keju Mbak Dewi",
+            "Lempok Durian Berau", "Sambal Raja Kutai", "Batik Kaltim Nusantara",
+            "Batik Shaho Samarinda", "Sarung Samarinda Bu Lia", "Ulap Doyo Tanjung Isuy",
+            "Rotan Kutai Kreasi", "Manik Dayak Long Bagun", "Ukiran Kayu Ulin Balikpapan"}
+OTHER_STATES = [AppStatus.SUBMITTED] * 13 + [AppStatus.WAITLISTED] * 5 + \
     [AppStatus.REJECTED] * 3 + [AppStatus.DRAFT] * 4 + [AppStatus.WITHDRAWN] * 2 + [None]
+
+
+def _states() -> list[AppStatus | None]:
+    """Each producer's application state (the first, the demo exhibitor's, is a draft)."""
+    others = iter(OTHER_STATES * 2)
+    return [AppStatus.DRAFT if index == 0 else AppStatus.ACCEPTED if row[0] in ACCEPTED
+            else next(others) for index, row in enumerate(PRODUCERS)]
 
 
 async def _producer(rng: random.Random, index: int, row: tuple) -> Producer:  # type: ignore[type-arg]
@@ -113,7 +126,8 @@ async def load(ctx: DemoContext) -> None:
                                password_hash=ctx.password_hash)
     await EventRole.create(event=event, user=second, role=Role.CURATOR)
     ctx.logins.append(("curator", second.email, DEMO_PASSWORD))
-    now = dt.datetime.now(dt.UTC)
+    now = ctx.now
+    states = _states()
     for index, row in enumerate(PRODUCERS):
         producer = await _producer(rng, index, row)
         user = ctx.users["exhibitor"] if index == 0 else await create_user(
@@ -126,7 +140,7 @@ async def load(ctx: DemoContext) -> None:
         await Product.create(producer=producer, name=product, price_min=price,
                              price_max=int(price * 1.4), capacity_per_week=capacity,
                              capacity_unit=unit, lead_time_days=rng.choice([1, 2, 3, 7, 14]))
-        status = AppStatus.DRAFT if index == 0 else STATES[index % len(STATES)]
+        status = states[index]
         if status is None:
             continue
         app = await Application.create(
@@ -150,3 +164,7 @@ async def load(ctx: DemoContext) -> None:
             notice = notify.decision_notice(status, event, message)
             await InboxMessage.create(producer=producer, event=event, application=app,
                                       subject=notice.subject, body=notice.text)
+    # the terms above, enforced: a food producer sends with a PIRT or a BPOM uploaded
+    # (expo.exhibitors.requirements; the demo exhibitor's draft shows what is missing)
+    for category in (K, OL):
+        await RequiredDocument.create(event=event, category=category, kinds="pirt,bpom")

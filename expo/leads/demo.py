@@ -3,9 +3,10 @@ stands, shared their contact, were scanned and sent inquiries, OPD procurement, 
 grouped offer: 2,000 boxes of nastar for a provincial event, split across four producers.
 
 The services stamp what they create with the current time; ``_date_activity`` then moves
-every lead, saved stand, contact request and inquiry into the event's opening hours (in the
-event's time zone, WITA): a checked-in visitor's contacts follow their entry at the gate,
-the others fall on an event day. The dates are seeded, so every load gives the same ones.
+every lead, saved stand, contact request and inquiry into the event's opening hours so far
+(yesterday's, and today's up to the load; in the event's time zone, WITA): a checked-in
+visitor's contacts follow their entry at the gate, the others fall on an event day. The dates
+are seeded, so every load gives the same ones.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from .models import (
 
 # business, owner, kabupaten, product, weekly capacity (kotak), lead time (days)
 NASTAR = [
-    ("Nastar Nanas Bu Ani", "Ani Suryani", "Kutai Kartanegara", "Nastar nanas kotak 500 g", 300, 3),
+    ("Nastar Nanas Bu Ani", "Ani Suryani", "Kabupaten Kutai Kartanegara",
+     "Nastar nanas kotak 500 g", 300, 3),
     ("Nastar Lumer Kak Mira", "Mira Lestari", "Kota Bontang", "Nastar lumer kotak 400 g", 250, 2),
     ("Nastar Mama Rara", "Rara Wulandari", "Kota Balikpapan", "Nastar premium kotak 500 g", 200, 4),
     ("Nastar Wisman Samarinda", "Hj. Wisma", "Kota Samarinda", "Nastar wisman kotak 450 g", 150, 3),
@@ -66,8 +68,14 @@ DATES_SEED = 2042
 Window = tuple[dt.datetime, dt.datetime]  # one event day's opening and closing moment (UTC)
 
 
+async def stands(ctx: Any) -> None:
+    """The nastar producers and their accepted applications: loaded before the booths so the
+    allocation places them in the food hall with the other food makers."""
+    await _nastar_stands(ctx)
+
+
 async def _nastar_stands(ctx: Any) -> list[Application]:
-    event, apps = ctx.event, []
+    event, apps, now = ctx.event, [], ctx.now
     for index, (name, owner, kab, product, capacity, lead_time) in enumerate(NASTAR):
         email = f"nastar{index + 1}@expo.test"
         producer = await Producer.create(
@@ -87,8 +95,9 @@ async def _nastar_stands(ctx: Any) -> list[Application]:
             ctx.logins.append(("exhibitor", address, DEMO_PASSWORD))
         apps.append(await Application.create(
             event=event, producer=producer, status=AppStatus.ACCEPTED,
-            booth_type=BoothType.FOOD, terms_accepted_at=dt.datetime.now(dt.UTC),
-            submitted_at=dt.datetime.now(dt.UTC), decided_at=dt.datetime.now(dt.UTC)))
+            booth_type=BoothType.FOOD, terms_accepted_at=now - dt.timedelta(days=40 - index),
+            submitted_at=now - dt.timedelta(days=40 - index),
+            decided_at=now - dt.timedelta(days=20)))
     return apps
 
 
@@ -175,11 +184,17 @@ def later_moment(rng: random.Random, windows: Sequence[Window],
         microsecond=0)
 
 
-async def _date_activity(event: Any) -> None:
-    """Move the demo's leads and what made them into the event's opening hours (seeded)."""
+def until(windows: Sequence[Window], now: dt.datetime) -> list[Window]:
+    """The opening hours up to ``now``: the past days, and today's so far."""
+    return [(opens, min(closes, now)) for opens, closes in windows if opens < now]
+
+
+async def _date_activity(event: Any, now: dt.datetime) -> None:
+    """Move the demo's leads and what made them into the event's opening hours up to ``now``
+    (seeded): yesterday's and today's so far."""
     rng = random.Random(DATES_SEED)
-    windows = opening_windows(await EventDay.filter(event=event).order_by("date"),
-                              event.timezone)
+    windows = until(opening_windows(await EventDay.filter(event=event).order_by("date"),
+                                    event.timezone), now)
     entries = dict(await Visitor.filter(event=event, last_in_at__not_isnull=True).values_list(
         "id", "last_in_at"))
     firsts: dict[tuple[int, int], dt.datetime] = {}
@@ -204,12 +219,13 @@ async def _date_activity(event: Any) -> None:
 async def load(ctx: Any) -> None:
     event = ctx.event
     rng = random.Random(6)
-    nastar = await _nastar_stands(ctx)
+    nastar = await Application.filter(event=event, producer__cluster="nastar",
+                                      producer__email__startswith="nastar").order_by("id")
     await _place_on_booths(event)
     accepted = await Application.filter(event=event, status=AppStatus.ACCEPTED).order_by("id")
     await _casual_leads(rng, event, accepted)
     buyers = await _buyers(event)
-    today = dt.date.today()
+    today = ctx.today
     products = {p.producer_id: p for p in await Product.filter(  # type: ignore[attr-defined]
         producer_id__in=[a.producer_id for a in nastar])}  # type: ignore[attr-defined]
     big = await service.create_inquiry(visitor=buyers[0], application=nastar[0], data=InquiryData(
@@ -240,4 +256,4 @@ async def load(ctx: Any) -> None:
         if status != ShareStatus.PROPOSED:
             await matching.set_share_status(event=event, share_id=share.id, status=status,
                                             by=ctx.users["committee"])
-    await _date_activity(event)
+    await _date_activity(event, ctx.now)

@@ -60,7 +60,9 @@ async def load(ctx: DemoContext) -> None:
     committee = ctx.users["committee"]
     held = await Booth.filter(event=ctx.event, holder_id__not_isnull=True).order_by("id")
     apps: list[Application] = []
-    for booth in held[1:]:
+    for booth in held:
+        if booth.holder_id == ctx.marks.get("booth holder"):  # type: ignore[attr-defined]
+            continue  # the demo's "exhibitor with a booth" confirms it in the journey
         app = await Application.get(id=booth.holder_id).select_related("producer")  # type: ignore[attr-defined]
         if all(a.id != app.id for a in apps):
             apps.append(app)

@@ -4,8 +4,10 @@ doorprize whose result anyone can read on the event's public page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -15,11 +17,13 @@ from tests.browser.conftest import login
 EVENT = "/manage/e/hkn2027"
 SELLER = "penjual@expo.test"  # staff of an accepted producer in the demo
 COMMITTEE = "panitia@expo.test"
+# The demo fair opened yesterday (it is dated around the day it loads, in WITA).
+OPENING = (dt.datetime.now(ZoneInfo("Asia/Makassar")).date() - dt.timedelta(days=1)).isoformat()
 
 
 def test_exhibitor_reports_sales_and_committee_downloads_report(page, browser, live_server) -> None:  # type: ignore[no-untyped-def]
     login(page, SELLER)
-    page.goto(EVENT + "/my-sales?day=2027-04-20")
+    page.goto(EVENT + f"/my-sales?day={OPENING}")
     page.fill("#f-omzet", "1.250.000")
     page.fill("#f-units", "48")
     page.click("form.sales-form button[type=submit]")
@@ -33,10 +37,10 @@ def test_exhibitor_reports_sales_and_committee_downloads_report(page, browser, l
     committee = context.new_page()
     try:
         login(committee, COMMITTEE)
-        committee.goto(EVENT + "/dashboard?day=2027-04-20")
+        committee.goto(EVENT + f"/dashboard?day={OPENING}")
         expect(committee.locator('[data-stat="checked-in"]')).not_to_have_text("0")
         expect(committee.locator("svg.chart").first).to_be_visible()
-        committee.goto(EVENT + "/sales?day=2027-04-20")
+        committee.goto(EVENT + f"/sales?day={OPENING}")
         expect(committee.locator('[data-testid="sales-total"]')).to_contain_text("Rp")
         committee.goto(EVENT + "/report")
         committee.click("main form button[type=submit]")

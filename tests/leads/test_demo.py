@@ -1,8 +1,13 @@
+"""Checks of the leads demo: leads, inquiries and the grouped nastar offer, dated within the opening hours so far.
+
+They run on the one demo load every domain shares (tests/test_live_demo.py): a load costs
+seconds, once is enough."""
+
 import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-from expo.demo import load_demo
+from expo.events.demo import DemoContext
 from expo.events.models import EventDay
 from expo.leads import demo, matching
 from expo.leads.models import (
@@ -15,8 +20,7 @@ from expo.leads.models import (
 )
 
 
-async def test_demo_has_leads_inquiries_and_the_nastar_offer(db):  # type: ignore[no-untyped-def]
-    ctx = await load_demo()
+async def check_leads_inquiries_and_the_nastar_offer(ctx: DemoContext) -> None:
     assert await Lead.filter(event=ctx.event).count() > 50
     assert await Inquiry.filter(event=ctx.event, buyer_type="instansi").count() >= 3
     offer = await GroupedOffer.get(event=ctx.event)
@@ -27,8 +31,7 @@ async def test_demo_has_leads_inquiries_and_the_nastar_offer(db):  # type: ignor
     assert any(r.label == "Dinas Pariwisata Provinsi Kaltim" for r in summary.per_agency)
 
 
-async def test_demo_leads_fall_in_the_opening_hours_of_event_days(db):  # type: ignore[no-untyped-def]
-    ctx = await load_demo()
+async def check_leads_fall_in_the_opening_hours_so_far(ctx: DemoContext) -> None:
     event = ctx.event
     tz = ZoneInfo(event.timezone)
     hours = {d.date: (d.opens, d.closes) for d in await EventDay.filter(event=event)}
@@ -50,6 +53,11 @@ async def test_demo_leads_fall_in_the_opening_hours_of_event_days(db):  # type: 
                if c.consent_at]
     others += [i.created_at for i in await Inquiry.filter(event=event)]
     assert others and all(open_then(at) for at in others)
+    # nothing happened after the demo was loaded
+    assert all(x.last_at <= ctx.now for x in leads) and all(at <= ctx.now for at in others)
+
+
+CHECKS = [check_leads_inquiries_and_the_nastar_offer, check_leads_fall_in_the_opening_hours_so_far]
 
 
 def test_contact_moments_are_seeded_and_inside_opening_hours():
