@@ -36,11 +36,12 @@ ROLES: dict[str, tuple[str | None, list[str]]] = {
     "umkm": ("umkm@expo.test", ["/manage"]),
     "nastar1": ("nastar1@expo.test", ["/manage"]),
     "pengadaan": ("pengadaan@expo.test", ["/"]),
+    "kadis": ("kadis@expo.test", ["/"]),  # the agency head who approves orders
     "hotel": ("hotel@expo.test", ["/"]),
 }
 ALIKE = {"admin": "panitia"}  # the superuser sees the committee's pages, and a few more
 AT_LEAST = {"anonymous": 5, "admin": 2, "panitia": 30, "kurator": 5, "gerbang": 4, "umkm": 6,
-            "nastar1": 8, "pengadaan": 5, "hotel": 4}
+            "nastar1": 8, "pengadaan": 5, "kadis": 5, "hotel": 4}
 
 
 def _crawl(url: str) -> list[Visit]:
