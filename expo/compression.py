@@ -16,7 +16,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from expo.staticfiles import compressible
+from expo.staticfiles import accepts_gzip, compressible
 
 MINIMUM_SIZE = 500
 LEVEL = 6  # zlib's default: nearly level 9's size at a third of its time
@@ -38,13 +38,8 @@ class _Selective(GZipResponder):
 
 
 def _accepts_gzip(scope: Scope) -> bool:
-    accepted = next((value.decode("latin-1") for key, value in scope["headers"]
-                     if key == b"accept-encoding"), "")
-    for part in accepted.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
+    return accepts_gzip(next((value.decode("latin-1") for key, value in scope["headers"]
+                              if key == b"accept-encoding"), ""))
 
 
 # The gates' and lead scanners' one-scan endpoints (POST): a small answer, wanted at once.

@@ -64,9 +64,13 @@ def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
     return gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
 
 
-def _accepts_gzip(headers: Headers) -> bool:
-    return any(part.split(";")[0].strip().lower() in ("gzip", "*")
-               for part in headers.get("accept-encoding", "").split(","))
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header takes gzip (named or ``*``, and not ``q=0``)."""
+    for part in accept_encoding.split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 class CachedStaticFiles(StaticFiles):
@@ -95,7 +99,8 @@ class CachedStaticFiles(StaticFiles):
     async def _maybe_gzipped(self, response: FileResponse, scope: Scope) -> Response:
         headers = Headers(scope=scope)
         stat = response.stat_result
-        if (stat is None or "range" in headers or not _accepts_gzip(headers)
+        if (stat is None or "range" in headers
+                or not accepts_gzip(headers.get("accept-encoding", ""))
                 or not compressible(response.headers.get("content-type", ""))
                 or not MIN_GZIP <= stat.st_size <= MAX_GZIP):
             return response

@@ -176,6 +176,16 @@ async def test_static_gzip_is_the_file_compressed(client, db):
     assert gzip.decompress(body) == (STATIC_DIR / "css" / "app.css").read_bytes()
 
 
+async def test_static_file_is_not_gzipped_for_a_client_that_refuses_it(client, db):
+    transport = client._transport
+    raw = await transport.handle_async_request(httpx.Request(
+        "GET", "http://testserver/static/css/app.css", headers={"Accept-Encoding": "gzip;q=0"}))
+    body = b"".join([part async for part in raw.stream])  # type: ignore[union-attr]
+
+    assert "content-encoding" not in raw.headers
+    assert body == (STATIC_DIR / "css" / "app.css").read_bytes()
+
+
 async def test_static_range_request_is_answered_uncompressed(client, db):
     response = await client.get("/static/css/app.css", headers={**GZIP, "Range": "bytes=0-9"})
     assert response.status_code == 206
