@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.conftest import login
-from tests.browser.test_visitors_scanner import QUEUED, queued
+from tests.browser.test_visitors_scanner import QUEUED, queued, scan
 
 SLUG = "hkn2027"
 PAGE = f"/manage/e/{SLUG}/rehearsal"
@@ -132,12 +132,3 @@ def test_offline_scanner_follows_the_rehearsal(committee, live_server):  # type:
                            timeout=20_000)
     page.goto(PAGE)  # the synced scan is the rehearsal's
     assert counts(page)["scans"] == "1"
-
-
-def scan(page, code: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """Type a code into the handheld field; the answer's state and text once it has one."""
-    page.evaluate("document.getElementById('answer').removeAttribute('data-state')")
-    page.fill("#manual-code", code)
-    page.press("#manual-code", "Enter")
-    answer = page.wait_for_selector("#answer[data-state]")
-    return str(answer.get_attribute("data-state")), page.locator("#answer-text").inner_text()
