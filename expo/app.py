@@ -25,7 +25,6 @@ from expo import i18n, offload, paths, wiring
 from expo.accounts.jobs_routes import routes as job_routes
 from expo.accounts.message_routes import routes as message_routes
 from expo.accounts.permissions import AuthMiddleware
-from expo.accounts.routes import LOCALE_COOKIE
 from expo.accounts.routes import routes as account_routes
 from expo.booths.allocation_routes import routes as booth_allocation_routes
 from expo.booths.routes import routes as booth_routes
@@ -86,7 +85,7 @@ class LocaleMiddleware:
             return
         # Bahasa Indonesia unless the person chose otherwise (the choice persists in a cookie
         # and, when signed in, on their account).
-        chosen = Request(scope).cookies.get(LOCALE_COOKIE) or i18n.DEFAULT_LOCALE
+        chosen = Request(scope).cookies.get(i18n.LOCALE_COOKIE) or i18n.DEFAULT_LOCALE
         token = i18n.set_locale(chosen)
         try:
             await self.app(scope, receive, send)

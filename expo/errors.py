@@ -20,7 +20,6 @@ from expo.urls import referer_path
 T = TypeVar("T")
 
 log = logging.getLogger("expo")
-LOCALE_COOKIE = "expo_lang"  # the language a person chose (set by expo.accounts.routes)
 
 
 class DomainError(Exception):
@@ -199,7 +198,7 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     try:
         # Starlette answers a crash outside every middleware, LocaleMiddleware too: the page
         # takes the person's language from the cookie itself.
-        with i18n.using(request.cookies.get(LOCALE_COOKIE) or i18n.DEFAULT_LOCALE):
+        with i18n.using(request.cookies.get(i18n.LOCALE_COOKIE) or i18n.DEFAULT_LOCALE):
             return error_response(request, 500)
     except Exception:  # the template itself failed: fall back to plain text
         return Response("500 Internal Server Error", status_code=500, media_type="text/plain")

@@ -26,6 +26,7 @@ from markupsafe import escape
 
 LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
+LOCALE_COOKIE = "expo_lang"  # the language a person chose (set on signing in and by the switch)
 DEFAULT_TIMEZONE = "Asia/Makassar"  # WITA, Kalimantan Timur: events and pages without one
 LOCALE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 LOCALE_DIR = Path(__file__).parent / "locale"

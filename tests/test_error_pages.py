@@ -18,7 +18,8 @@ from starlette.routing import Route
 from expo.accounts.models import Role, UserSession
 from expo.accounts.routes import LOCALE_COOKIE as ACCOUNTS_LOCALE_COOKIE
 from expo.booths.models import Booth
-from expo.errors import LOCALE_COOKIE, STASH_MAX_VALUE, DomainError
+from expo.errors import STASH_MAX_VALUE, DomainError
+from expo.i18n import LOCALE_COOKIE
 from tests.booths.factories import make_hall, make_row
 from tests.conftest import Client
 from tests.factories import PASSWORD, make_event, make_user

@@ -19,13 +19,11 @@ from expo.accounts.permissions import (
 )
 from expo.errors import DomainError
 from expo.forms import Form
-from expo.i18n import DEFAULT_TIMEZONE, LOCALES, ngettext
+from expo.i18n import DEFAULT_TIMEZONE, LOCALE_COOKIE, LOCALES, ngettext
 from expo.i18n import gettext as _
 from expo.templating import flash
 from expo.urls import safe_next
 from expo.web import absolute_url, client_ip, read_form, redirect, render, settings_of
-
-LOCALE_COOKIE = "expo_lang"
 
 
 @public
