@@ -22,6 +22,7 @@ from expo.settings import Settings, SettingsError
 MODEL_MODULES = [
     "expo.jobs.models",
     "expo.outbox",
+    "expo.ratelimit_models",
     "expo.accounts.models",
     "expo.events.models",
     "expo.audit.models",

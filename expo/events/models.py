@@ -40,6 +40,9 @@ class Event(Model):
     # gates take only test tickets at any hour; what it records is marked and cleared.
     rehearsal = fields.BooleanField(default=False, db_default=False)
     rehearsal_cleared_at = fields.DatetimeField(null=True)
+    # Bumped by every change the public floor map shows (booths, halls, assignments, the
+    # exhibitors on it): the map's cache key, the same on every worker and host.
+    plan_version = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
