@@ -2,6 +2,12 @@
 
     python bench/bench_allocation.py            # 1,000 booths x 1,500 applications
     python bench/bench_allocation.py --booths 200 --apps 300 --map-booths 200
+    python bench/bench_allocation.py --scale-only                  # the cluster rules at scale
+    python bench/bench_allocation.py --sizes 500x750,1000x1500 --scale-only
+
+The scale table solves each size once per cluster rule (together, apart; one booth each) and
+prints time, status, objective, bound and gap (``|bound - objective| / max(1, |objective|)``,
+the bound proved by the engine, see ``expo/booths/engine_cluster.py``).
 
 The generator lays out halls of rows of 3 x 3 m booths in zones, with electricity and water
 on some, and applicants with categories, clusters, needs, priorities and 0-5 ranked
@@ -78,13 +84,14 @@ def bench_engine(n_booths: int, n_apps: int, repeat: int) -> None:
     mixed = make_applicants(n_apps, booths, random.Random(7), multi=0.05)
     cases = [
         ("one booth each, preferences + priorities (assignment)", singles, Rules(seed=1)),
-        ("cluster together (CP-SAT)", singles, Rules(seed=1, cluster_mode="together")),
-        ("cluster apart (CP-SAT)", singles, Rules(seed=1, cluster_mode="apart")),
+        ("cluster together (zones MIP)", singles, Rules(seed=1, cluster_mode="together")),
+        ("cluster apart (swaps)", singles, Rules(seed=1, cluster_mode="apart")),
         ("5% need 2 adjacent booths (CP-SAT)", mixed, Rules(seed=1)),
     ]
     print(f"Engine: {n_booths} booths x {n_apps} applications")
     for label, apps, rules in cases:
-        times, metrics = [], {}
+        times: list[float] = []
+        metrics: dict = {}
         for _ in range(repeat):
             seconds, metrics = timed(booths, apps, rules)
             times.append(seconds)
@@ -92,7 +99,31 @@ def bench_engine(n_booths: int, n_apps: int, repeat: int) -> None:
               f"placed {metrics['placed']}, first choice {metrics['first_choice_share']}, "
               f"mean rank {metrics['mean_rank']}, cohesion {metrics['cluster_cohesion']}, "
               f"separation {metrics['cluster_separation']}, "
-              f"solver {metrics['solver']}")
+              f"solver {metrics['solver']}, gap {metrics['gap']:.4%}")
+
+
+SCALE_SIZES = "500x750,1000x1500,2000x3000,4000x6000"
+
+
+def bench_scale(sizes: str) -> None:
+    """Cluster rules at the sizes of issue 17: one solve each (the same seeds as above)."""
+    print("Cluster rules at scale (one booth each, seed 1, default budget)")
+    # wall time, and CPU time of this process (the solvers use one core: CPU ~ wall when
+    # the machine is quiet, and it shows the cost when it is not)
+    print(f"  {'booths x apps':>14} {'rule':>8} {'time':>7} {'cpu':>7} {'status':>36} "
+          f"{'objective':>11} {'bound':>11} {'gap':>8}")
+    for size in sizes.split(","):
+        n_booths, n_apps = (int(v) for v in size.lower().split("x"))
+        rng = random.Random(2027)
+        booths = make_booths(n_booths, rng)
+        apps = make_applicants(n_apps, booths, rng, multi=0.0)
+        for mode in ("together", "apart"):
+            cpu = time.process_time()
+            seconds, m = timed(booths, apps, Rules(seed=1, cluster_mode=mode))
+            cpu = time.process_time() - cpu
+            print(f"  {f'{n_booths} x {n_apps}':>14} {mode:>8} {seconds:>6.2f}s {cpu:>6.2f}s "
+                  f"{m['solver']:>36} {m['objective']:>11} {m['bound']:>11} {m['gap']:>8.4%}",
+                  flush=True)
 
 
 async def bench_map(n_booths: int, repeat: int) -> None:
@@ -160,9 +191,17 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=1500)
     parser.add_argument("--map-booths", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", default=SCALE_SIZES,
+                        help="booths x applicants for the scale table ('' to skip it)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="only the scale table (no single-size cases, no map)")
     args = parser.parse_args()
-    bench_engine(args.booths, args.apps, args.repeat)
-    asyncio.run(bench_map(args.map_booths, max(5, args.repeat)))
+    if not args.scale_only:
+        bench_engine(args.booths, args.apps, args.repeat)
+    if args.sizes:
+        bench_scale(args.sizes)
+    if not args.scale_only:
+        asyncio.run(bench_map(args.map_booths, max(5, args.repeat)))
 
 
 if __name__ == "__main__":

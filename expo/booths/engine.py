@@ -12,28 +12,41 @@ One booth per applicant and no cluster rule: an exact assignment problem, solved
 (a dense linear sum assignment for small events, the equivalent min-cost flow over booth
 classes in ``flow`` for large ones). Equally good plans are then told apart by a stated rule
 (``ties``): earlier-ranked applicants (more priority, then the better draw, then the lower id)
-hold earlier booths (by id). Multi-booth needs (adjacent booths in a row) or a cluster rule:
-OR-Tools CP-SAT over candidate blocks, warm-started from the assignment solution, with a
-deterministic time limit so that the same inputs and seed give the same result (among equal
-plans CP-SAT returns the one its seeded search reaches, starting from the settled plan).
+hold earlier booths (by id). A cluster rule when everyone needs one booth: ``engine_cluster``
+(an exact zones MIP for "together", exact-scored swaps for "apart"), which scales to 4,000
+booths and proves a bound. Multi-booth needs (adjacent booths in a row): OR-Tools CP-SAT over
+candidate blocks, warm-started from the assignment solution, with a deterministic time limit
+so that the same inputs and seed give the same result (among equal plans CP-SAT returns the
+one its seeded search reaches, starting from the settled plan).
 
-The modules import only downwards: ``engine`` imports ``explain``, ``flow``, ``ties`` and
-``feasibility``; ``explain`` imports ``feasibility``; all of them import ``problem`` (the
-data and the scoring), which imports none of them. The rest of the app calls ``engine``,
+Every run reports ``objective``, ``bound`` and ``gap`` (``|bound - objective| / max(1,
+|objective|)``) in its metrics. Without a cluster rule or multi-booth needs the assignment is
+exact (gap 0); with a cluster rule and one booth each they are those of ``engine_cluster``
+(preference points less cluster terms, a true bound over every booth); with multi-booth needs
+they are CP-SAT's own over its candidate blocks, whose objective counts places too (so its
+relative gap looks small).
+
+The modules import only downwards: ``engine`` imports ``engine_cluster``, ``explain``,
+``flow``, ``ties`` and ``feasibility``; ``engine_cluster`` imports ``flow`` and ``ties``;
+``explain`` imports ``feasibility``; all of them import ``problem`` (the data and the
+scoring), which imports none of them. The rest of the app calls ``engine``,
 which re-exports the inputs and outputs (``__all__``).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
+from . import engine_cluster
+from .engine_cluster import CLUSTER_WEIGHT
 from .explain import explain, metrics
 from .feasibility import Fit
 from .flow import solve_flow
@@ -62,7 +75,6 @@ if TYPE_CHECKING:  # CP-SAT itself is imported where it is used (see _solve_cpsa
 __all__ = ["ApplicantIn", "BoothIn", "Explanation", "Preference", "Result", "Rules",
            "allocate", "lottery", "why_not"]
 
-CLUSTER_WEIGHT = 30_000
 MAX_CANDIDATES = 16
 # Applicants x booths up to which the dense assignment runs (about a millisecond); the flow
 # over booth classes is faster beyond (400 x 300: 14 ms against 140 ms). The limit also keeps
@@ -70,7 +82,10 @@ MAX_CANDIDATES = 16
 # could overflow with weights near 1e9.
 DENSE_LIMIT = 5_000
 SEARCH_WORKERS = 1
-HOME_POINTS = 8_000  # warm start: a cluster's home zone is worth about a 2nd choice
+# Wall-clock limit of the zones MIP for "together", per second of ``Rules.max_seconds``: SCIP
+# proves 4,000 booths x 6,000 applicants optimal in a few seconds, so the limit is a safety
+# net (a run stopped by it may differ from run to run; one that ends before it does not).
+MIP_SECONDS_PER_BUDGET = 20.0
 
 
 # -- the solve --------------------------------------------------------------------------------
@@ -124,26 +139,6 @@ def _solve_simple(p: Problem) -> tuple[dict[int, tuple[int, ...]], str]:
     return settle(p, solve_flow(p)), "min-cost flow"
 
 
-def _cluster_hint(p: Problem, hint: dict[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
-    """A warm start for "together": each cluster gets a home zone (its members' commonest
-    zone in ``hint``, spread by capacity) and the flow is solved again with home points."""
-    zone_of = {b.id: b.zone for b in p.booths}
-    capacity = Counter(zone_of.values())
-    members: dict[str, list[ApplicantIn]] = defaultdict(list)
-    for app in p.applicants:
-        if app.cluster and app.id in hint:
-            members[app.cluster].append(app)
-    home: dict[int, tuple[str, int]] = {}
-    for cluster in sorted(members, key=lambda c: (-len(members[c]), c)):
-        votes = Counter(zone_of[hint[a.id][0]] for a in members[cluster])
-        zone = max(votes, key=lambda z: (capacity[z] >= len(members[cluster]), votes[z], z))
-        capacity[zone] -= len(members[cluster])
-        home.update({a.id: (zone, HOME_POINTS) for a in members[cluster]})
-    placed = p.subset([a for a in p.applicants if a.id in hint])
-    again = solve_flow(placed, home)
-    return again if len(again) == len(hint) else hint
-
-
 def _candidates(p: Problem, app: ApplicantIn, hint: tuple[int, ...] | None,
                 col: dict[int, int], zone_cols: dict[str, np.ndarray]) -> list[
         tuple[tuple[BoothIn, ...], int]]:
@@ -171,11 +166,13 @@ def _candidates(p: Problem, app: ApplicantIn, hint: tuple[int, ...] | None,
     return [((p.booths[j],), base + bonus.get(j, 0)) for j in chosen]
 
 
-def _solve_cpsat(p: Problem, hint: dict[int, tuple[int, ...]],
-                 placed_fixed: bool) -> tuple[dict[int, tuple[int, ...]], str]:
-    """CP-SAT over candidate blocks. With ``placed_fixed`` the applicants of ``hint`` are
-    exactly the ones placed (already optimal for places and priority) and the model only
-    decides where: preference points and the cluster rule."""
+def _solve_cpsat(p: Problem, hint: dict[int, tuple[int, ...]], placed_fixed: bool,
+                 seconds: float | None = None) -> tuple[dict[int, tuple[int, ...]], str,
+                                                        int, int]:
+    """CP-SAT over candidate blocks: the plan, its status, the model's objective and bound.
+    With ``placed_fixed`` the applicants of ``hint`` are exactly the ones placed (already
+    optimal for places and priority) and the model only decides where: preference points
+    and the cluster rule. ``seconds``: the deterministic budget (``Rules.max_seconds``)."""
     # Imported here for start-up cost only: CP-SAT takes 0.25-0.35 s to load, a quarter of
     # the app's start-up, and most processes never solve a cluster or multi-booth run.
     from ortools.sat.python import cp_model
@@ -188,7 +185,8 @@ def _solve_cpsat(p: Problem, hint: dict[int, tuple[int, ...]],
     col = {b.id: j for j, b in enumerate(p.booths)}
     zone_cols = zone_columns(p)
     apps = [a for a in p.applicants if a.id in hint] if placed_fixed else p.applicants
-    for app in apps:
+    arcs: list[tuple[int, int, int]] = []  # (applicant, first booth, weight) for the bound
+    for i, app in enumerate(apps):
         base = weight(app, None, p.max_priority, p.draws[app.id]) if placed_fixed else 0
         mine = []
         for block, w in _candidates(p, app, hint.get(app.id), col, zone_cols):
@@ -197,6 +195,7 @@ def _solve_cpsat(p: Problem, hint: dict[int, tuple[int, ...]],
             choice[(app.id, ids)] = var
             mine.append(var)
             objective.append((w - base) * var)
+            arcs.append((i, col[ids[0]], w - base))
             for bid in ids:
                 by_booth[bid].append(var)
                 if app.cluster:
@@ -213,15 +212,44 @@ def _solve_cpsat(p: Problem, hint: dict[int, tuple[int, ...]],
     solver.parameters.num_workers = SEARCH_WORKERS
     solver.parameters.random_seed = p.rules.seed % (2**31)
     solver.parameters.linearization_level = 0
-    solver.parameters.max_deterministic_time = p.rules.max_seconds
+    solver.parameters.max_deterministic_time = (p.rules.max_seconds if seconds is None
+                                                 else seconds)
     status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return hint, "hint"
+    bound = min(math.floor(solver.best_objective_bound + 1e-6),
+                _matching_bound(len(apps), len(p.booths), arcs))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # the hint, valued as the model
+        value = engine_cluster.objective(p, hint) + (0 if placed_fixed else sum(
+            weight(a, None, p.max_priority, p.draws[a.id]) for a in apps if a.id in hint))
+        return hint, "hint", value, max(bound, value)
     out = {a: ids for (a, ids), var in choice.items() if solver.value(var)}
-    if status == cp_model.OPTIMAL:
-        return out, "optimal"
-    gap = abs(solver.best_objective_bound - solver.objective_value)
-    return out, f"feasible, gap {gap:.0f}"
+    value = round(solver.objective_value)
+    return out, "optimal" if status == cp_model.OPTIMAL else "feasible", value, max(bound, value)
+
+
+def _matching_bound(n: int, m: int, arcs: list[tuple[int, int, int]]) -> int:
+    """An upper bound on the candidate model: blocks that do not overlap start on distinct
+    booths, and cluster terms are never positive, so the best matching of applicants to
+    the first booths of their candidate blocks (weights >= 0) is worth at least as much.
+    Without it the bound that CP-SAT reports with ``linearization_level = 0`` is the sum of
+    every candidate's weight, dozens of times the objective."""
+    if not arcs:
+        return 0
+    best: dict[tuple[int, int], int] = {}  # two blocks of one applicant may start alike
+    for r, c, w in arcs:
+        best[(r, c)] = max(w, best.get((r, c), 0))
+    rows = np.array([r for r, _ in best], dtype=np.int64)
+    cols = np.array([c for _, c in best], dtype=np.int64)
+    costs = -np.array(list(best.values()), dtype=np.int64)
+    apps, booths = np.arange(n), np.arange(m)
+    # as in _solve_lsa: an applicant may wait, a booth stay free
+    left = np.concatenate([rows, apps, n + booths, n + cols])
+    right = np.concatenate([cols, m + apps, booths, m + rows])
+    cost = np.concatenate([costs, np.zeros(n + m + len(rows), np.int64)])
+    solver = SimpleLinearSumAssignment()
+    solver.add_arcs_with_cost(left, right, cost)
+    if solver.solve() != solver.OPTIMAL:  # pragma: no cover - the slack nodes make it feasible
+        raise RuntimeError("linear sum assignment failed")
+    return -int(solver.optimal_cost())
 
 
 def _cluster_terms(model, p: Problem, occupancy) -> list:  # type: ignore[no-untyped-def]
@@ -248,6 +276,20 @@ def _cluster_terms(model, p: Problem, occupancy) -> list:  # type: ignore[no-unt
     return terms
 
 
+def _solve_cluster(p: Problem) -> tuple[dict[int, tuple[int, ...]], str, int, int]:
+    """A cluster rule, one booth each: the assignment decides who is placed (its plan is
+    not settled: the rule then moves everyone), ``engine_cluster`` where they sit."""
+    hint = solve_flow(p)
+    if p.rules.cluster_mode == "together":
+        seconds = MIP_SECONDS_PER_BUDGET * max(0.05, p.rules.max_seconds)
+        solved = engine_cluster.together(p, hint, seconds)
+        solver = f"zones MIP + flow ({solved.status})"
+    else:
+        solved = engine_cluster.apart(p, hint)
+        solver = f"swaps ({solved.status})"
+    return solved.assignment, solver, solved.objective, solved.bound
+
+
 def allocate(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
              rules: Rules | None = None) -> Result:
     """Assign booths to applicants. Deterministic for the same inputs and ``rules.seed``."""
@@ -257,22 +299,24 @@ def allocate(booths: Sequence[BoothIn], applicants: Sequence[ApplicantIn],
     applicants = sorted(applicants, key=lambda a: a.id)
     problem = _problem(booths, applicants, rules)
     simple = rules.cluster_mode == "none" and all(a.count == 1 for a in problem.applicants)
+    singles = problem.subset([a for a in problem.applicants if a.count == 1])
+    multi = len(singles.applicants) < len(problem.applicants)
     if simple:
         found, solver = _solve_simple(problem)
+        value = bound = engine_cluster.objective(problem, found)
+    elif not multi and rules.cluster_mode in ("together", "apart"):
+        found, solver, value, bound = _solve_cluster(problem)
     else:
-        singles = problem.subset([a for a in problem.applicants if a.count == 1])
-        multi = len(singles.applicants) < len(problem.applicants)
         hint = _solve_simple(singles)[0]
-        if rules.cluster_mode == "together" and not multi:
-            hint = _cluster_hint(problem, hint)
-        found, status = _solve_cpsat(problem, hint, placed_fixed=not multi)
+        found, status, value, bound = _solve_cpsat(problem, hint, placed_fixed=not multi)
         solver = f"cp-sat ({status})"
     assignment = {**{a: tuple(ids) for a, ids in rules.locked.items()}, **found}
     explanations, waitlist = explain(booths, applicants, rules, assignment, problem.draws,
                                      Fit(booths, rules))
     figures = metrics(booths, applicants, rules, assignment, explanations)
     figures.update(solver=solver, seconds=round(time.perf_counter() - started, 3),
-                   seed=rules.seed)
+                   seed=rules.seed, objective=value, bound=bound,
+                   gap=round(abs(bound - value) / max(1, abs(value)), 6))
     return Result(assignment=assignment, explanations=explanations, waitlist=waitlist,
                   metrics=figures)
 

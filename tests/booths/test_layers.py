@@ -10,7 +10,8 @@ import expo.booths
 
 BOOTHS = Path(expo.booths.__file__).parent
 # Each engine module may import only the ones on a lower level.
-LEVELS = {"problem": 0, "feasibility": 1, "ties": 1, "flow": 1, "explain": 2, "engine": 3}
+LEVELS = {"problem": 0, "feasibility": 1, "ties": 1, "flow": 1, "explain": 2,
+          "engine_cluster": 2, "engine": 3}
 # (module, import) allowed inside a function, for its start-up cost
 LAZY = {("engine", "ortools.sat.python")}
 
