@@ -3,6 +3,10 @@
 A page that many people reload (the committee's dashboard, the public floor map on every
 visitor's phone) is built once per key every ``ttl`` seconds; requests that arrive while it is
 being built wait for that build instead of starting their own. A failed build is not kept.
+
+A key that holds a version read from the database (the public map's ``Event.plan_version``,
+``expo.booths.routes``) is never stale: a change makes a new key, on every worker and host.
+There the ttl is only a backstop, and ``size`` what bounds the memory (oldest key out first).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from expo.booths import checks as booths_checks  # noqa: F401 - set-up checklist items
 from expo.booths import import_jobs as booths_import_jobs  # noqa: F401 - booths.import
+from expo.booths import receivers as booths_receivers
 from expo.exhibitors import broadcast as exhibitors_broadcast  # noqa: F401 - its job
 from expo.exhibitors import checks as exhibitors_checks  # noqa: F401 - set-up checklist items
 from expo.exhibitors import import_jobs as exhibitors_import_jobs  # noqa: F401 - its job
@@ -27,6 +28,7 @@ from expo.visitors import receivers as visitors_receivers
 
 
 def connect() -> None:
+    booths_receivers.connect()
     leads_receivers.connect()
     payments_receivers.connect()
     procurement_receivers.connect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from expo.compression import CompressionMiddleware
+from expo.compression import CompressionMiddleware, deflate_part, gzip_parts
 from expo.paths import STATIC_DIR
 from expo.staticfiles import IMMUTABLE, REVALIDATE, compressible, fingerprint
 from tests.factories import make_event
@@ -55,8 +56,15 @@ async def _events(request: Request) -> Response:
     return StreamingResponse(_chunks(), media_type="text/event-stream")
 
 
+async def _encoded(request: Request) -> Response:
+    """A body its route gzipped already (as the public map does, ``gzip_parts``)."""
+    return Response(gzip.compress(TEXT), media_type="text/html",
+                    headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+
+
 def _tiny_app() -> Starlette:
     return Starlette(routes=[Route("/html", _html), Route("/small", _small),
+                             Route("/encoded", _encoded),
                              Route("/api/v1/events/x/scans", _html),
                              Route("/xlsx", _xlsx), Route("/pdf", _pdf),
                              Route("/stream", _stream), Route("/events", _events)],
@@ -115,6 +123,27 @@ async def test_compression_never_buffers_server_sent_events(tiny):
     response = await tiny.get("/events", headers=GZIP)
     assert "content-encoding" not in response.headers
     assert response.text.count("\n") == 50
+
+
+async def test_compression_passes_a_body_encoded_by_its_route_untouched(tiny):
+    for headers in (GZIP, {"Accept-Encoding": "identity"}):
+        async with tiny.stream("GET", "/encoded", headers=headers) as response:
+            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+        assert response.headers["content-encoding"] == "gzip"  # once, not twice
+        assert response.headers["vary"] == "Accept-Encoding"
+        assert gzip.decompress(raw) == TEXT
+        assert int(response.headers["content-length"]) == len(raw)
+
+
+def test_gzip_parts_splice_precompressed_parts_into_one_stream():
+    head, bulk, tail = b"<html>\xc2\xb7 token 123", TEXT * 5, b"</html>\n"
+    packed = gzip_parts([(head, None), (bulk, deflate_part(bulk)), (tail, None)])
+    assert gzip.decompress(packed) == head + bulk + tail
+    stream = zlib.decompressobj(wbits=31)  # one member, ended, nothing after it
+    assert stream.decompress(packed) == head + bulk + tail
+    assert stream.eof and stream.unused_data == b""
+    assert gzip.decompress(gzip_parts([])) == b""
+    assert gzip.decompress(gzip_parts([(b"", None), (b"x", deflate_part(b"x"))])) == b"x"
 
 
 @pytest.mark.parametrize(("content_type", "expected"), [

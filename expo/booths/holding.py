@@ -23,7 +23,7 @@ from .allocation import (
     zone_rules,
 )
 from .models import AllocationMode, Booth, BoothPreference, BoothStatus, RunOutcome
-from .service import claim_booth, free_booth
+from .service import bump_plan_version, claim_booth, free_booth
 from .signals import BoothConfirmed, BoothReleased, booth_confirmed, booth_released
 
 MAX_PREFERENCES = 5
@@ -45,6 +45,8 @@ async def _own_booth(application: Application, booth_id: int) -> Booth:
 async def confirm(*, application: Application, booth_id: int, by: User) -> Booth:
     async with atomic():
         booth = await _own_booth(application, booth_id)
+        # The map draws a confirmed booth as such; the event's row first, as everywhere.
+        await bump_plan_version(booth.event_id)  # type: ignore[attr-defined]
         changed = await Booth.filter(id=booth.id, holder_id=application.id,
                                      confirmed_at=None).update(confirmed_at=_now())
         if not changed:

@@ -18,7 +18,7 @@ from expo.money import AmountInvalid, parse_rupiah
 from expo.xlsx import Column, Sheet, read_upload, workbook_bytes
 
 from .models import Booth, BoothKind, BoothStatus, Hall
-from .service import BoothData, check_layout
+from .service import BoothData, bump_plan_version, check_layout
 
 HEADERS = ["Hall", "Code", "X (m)", "Y (m)", "Width (m)", "Depth (m)", "Type", "Zone",
            "Price (IDR)", "Power (W)", "Water", "Blocked"]
@@ -190,6 +190,7 @@ async def _apply(event: Event, parsed: dict[str, list[BoothData]],
                               "import_invalid", rows=[f"{name}: {exc.message}"]) from None
         halls[name] = hall
     async with atomic():
+        await bump_plan_version(event.id)
         for name, items in parsed.items():
             hall = halls[name]
             if hall.id is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -15,7 +17,9 @@ from expo import i18n
 from expo.accounts.models import Role
 from expo.accounts.permissions import current_user, public, require_user
 from expo.cache import SharedBuilds
+from expo.compression import deflate_part, gzip_parts
 from expo.errors import DomainError
+from expo.events.models import Event
 from expo.events.permissions import event_role
 from expo.events.service import viewable_event
 from expo.exhibitors.import_models import ImportJob
@@ -24,6 +28,7 @@ from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import DAY, SETUP, Tab, register_tab
 from expo.offload import in_thread
+from expo.staticfiles import accepts_gzip
 from expo.templating import flash, templates
 from expo.web import read_form, redirect, render, settings_of
 from expo.xlsx import MAX_IMPORT_BYTES, XLSX_MIME
@@ -231,37 +236,93 @@ async def import_(request: Request) -> Response:
     return redirect(_plan_url(request))
 
 
-def _maps(request: Request) -> SharedBuilds[tuple[int, str, str, str, str], str]:
-    """The app's rendered public maps (one cache per application instance)."""
+# The public map's bulk is the same for every viewer of an event, filter and language; the page
+# around it is not (the session's CSRF token, the signed-in name, a flash). Its cache key holds
+# the plan's version from the database (``service.bump_plan_version``: every change that the
+# map shows adds one), so a change shows at every worker's and host's next request; the
+# entries need no expiry to be right. The hour is a backstop for writes that skip the
+# services (seeding a demo by hand); the size bounds the memory (about 0.35 MB an entry).
+MAP_TTL = 3600.0
+MAP_ENTRIES = 64
+_SLOT = "<!--expo:map-body-->"  # where the cached bulk goes in the rendered frame
+
+
+@dataclass(frozen=True)
+class MapBody:
+    """The built bulk of a public map: UTF-8, its gzip part (``expo.compression``), a digest."""
+
+    raw: bytes
+    deflated: bytes
+    digest: bytes
+
+
+MapKey = tuple[int, str, int, str, str, str, str, str]
+
+
+def _maps(request: Request) -> SharedBuilds[MapKey, MapBody]:
+    """The app's built public maps (one cache per application instance)."""
     maps = getattr(request.app.state, "public_maps", None)
     if maps is None:
-        maps = request.app.state.public_maps = SharedBuilds(ttl=5.0, size=128)
+        maps = request.app.state.public_maps = SharedBuilds(ttl=MAP_TTL, size=MAP_ENTRIES)
     return maps  # type: ignore[no-any-return]
 
 
-def _render_map(request: Request, context: dict[str, Any]) -> str:
-    return templates.get_template("booths/_map_body.html").render(request=request, **context)
+def _render_map(request: Request, context: dict[str, Any]) -> MapBody:
+    """Rendered, encoded and compressed once per version, filter and language (a thread)."""
+    raw = templates.get_template("booths/_map_body.html").render(
+        request=request, **context).encode()
+    return MapBody(raw=raw, deflated=deflate_part(raw),
+                   digest=hashlib.blake2b(raw, digest_size=16).digest())
+
+
+def _etag(event: Event, body: MapBody, frame: bytes) -> str:
+    """Weak (the gzip and plain bytes are one page); the same on every worker and host for the
+    same page, another for a new version or another frame (signed in, another session)."""
+    digest = hashlib.blake2b(body.digest + frame, digest_size=12).hexdigest()
+    return f'W/"map-{event.plan_version}-{digest}"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted
+               for tag in if_none_match.split(","))
 
 
 @public
 async def public_map(request: Request) -> Response:
-    """Every visitor's phone opens it: 1,000 booths are built and rendered once per event,
-    filter and language every few seconds, in a thread (the loop keeps answering the gates)."""
+    """Every visitor's phone opens it: 1,000 booths are built, rendered and compressed once
+    per plan version, filter and language, in a thread (the loop keeps answering the gates);
+    a request renders only the page around them and splices the cached bytes in."""
     event, _roles = await viewable_event(slug=request.path_params["slug"],
                                          user=current_user(request))
     q, category, cluster = (request.query_params.get(name, "")[:100]
                             for name in ("q", "category", "cluster"))
 
-    async def build() -> str:
+    async def build() -> MapBody:
         view = await mapview.map_view(event, q=q, category=category, cluster=cluster)
         return await in_thread(_render_map, request, {
             "event": event, "view": view, "q": q, "category": category, "cluster": cluster,
             "states": list(mapview.StandState),
             "filtered": bool(q or category or cluster)})
 
-    body = await _maps(request).get((event.id, q, category, cluster, i18n.get_locale()), build)
-    return render(request, "booths/map.html", {
-        "event": event, "body": Markup(body)})  # noqa: S704 (our template, autoescaped)
+    # The event's creation time too: an event deleted and made again (``demo --reset`` on
+    # SQLite, which may give the id again) starts again at version 0.
+    key = (event.id, event.created_at.isoformat(), event.plan_version, event.slug, q, category,
+           cluster, i18n.get_locale())
+    body = await _maps(request).get(key, build)
+    page = render(request, "booths/map.html", {
+        "event": event, "body": Markup(_SLOT)})  # noqa: S704 (a constant comment)
+    head, _slot, tail = bytes(page.body).partition(_SLOT.encode())
+    etag = _etag(event, body, head + tail)
+    headers = {"ETag": etag, "Vary": "Accept-Encoding", "Cache-Control": "private, no-cache"}
+    if _matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=headers)
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        content = gzip_parts([(head, None), (body.raw, body.deflated), (tail, None)])
+        headers["Content-Encoding"] = "gzip"
+    else:
+        content = b"".join((head, body.raw, tail))
+    return Response(content, media_type=page.media_type, headers=headers)
 
 
 @public

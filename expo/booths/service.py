@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Subquery
 
 from expo.accounts.models import User
 from expo.audit.service import log_action
@@ -73,6 +74,25 @@ def check_layout(hall: Hall, placed: Sequence[Rect | Booth], new: Sequence[Booth
                                     code=booth.code, other=other.code), "overlap", field="x")
 
 
+# -- the plan's version -------------------------------------------------------------------------
+
+
+async def bump_plan_version(event_id: int) -> None:
+    """The public map is cached by ``Event.plan_version`` (``expo.booths.routes``): every
+    change it shows adds one, in the transaction that makes the change, so that every worker
+    on every host builds the map afresh at its next request, and never serves it stale.
+
+    Called first in a transaction where it can be: the event's row is then locked before any
+    booth's, in the same order everywhere."""
+    await Event.filter(id=event_id).update(plan_version=F("plan_version") + 1)
+
+
+async def _bump_plan_of_booth(booth_id: int) -> None:
+    """``bump_plan_version`` for the event of a booth known by its id (one statement)."""
+    await Event.filter(id__in=Subquery(Booth.filter(id=booth_id).values("event_id"))).update(
+        plan_version=F("plan_version") + 1)
+
+
 # -- halls ------------------------------------------------------------------------------------
 
 
@@ -87,6 +107,7 @@ async def get_hall(*, event: Event, hall_id: int) -> Hall:
 async def save_hall(*, event: Event, name: str, width: float, depth: float, by: User | None,
                     hall: Hall | None = None) -> Hall:
     async with atomic():
+        await bump_plan_version(event.id)
         clash = Hall.filter(event=event, name=name)
         if hall is not None:
             clash = clash.exclude(id=hall.id)
@@ -155,6 +176,7 @@ async def delete_hall(*, hall: Hall, by: User | None) -> HallUsage:
     since the check stays, and then nothing is deleted."""
     event = await hall.event
     async with atomic():
+        await bump_plan_version(event.id)
         usage = await hall_usage(hall=hall)
         if usage.in_use:
             raise _hall_in_use(hall, usage)
@@ -210,6 +232,7 @@ async def create_booths(*, event: Event, hall: Hall, items: Sequence[BoothData],
     check_layout(hall, await Booth.filter(hall=hall), items)
     created = []
     async with atomic():
+        await bump_plan_version(event.id)
         for data in items:
             status = BoothStatus.BLOCKED if data.blocked else BoothStatus.AVAILABLE
             try:
@@ -226,6 +249,7 @@ async def create_booths(*, event: Event, hall: Hall, items: Sequence[BoothData],
 
 async def update_booth(*, booth: Booth, data: BoothData, by: User | None) -> Booth:
     async with atomic():
+        await bump_plan_version(booth.event_id)  # type: ignore[attr-defined]
         event = await booth.event
         hall = await booth.hall
         await _check_codes(event, [data.code], ignore=booth.id)
@@ -249,6 +273,7 @@ async def delete_booth(*, booth: Booth, by: User | None) -> None:
             raise DomainError(_("Booth %(code)s is held by an exhibitor. Release it first.",
                                 code=booth.code), "booth_held", status_code=409)
         event = await booth.event
+        await bump_plan_version(event.id)
         await booth.delete()
         await log_action(action="expo.booth.deleted", actor=by, event=event,
                          summary=f"Booth {booth.code} deleted")
@@ -293,13 +318,16 @@ async def duplicate_row(*, booth: Booth, count: int, by: User | None, gap: float
 
 async def claim_booth(*, booth_id: int, application_id: int) -> None:
     """Give a free booth to an application in one conditional statement: of many concurrent
-    claims exactly one changes a row; the others get ``booth_taken``."""
-    changed = await Booth.filter(id=booth_id, holder_id=None,
-                                 status=BoothStatus.AVAILABLE).update(
-        holder_id=application_id, status=BoothStatus.ASSIGNED, confirmed_at=None)
-    if changed != 1:
-        raise DomainError(_("This booth has just been taken. Choose another one."),
-                          "booth_taken", status_code=409)
+    claims exactly one changes a row; the others get ``booth_taken`` (and their plan version
+    bump is rolled back with it)."""
+    async with atomic():
+        await _bump_plan_of_booth(booth_id)
+        changed = await Booth.filter(id=booth_id, holder_id=None,
+                                     status=BoothStatus.AVAILABLE).update(
+            holder_id=application_id, status=BoothStatus.ASSIGNED, confirmed_at=None)
+        if changed != 1:
+            raise DomainError(_("This booth has just been taken. Choose another one."),
+                              "booth_taken", status_code=409)
 
 
 async def free_booth(*, booth_id: int, application_id: int | None = None) -> bool:
@@ -307,6 +335,8 @@ async def free_booth(*, booth_id: int, application_id: int | None = None) -> boo
     query = Booth.filter(id=booth_id, status=BoothStatus.ASSIGNED)
     if application_id is not None:
         query = query.filter(holder_id=application_id)
-    changed = await query.update(holder_id=None, status=BoothStatus.AVAILABLE,
-                                 confirmed_at=None)
+    async with atomic():
+        await _bump_plan_of_booth(booth_id)  # one version too many when nothing changed
+        changed = await query.update(holder_id=None, status=BoothStatus.AVAILABLE,
+                                     confirmed_at=None)
     return changed == 1

@@ -36,7 +36,13 @@ from expo.exhibitors.models import (
     Product,
 )
 from expo.exhibitors.scoring import SCORABLE, recompute_total
-from expo.exhibitors.signals import LEGALITY_FIELDS, LegalityChanged, legality_changed
+from expo.exhibitors.signals import (
+    LEGALITY_FIELDS,
+    LegalityChanged,
+    ProfileChanged,
+    legality_changed,
+    profile_changed,
+)
 from expo.i18n import gettext as _
 from expo.offload import in_process, in_thread
 from expo.settings import Settings
@@ -92,6 +98,9 @@ async def update_profile(*, producer: Producer, values: dict[str, Any], by: User
         if items:
             await legality_changed.send(LegalityChanged(producer_id=producer.id, items=items,
                                                         by_id=by.id))
+        if changed:
+            await profile_changed.send(ProfileChanged(producer_id=producer.id,
+                                                      fields=frozenset(changed), by_id=by.id))
         await _recompute_scores(producer)
     return producer
 

@@ -23,3 +23,17 @@ class LegalityChanged:
 
 
 legality_changed: Signal[LegalityChanged, None] = Signal("legality_changed")
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    """A producer's profile changed (``fields``: the model fields whose values changed), as
+    other domains show it (the public floor map shows the business's name, category and
+    cluster). Sent inside the transaction that saved the profile."""
+
+    producer_id: int
+    fields: frozenset[str]
+    by_id: int | None
+
+
+profile_changed: Signal[ProfileChanged, None] = Signal("profile_changed")
