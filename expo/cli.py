@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import uvicorn
 from tortoise import Tortoise
 
-from expo import demo, wiring
+from expo import demo, invalidation, wiring
 from expo.accounts.models import Role
 from expo.accounts.service import create_user
 from expo.db import migrate, tortoise_config
@@ -227,7 +227,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         print(f"expo job worker running ({args.concurrency} at once; Ctrl+C to stop)")
         try:
-            await run_forever(concurrency=args.concurrency, stop=stop)
+            async with invalidation.listening(settings):  # its jobs read the caches too
+                await run_forever(concurrency=args.concurrency, stop=stop)
         finally:
             await messages.close()
             await payments_online.close()

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.dates import format_time as _babel_time
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from markupsafe import escape
@@ -159,9 +158,9 @@ def format_time(value: dt.time | dt.datetime | str | None, tz: str | None = None
         value = dt.time.fromisoformat(value)
     if isinstance(value, dt.datetime) and tz and value.tzinfo is not None:
         value = value.astimezone(ZoneInfo(tz))
-    # Indonesian writes 09.12, English 09:12
-    return _babel_time(value, format="HH.mm" if get_locale() == "id" else "HH:mm",
-                       locale=_babel_locale())
+    # Indonesian writes 09.12, English 09:12: Babel's "HH.mm" / "HH:mm", without its pattern
+    # parser (a gate's "already entered at ..." answer formats a time for every rescan).
+    return value.strftime("%H.%M" if get_locale() == "id" else "%H:%M")
 
 
 def format_number(value: int | float | Decimal | None) -> str:

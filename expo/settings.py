@@ -109,6 +109,10 @@ class Settings:
     # when a separate ``expo worker`` runs). Settings made in code (tests) start none.
     worker: bool = False
     worker_concurrency: int = 8
+    # EXPO_DATABASE_DIRECT_URL: PostgreSQL itself, when EXPO_DATABASE_URL goes through a pooler
+    # in transaction mode (PgBouncer), for the one connection per process that LISTENs
+    # (``expo.invalidation``); empty: EXPO_DATABASE_URL.
+    database_direct_url: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -154,6 +158,8 @@ class Settings:
             payment_gateway=_payment_gateway(env),
             worker=_worker(env),
             worker_concurrency=_int(env, "EXPO_WORKER_CONCURRENCY", 8, 1, 64),
+            database_direct_url=_direct_url(env.get("EXPO_DATABASE_DIRECT_URL", ""),
+                                            data_dir),
         )
 
 
@@ -200,6 +206,16 @@ def _database_url(raw: str, data_dir: Path) -> str:
         "EXPO_DATABASE_URL must start with sqlite:// or postgres://, got "
         f"{scheme + '://' if scheme else 'no scheme'}"
     )
+
+
+def _direct_url(raw: str, data_dir: Path) -> str:
+    if not raw.strip():
+        return ""
+    url = _database_url(raw, data_dir)
+    if url.startswith("sqlite://"):
+        raise SettingsError("EXPO_DATABASE_DIRECT_URL must start with postgres:// (PostgreSQL "
+                            "itself, not through the connection pooler)")
+    return url
 
 
 def _secret_key(raw: str, data_dir: Path) -> str:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from tortoise.exceptions import IntegrityError
 
+from expo import invalidation
 from expo.accounts.models import EventRole, Role, User
 from expo.audit.service import log_action
 from expo.db import atomic
@@ -16,6 +17,7 @@ from expo.events.models import Event, EventDay, EventStatus
 from expo.events.team import roles_for
 from expo.i18n import gettext as _
 
+EVENT = "event"  # ``expo.invalidation``'s topic: an event's own fields or days changed (its id)
 _EVENT_FIELDS = ("name", "slug", "description", "venue", "address", "city", "timezone",
                  "starts_on", "ends_on", "exhibitor_reg_opens", "exhibitor_reg_closes",
                  "visitor_reg_opens", "visitor_reg_closes", "status")
@@ -65,6 +67,7 @@ async def update_event(*, event: Event, data: EventData, by: User) -> Event:
                 setattr(event, key, value)
             await event.save()
             await _write_days(event, data.hours)
+            await invalidation.changed(EVENT, event.id)  # the gates' cached hours, every worker
             await log_action(action="expo.event.updated", actor=by, event=event, obj=event,
                              summary=", ".join(changed), data={"fields": changed})
     except IntegrityError:

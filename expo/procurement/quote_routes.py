@@ -12,7 +12,7 @@ from expo.accounts.permissions import current_user, public
 from expo.errors import DomainError, error_response
 from expo.forms import Form
 from expo.i18n import gettext as _
-from expo.ratelimit import RateLimiter
+from expo.ratelimit import SharedRateLimiter
 from expo.templating import flash
 from expo.web import client_ip, read_form, redirect, render
 
@@ -22,7 +22,7 @@ from .models import Quote
 
 # Answers by link: per client address (a guessed token is 32 random bytes; this only keeps
 # the page from being hammered).
-LINK_LIMIT = RateLimiter(limit=30, window=600)
+LINK_LIMIT = SharedRateLimiter("quote_link", limit=30, window=600)  # across workers
 NO_STORE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -68,7 +68,7 @@ def _context(quote: Quote, form: Form, done: bool = False) -> dict[str, object]:
 
 @public
 async def quote_link(request: Request) -> Response:
-    if LINK_LIMIT.hit(client_ip(request)):
+    if await LINK_LIMIT.hit(client_ip(request)):
         return error_response(request, 429, _("Too many attempts. Wait a few minutes and open "
                                               "the link again."), "too_many")
     token = request.path_params["token"]

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
+from expo import invalidation
+from expo.audit.models import AuditEntry
 from expo.audit.service import ENTRY_INSERT, entry_insert
 from expo.db import row_datetime
 from expo.enums import LabelledEnum
@@ -114,16 +116,22 @@ class ScanResult:
 
 
 _contexts: dict[int | str, tuple[float, GateContext]] = {}
+GATE = "gate"  # the bus's topic (``expo.invalidation``): key, the event id
 
 
-def forget_event(event_id: int | None = None) -> None:
-    """Drop cached gate contexts (after rules or opening hours change)."""
+def forget_event(event_id: int | str | None = None) -> None:
+    """Drop cached gate contexts in this process. Services call
+    ``invalidation.changed(GATE, event_id)`` instead: every worker forgets, at commit."""
     if event_id is None:
         _contexts.clear()
         return
     for key, (_expires, ctx) in list(_contexts.items()):
-        if ctx.event_id == event_id:
+        if ctx.event_id == int(event_id):
             _contexts.pop(key, None)
+
+
+invalidation.register(GATE, forget_event)
+invalidation.register("event", forget_event)  # its name, time zone, days and hours (events)
 
 
 async def gate_context(*, slug: str | None = None,
@@ -132,6 +140,7 @@ async def gate_context(*, slug: str | None = None,
     hit = _contexts.get(key)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
+    seen = invalidation.version(GATE)
     if event is None:
         event = await Event.get_or_none(slug=slug)
         if event is None:
@@ -145,8 +154,9 @@ async def gate_context(*, slug: str | None = None,
                       early_minutes=rules.early_minutes,
                       hours={d.date: (d.opens, d.closes) for d in days},
                       rehearsal=event.rehearsal, test_tickets=test_tickets)
-    expires = time.monotonic() + CACHE_SECONDS
-    _contexts[event.id] = _contexts[event.slug] = (expires, ctx)
+    if invalidation.version(GATE) == seen:  # else forgotten while loading: maybe stale
+        expires = time.monotonic() + invalidation.fresh_for(CACHE_SECONDS)
+        _contexts[event.id] = _contexts[event.slug] = (expires, ctx)
     return ctx
 
 
@@ -199,6 +209,100 @@ _ADMIT: dict[tuple[Dialect, Direction], str] = {
 _INSERT_AUDITED_PG = numbered(f"WITH s AS ({_INSERT_SCAN}) {ENTRY_INSERT}")
 
 
+# ---- PostgreSQL: a scan is one statement, whatever its answer ------------------------------
+#
+# One round trip: the first answer to a nonce seen before (``prev``), else the conditional
+# UPDATE (``v``), else the refusal worked out from the visitor's row (``r``, the same rules as
+# ``_refusal``); the scan row for whichever it is (``ins``) and, for a forced entry, its audit
+# entry (``aud``). Data-modifying CTEs run once whether or not the final SELECT reads them, all
+# in the statement's own transaction: a failed INSERT (two retries of one nonce at once) undoes
+# the UPDATE too, and ``record_scan`` then returns the stored first answer.
+# The visitor row ``l`` is read in the statement's snapshot: when another gate admitted the
+# same ticket an instant earlier, the refusal is still "already inside", its time not yet seen.
+
+_PG_REASON = (
+    "CASE WHEN l.id IS NULL THEN 'invalid' WHEN l.revoked_at IS NOT NULL THEN 'revoked' "
+    "WHEN $6 AND NOT l.rehearsal THEN 'rehearsal_only' "
+    "WHEN l.rehearsal AND NOT $6 THEN 'test_ticket' WHEN NOT $7 THEN 'closed' "
+    "WHEN $11 = 'out' THEN 'not_inside' ELSE 'already_inside' END")
+_PG_WHERE_TICKET = ("ticket_key = $3::varchar AND event_id = $1::int")
+_PG_UPDATE: dict[Direction, str] = {
+    Direction.IN: ("UPDATE visitors SET inside = TRUE, last_in_day = $4::date, "  # noqa: S608
+                   "last_in_at = $5::timestamptz, entries = entries + 1 "
+                   f"WHERE {_PG_WHERE_TICKET} AND revoked_at IS NULL AND rehearsal = $6::boolean "
+                   "AND $7::boolean AND (last_in_day IS NULL OR last_in_day <> $4::date "
+                   "OR (inside = FALSE AND $8::boolean)) AND NOT EXISTS (SELECT 1 FROM prev) "
+                   "RETURNING id, name, type"),
+    Direction.OUT: ("UPDATE visitors SET inside = FALSE, last_out_at = $5::timestamptz "  # noqa: S608
+                    f"WHERE {_PG_WHERE_TICKET} AND revoked_at IS NULL "
+                    "AND rehearsal = $6::boolean AND $7::boolean AND $8::boolean IS NOT NULL "
+                    "AND inside = TRUE AND last_in_day = $4::date "
+                    "AND NOT EXISTS (SELECT 1 FROM prev) RETURNING id, name, type"),
+}
+_PG_COLUMNS = ("kind, ok, reason, forced, direction, scanned_at, name, type, last_in_at, "
+               "visitor_id, rehearsal")
+
+
+def _pg_scan(update: str) -> str:
+    """The whole scan for one direction (constants only reach the text)."""
+    return (
+        "WITH prev AS (SELECT s.ok, s.reason, s.forced, s.direction, s.scanned_at, v.name, "  # noqa: S608
+        "v.type, v.last_in_at, s.visitor_id, s.rehearsal FROM visitor_scans s "
+        "LEFT JOIN visitors v ON v.id = s.visitor_id "
+        "WHERE s.event_id = $1::int AND s.nonce = $2::varchar), "
+        f"v AS ({update}), "
+        "l AS (SELECT id, name, type, revoked_at, last_in_at, rehearsal FROM visitors "
+        f"WHERE {_PG_WHERE_TICKET} AND NOT EXISTS (SELECT 1 FROM v) "
+        "AND NOT EXISTS (SELECT 1 FROM prev)), "
+        f"r AS (SELECT l.id, l.name, l.type, l.last_in_at, {_PG_REASON} AS reason, "
+        "COALESCE($13::boolean AND $11::varchar = 'in' AND NOT ($6 OR l.rehearsal), FALSE) "
+        "AS forced, $6 OR COALESCE(l.rehearsal, FALSE) AS rehearsal "
+        "FROM (SELECT 1) AS one LEFT JOIN l ON TRUE "
+        "WHERE NOT EXISTS (SELECT 1 FROM v) AND NOT EXISTS (SELECT 1 FROM prev)), "
+        "ins AS (INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, "
+        "direction, ok, reason, forced, rehearsal, day, scanned_at, recorded_at) "
+        "SELECT $1, v.id, $9::int, $10::int, $2, $11, TRUE, NULL, FALSE, $6, $4, $5, "
+        "$12::timestamptz FROM v UNION ALL "
+        "SELECT $1, r.id, $9, $10, $2, $11, FALSE, r.reason, r.forced, r.rehearsal, $4, $5, $12 "
+        "FROM r RETURNING id), "
+        f"aud AS (INSERT INTO {AuditEntry.Meta.table} (event_id, actor_id, action, "  # noqa: S608
+        "object_type, object_id, summary, data, ip, created_at) "
+        "SELECT $1, NULL, 'expo.visitor.forced_entry', '', '', LEFT(r.name || CASE WHEN "
+        "$14::varchar <> '' THEN ' @ ' || $14 ELSE '' END || ': ' || r.reason, 300), "
+        "jsonb_build_object('device', $10, 'reason', r.reason, 'visitor', r.id), '', $12 "
+        "FROM r WHERE r.forced) "
+        "SELECT 'prev' AS kind, ok, reason, forced, direction, scanned_at, name, type, "
+        "last_in_at, visitor_id, rehearsal FROM prev UNION ALL "
+        "SELECT 'ok', TRUE, NULL, FALSE, $11, $5, name, type, NULL, id, $6 FROM v UNION ALL "
+        "SELECT 'refused', FALSE, reason, forced, $11, $5, name, type, last_in_at, id, "
+        "rehearsal FROM r")
+
+
+_PG_SCAN = {direction: _pg_scan(update) for direction, update in _PG_UPDATE.items()}
+
+
+def _pg_steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt.datetime,
+              gate: _Gate) -> Steps[ScanResult]:
+    local = at.astimezone(ctx.tz)
+    direction = str(scan.direction)
+    row = yield "one", _PG_SCAN[scan.direction], [
+        ctx.event_id, scan.nonce or None, key, local.date(), at, ctx.rehearsal,
+        ctx.is_open(local), ctx.reentry, gate.id, gate.device_id, direction, now,
+        scan.offline, gate.name]
+    assert row is not None  # one of the three always answers
+    if row["kind"] == "prev":
+        return _stored(row)
+    if row["kind"] == "ok":
+        return ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
+                          direction=direction, rehearsal=ctx.rehearsal)
+    reason = Refusal(row["reason"])
+    return ScanResult(ok=False, reason=reason, name=row["name"], type=row["type"], at=at,
+                      visitor_id=row["visitor_id"], forced=bool(row["forced"]),
+                      direction=direction, rehearsal=bool(row["rehearsal"]),
+                      entered_at=row_datetime(row["last_in_at"])
+                      if reason == Refusal.ALREADY_INSIDE else None)
+
+
 def _stored(row: dict[str, Any]) -> ScanResult:
     reason = Refusal(row["reason"]) if row["reason"] else None
     return ScanResult(ok=bool(row["ok"]), reason=reason, name=row["name"], type=row["type"],
@@ -238,6 +342,9 @@ async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer
     store = scanstore.store_for()
     gate = _Gate(gate_id, device_id, gate_name)
     try:
+        if store.dialect == "postgres":
+            return await store.run(functools.partial(_pg_steps, ctx, ticket.key, scan, at, now,
+                                                     gate))
         return await store.run(functools.partial(_steps, ctx, ticket.key, scan, at, now, gate,
                                                  store.dialect))
     except (IntegrityError, sqlite3.IntegrityError):

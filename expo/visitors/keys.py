@@ -15,7 +15,12 @@ stored with the private half sealed.
   EXPO_SECRET_KEY verifies them (``expo.visitors.codes``), until that secret changes.
 - Each process keeps an event's keyring for ``CACHE_SECONDS`` (the scan path asks for it on
   every scan). A code naming a key this process does not know yet (another worker rotated a
-  moment ago) reloads it, at most every ``RELOAD_SECONDS``.
+  moment ago) reloads it, at most every ``RELOAD_SECONDS``. A rotation also tells every worker
+  to forget the event's keyring (``expo.invalidation``, topic ``keys``), so that the others
+  stop signing with the retired key at once; a worker that missed it signs with the retired
+  key for at most ``CACHE_SECONDS`` more, and those codes stay valid until the key's
+  ``valid_until``, like every code sent before the rotation: nothing breaks, no cache needs a
+  shorter life while notifications may be lost.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from cryptography.hazmat.primitives.serialization import (
 from tortoise.context import TortoiseContext, get_current_context
 from tortoise.exceptions import IntegrityError
 
+from expo import invalidation
 from expo.accounts.models import User
 from expo.audit.service import log_action
 from expo.db import atomic
@@ -210,6 +216,12 @@ def forget(event_id: int | None = None) -> None:
             cache.pop(slot, None)
 
 
+KEYS = "keys"  # the bus's topic: key, the event id
+invalidation.register(KEYS, lambda key: forget(None if key is None else int(key)))
+# The event's days: how long its retired keys verify (an event extended: later).
+invalidation.register("event", lambda key: forget(None if key is None else int(key)))
+
+
 async def _ring(event_id: int, settings: Settings, *, create: bool,
                 refresh: bool = False) -> codes.Keyring | None:
     cache = _cache()
@@ -315,9 +327,9 @@ async def rotate(*, event: Event, key_id: str, by: User | None,
                              obj=new, summary=f"{old.key_id} → {new.key_id}",
                              data={"retired": old.key_id, "key": new.key_id,
                                    "valid_until": until.isoformat()})
+            await invalidation.changed(KEYS, event.id)  # every worker, at commit
     except IntegrityError:  # a newer generation exists: rotated at the same moment
         raise _already_rotated() from None
-    forget(event.id)
     return new
 
 
@@ -357,5 +369,5 @@ async def reencrypt_keys(*, settings: Settings) -> Reencrypted:
                                        key_id=row.key_id, private_raw=opened[0])
                 await row.save(update_fields=["private_key"])
                 moved += 1
-    forget()
+        await invalidation.changed(KEYS)  # the running servers too, at commit
     return Reencrypted(moved=moved, current=current, unreadable=unreadable)

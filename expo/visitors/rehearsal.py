@@ -9,6 +9,7 @@ the test tickets.
 
 from __future__ import annotations
 
+from expo import invalidation
 from expo.accounts.models import User
 from expo.audit.service import log_action
 from expo.db import atomic
@@ -44,7 +45,7 @@ async def issue_test_tickets(*, event: Event, count: int, by: User | None) -> li
             for i in range(count)]
         await log_action(action="expo.visitor.test_tickets_issued", actor=by, event=event,
                          summary=f"{count} × test", data={"count": count})
-    checkin.forget_event(event.id)  # the counts leave test tickets out from now on
+    await invalidation.changed(checkin.GATE, event.id)  # counts leave test tickets out now
     return made
 
 
@@ -56,14 +57,14 @@ async def test_tickets(*, event: Event) -> list[Visitor]:
 
 async def forget_gate_rules(changed: RehearsalChanged) -> None:
     """The gates' cached rules say whether rehearsal is on: read them again."""
-    checkin.forget_event(changed.event_id)
+    await invalidation.changed(checkin.GATE, changed.event_id)
 
 
 async def clear(cleared: RehearsalCleared) -> int:
     """Delete the rehearsal's scans and the test tickets (the caller's transaction)."""
     scans = await Scan.filter(event_id=cleared.event_id, rehearsal=True).delete()
     tickets = await Visitor.filter(event_id=cleared.event_id, rehearsal=True).delete()
-    checkin.forget_event(cleared.event_id)
+    await invalidation.changed(checkin.GATE, cleared.event_id)  # at the caller's commit
     return int(scans) + int(tickets)
 
 

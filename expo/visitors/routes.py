@@ -20,7 +20,7 @@ from expo.forms import Form, FormInvalid
 from expo.i18n import gettext as _
 from expo.i18n import lazy_gettext as _l
 from expo.nav import DAY, REGISTRATION, SETUP, Tab, register_tab
-from expo.ratelimit import RateLimiter
+from expo.ratelimit import SharedRateLimiter
 from expo.regions import region_choices
 from expo.templating import flash
 from expo.visitors import checkin, codes, identity, keys, notify, service
@@ -47,7 +47,7 @@ STAFF = (Role.COMMITTEE, Role.GATE)
 BUNDLE_REFRESH_SECONDS = 120  # how often an online scanner re-reads the revoked tickets
 # "Find my ticket": per client address and event (each address is also limited by the
 # messages it was sent this hour, across workers: see expo.visitors.notify).
-FIND_LIMIT = RateLimiter(limit=5, window=600)
+FIND_LIMIT = SharedRateLimiter("find_ticket", limit=5, window=600)  # across workers
 register_tab(Tab("visitors.gate", _l("Gate"), frozenset(STAFF), 30, phase=DAY))
 register_tab(Tab("visitors.list", _l("Visitors"), frozenset({Role.COMMITTEE}), 31,
                  phase=REGISTRATION))
@@ -139,7 +139,7 @@ async def find_ticket(request: Request) -> Response:
     event, _state = await _open_event(request)
     form, status, sent = Form(), 200, False
     if request.method == "POST":
-        wait = FIND_LIMIT.hit((event.id, client_ip(request)))
+        wait = await FIND_LIMIT.hit(f"{event.id}:{client_ip(request)}")
         if wait:
             response = error_response(
                 request, 429, _("You asked for your ticket several times in a short while. "

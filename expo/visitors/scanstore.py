@@ -5,17 +5,18 @@ A scan is a generator of statements (``checkin._steps``): it yields ``(kind, sql
 A ``ScanStore`` runs such a generator in a transaction of its own, in the ``dialect`` it
 names, and raises what a statement (or the generator) raised: nothing of that scan is kept.
 
-- ``SqliteFileStore``, a database file: expo's own ``sqlite3`` connection to the file, used
-  from one dedicated thread. Scans that arrive while a group is running go together in the
-  next one: one ``BEGIN IMMEDIATE`` transaction, a savepoint each, one thread hop (group
-  commit). Tortoise writes to the same file through its own connection: services open their
-  transactions with ``expo.db.atomic()``, which takes the write lock first.
+- ``SqliteFileStore``, a database file: expo's own ``sqlite3`` connections to the file, one
+  used on the event loop while the file is free, one on a dedicated thread when it is busy.
+  Scans that arrive while a group is running go together in the next one: one ``BEGIN
+  IMMEDIATE`` transaction, a savepoint each (group commit). Tortoise writes to the same
+  file through its own connection: services open their transactions with
+  ``expo.db.atomic()``, which takes the write lock first.
 - ``TortoiseStore`` for SQLite, for ``sqlite://:memory:`` (a second connection would see
   another, empty database) and for a scan inside a caller's transaction (it belongs to it):
   Tortoise's connection through its public API, one statement at a time.
-- ``PostgresStore``: Tortoise's ``execute_query_dict``, no explicit transaction: a scan's
-  statements that must stand or fall together are one statement there (``checkin`` writes
-  them as one).
+- ``PostgresStore``: a connection of Tortoise's pool, through asyncpg, no explicit
+  transaction: a scan is one statement there (``checkin`` writes it as one), so it stands or
+  falls together, in one round trip.
 
 ``store_for()`` picks the driver from the configured database URL; stores are held here, one
 per database, created at first use and closed with the app (``close_all()``).
@@ -34,9 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Literal, Protocol, TypeVar
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import IntegrityError
 
 R = TypeVar("R")
 Dialect = Literal["sqlite", "postgres"]
@@ -45,6 +48,7 @@ Statement = tuple[Literal["one", "exec"], str, Sequence[Any]]
 Steps = Generator[Statement, Row | None, R]
 Outcome = Any  # a scan's result, or the exception that undid it
 MAX_GROUP = 200
+CHECKPOINT_EVERY = 200  # groups between two passive WAL checkpoints (on the thread)
 DEFAULT_BUSY_MS = 5000  # sqlite3's own default, which Tortoise's connection gets too
 
 
@@ -71,13 +75,25 @@ def numbered(sql: str) -> str:
 # ---- SQLite, a database file: our own connection, group commit ---------------------------
 
 class SqliteFileStore:
-    """Group commit on a connection of its own, used from one thread.
+    """Group commit on connections of its own: on the event loop while the file is free,
+    on one thread when it is not.
 
     The scans waiting when a group starts go together in one transaction, each under its own
     savepoint: whatever one scan does (a repeated nonce, text the driver refuses, any
     exception), only that scan is rolled back and fails. If the transaction itself fails
     (COMMIT, or a savepoint that cannot be rolled back), nothing of it was kept: each scan is
     run again in a transaction of its own, so that the one at fault fails alone.
+
+    Where a group runs: a scan is a few index lookups and two small writes (tens of
+    microseconds), and the hop to a thread and back cost more than the work (and GIL handoffs
+    between the loop and the thread under a rush). So a group first tries the loop's own
+    connection, which never waits: ``BEGIN IMMEDIATE`` with no busy timeout either takes the
+    write lock at once or fails at once. When another writer holds the lock (a committee
+    import through Tortoise, another process), the group goes to the thread's connection,
+    which waits for it (the busy timeout) without stopping the loop; so does a group whose
+    transaction failed, to be run again there scan by scan. The loop's connection never
+    checkpoints the WAL on commit (a checkpoint writes the database file and may sync it):
+    the thread runs a passive checkpoint every ``CHECKPOINT_EVERY`` groups instead.
     """
 
     dialect: Dialect = "sqlite"
@@ -88,11 +104,14 @@ class SqliteFileStore:
                         "busy_timeout": DEFAULT_BUSY_MS, **pragmas}
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expo-scans")
         self.raw: sqlite3.Connection | None = None  # opened, used and closed on that thread
+        self.here: sqlite3.Connection | None = None  # opened there, used on the loop
         self.pending: list[tuple[Callable[[], Steps[Any]], asyncio.Future[Any]]] = []
         # The loop keeps only a weak reference to a task: hold the running group's until it
         # ends, so that it cannot be collected with scans waiting on it.
         self.task: asyncio.Task[None] | None = None
         self.closed = False
+        self.groups = 0
+        self.checkpoint: Any = None  # the passive checkpoint under way, if any (a Future)
 
     async def run(self, steps: Callable[[], Steps[R]]) -> R:
         loop = asyncio.get_running_loop()
@@ -106,13 +125,17 @@ class SqliteFileStore:
         loop = asyncio.get_running_loop()
         batch: list[tuple[Callable[[], Steps[Any]], asyncio.Future[Any]]] = []
         try:
+            if self.here is None:
+                self.here = await loop.run_in_executor(self.thread, self._open_here)
             while self.pending:
                 batch, self.pending = self.pending[:MAX_GROUP], self.pending[MAX_GROUP:]
-                try:
-                    outcomes = await loop.run_in_executor(self.thread, self._group,
-                                                          [steps for steps, _ in batch])
-                except Exception as exc:  # nothing of the group kept (no connection, BEGIN)
-                    outcomes = [exc] * len(batch)
+                group = [steps for steps, _ in batch]
+                outcomes = self._group_here(group)
+                if outcomes is None:  # the file is busy, or the group failed: the thread
+                    try:
+                        outcomes = await loop.run_in_executor(self.thread, self._group, group)
+                    except Exception as exc:  # nothing of the group kept (no connection)
+                        outcomes = [exc] * len(batch)
                 for (_steps, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():
                         continue
@@ -120,6 +143,7 @@ class SqliteFileStore:
                         future.set_exception(outcome)
                     else:
                         future.set_result(outcome)
+                self._maybe_checkpoint()
         finally:
             self.task = None
             for _steps, future in [*batch, *self.pending]:  # cancelled: nobody waits for ever
@@ -127,23 +151,64 @@ class SqliteFileStore:
                     future.cancel()
             self.pending = []
 
+    def _group_here(self, group: list[Callable[[], Steps[Any]]]) -> list[Outcome] | None:
+        """The group on the loop's connection, or None if it must go to the thread."""
+        raw = self.here
+        assert raw is not None
+        try:
+            raw.execute("BEGIN IMMEDIATE")  # no busy timeout: the lock now, or an error now
+        except sqlite3.OperationalError:
+            return None
+        try:
+            outcomes = [_run_savepoint(raw, steps) for steps in group]
+            raw.execute("COMMIT")
+            return outcomes
+        except Exception:
+            _rollback(raw)  # nothing kept: the thread runs the group again
+            return None
+        except BaseException:
+            _rollback(raw)
+            raise
+
+    def _maybe_checkpoint(self) -> None:
+        self.groups += 1
+        if self.groups % CHECKPOINT_EVERY == 0 and (self.checkpoint is None
+                                                     or self.checkpoint.done()):
+            self.checkpoint = self.thread.submit(self._passive_checkpoint)
+
+    def _passive_checkpoint(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # the next one, or another connection's
+            self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def _group(self, group: list[Callable[[], Steps[Any]]]) -> list[Outcome]:
         return run_group(self._connection(), group)
 
+    def _open(self, *, busy_ms: int, check_same_thread: bool = True) -> sqlite3.Connection:
+        raw = sqlite3.connect(self.path, isolation_level=None, timeout=busy_ms / 1000,
+                              check_same_thread=check_same_thread)
+        raw.row_factory = sqlite3.Row
+        for name, value in self.pragmas.items():  # from the configured URL, as Tortoise
+            raw.execute(f"PRAGMA {name}={value}")
+        return raw
+
     def _connection(self) -> sqlite3.Connection:
         if self.raw is None:
-            busy = int(self.pragmas["busy_timeout"])
-            raw = sqlite3.connect(self.path, isolation_level=None, timeout=busy / 1000)
-            raw.row_factory = sqlite3.Row
-            for name, value in self.pragmas.items():  # from the configured URL, as Tortoise
-                raw.execute(f"PRAGMA {name}={value}")
-            self.raw = raw
+            self.raw = self._open(busy_ms=int(self.pragmas["busy_timeout"]))
         return self.raw
 
+    def _open_here(self) -> sqlite3.Connection:
+        """The loop's connection, opened on the thread (opening may wait for a lock); from
+        then on only the loop uses it."""
+        raw = self._open(busy_ms=int(self.pragmas["busy_timeout"]), check_same_thread=False)
+        raw.execute("PRAGMA busy_timeout=0")
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        return raw
+
     def _disconnect(self) -> None:
-        raw, self.raw = self.raw, None
-        if raw is not None:
-            raw.close()
+        for raw in (self.raw, self.here):
+            if raw is not None:
+                raw.close()
+        self.raw = self.here = None
 
     async def close(self) -> None:
         if self.closed:
@@ -263,7 +328,10 @@ async def _run_aiosqlite(conn: Any, steps: Steps[R]) -> R:
 # ---- PostgreSQL ----------------------------------------------------------------------------
 
 class PostgresStore:
-    """Each statement through Tortoise's pool (in the caller's transaction, if any)."""
+    """Each statement on a connection of Tortoise's pool (the caller's, in its transaction),
+    straight through asyncpg: its prepared statements are cached per connection (unless the
+    URL turns the cache off, as behind PgBouncer in transaction mode), and a scan is one
+    statement (``checkin._pg_steps``): one round trip."""
 
     dialect: Dialect = "postgres"
 
@@ -274,10 +342,19 @@ class PostgresStore:
         client = connections.get(self.connection_name)
         generator = steps()
         statement, result = _advance(generator, None)
-        while statement is not None:
-            kind, sql, values = statement
-            rows = await client.execute_query_dict(sql, list(values))
-            statement, result = _advance(generator, rows[0] if kind == "one" and rows else None)
+        async with client.acquire_connection() as conn:  # an asyncpg connection
+            while statement is not None:
+                kind, sql, values = statement
+                try:
+                    if kind == "one":
+                        record = await conn.fetchrow(sql, *values)
+                        answer = dict(record.items()) if record is not None else None
+                    else:
+                        await conn.execute(sql, *values)
+                        answer = None
+                except asyncpg.IntegrityConstraintViolationError as exc:
+                    raise IntegrityError(exc) from exc  # as Tortoise reports it
+                statement, result = _advance(generator, answer)
         return result  # type: ignore[return-value]
 
     async def close(self) -> None:

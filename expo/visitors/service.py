@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from expo import i18n, phones
+from expo import i18n, invalidation, phones
 from expo.accounts.models import User
 from expo.audit.service import forget_name, log_action
 from expo.db import atomic, row_datetime
@@ -416,7 +416,7 @@ async def update_rules(*, event: Event, reentry: bool, track_exit: bool, enforce
         rules.reentry, rules.track_exit = reentry, track_exit
         rules.enforce_hours, rules.early_minutes = enforce_hours, early_minutes
         await rules.save()
-        checkin.forget_event(event.id)
+        await invalidation.changed(checkin.GATE, event.id)
         await log_action(action="expo.gate.rules_changed", actor=by, event=event, obj=rules,
                          data={"reentry": reentry, "track_exit": track_exit,
                                "enforce_hours": enforce_hours, "early_minutes": early_minutes})
@@ -446,7 +446,7 @@ async def revoke_device_token(*, event: Event, token_id: int, by: User | None) -
         if token.revoked_at is None:
             token.revoked_at = dt.datetime.now(dt.UTC)
             await token.save(update_fields=["revoked_at"])
-            _devices.clear()
+            await invalidation.changed(DEVICES, token.digest)  # every worker, at commit
             await log_action(action="expo.device_token.revoked", actor=by, event=event, obj=token,
                              summary=token.label)
         return token
@@ -462,21 +462,36 @@ class Device:
 
 
 _devices: dict[str, tuple[float, Device | None]] = {}
+DEVICES = "device"  # the bus's topic (``expo.invalidation``): key, the token's digest
+
+
+def _forget_devices(key: str | None) -> None:
+    if key is None:
+        _devices.clear()
+    else:
+        _devices.pop(key, None)
+
+
+invalidation.register(DEVICES, _forget_devices)
 
 
 async def device_for(*, plain: str) -> Device | None:
-    """The device behind a bearer token (cached a few seconds; revocation clears the cache)."""
+    """The device behind a bearer token, cached a few seconds: a revocation reaches every
+    worker at once (``expo.invalidation``), within a second if notifications may be lost."""
     key = digest(plain)
     hit = _devices.get(key)
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
+    seen = invalidation.version(DEVICES)
     row = await DeviceToken.get_or_none(digest=key, revoked_at=None).select_related("gate")
     device = None if row is None else Device(id=row.id, event_id=row.event_id,  # type: ignore[attr-defined]
                                              gate_id=row.gate_id,  # type: ignore[attr-defined]
                                              gate_name=row.gate.name, kiosk=row.kiosk)
+    if invalidation.version(DEVICES) != seen:
+        return device  # a token was revoked while this one loaded: do not keep a stale answer
     if len(_devices) > 10_000:
         _devices.clear()
-    _devices[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, device)
+    _devices[key] = (time.monotonic() + invalidation.fresh_for(TOKEN_CACHE_SECONDS), device)
     return device
 
 

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.asyncio
 PHONE = {"User-Agent": "Mozilla/5.0 (Linux; Android 10; SM-A105F) Mobile Safari/537.36"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limit() -> None:
-    quote_routes.LINK_LIMIT._hits.clear()
-
-
 def soup(response):  # type: ignore[no-untyped-def]
     return BeautifulSoup(response.text, "html.parser")
 

@@ -7,8 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from expo.outbox import Channel, OutboxMessage
-from expo.ratelimit import RateLimiter
-from expo.visitors import notify, routes, service
+from expo.visitors import notify, service
 from expo.visitors.forms import GroupData, VisitorData
 from expo.visitors.models import Visitor
 from tests.factories import make_event
@@ -16,12 +15,6 @@ from tests.visitors.helpers import make_visitor
 from tests.visitors.test_ticket_messages import POST
 
 PHONE = "+6281234567890"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limit(monkeypatch):
-    """Event ids start at 1 in every test's database: each test gets its own counts."""
-    monkeypatch.setattr(routes, "FIND_LIMIT", RateLimiter(limit=5, window=600))
 
 
 def url(event) -> str:  # type: ignore[no-untyped-def]

@@ -75,11 +75,18 @@ async def test_scan_inside_a_transaction_is_rolled_back_with_it(scan_db):
 
 # ---- the file driver's group commit --------------------------------------------------------
 
-async def _trace(store: scanstore.SqliteFileStore) -> list[str]:
-    """The statements the store's own connection runs from now on."""
+async def _trace(store: scanstore.SqliteFileStore,
+                 thread: list[str] | None = None) -> list[str]:
+    """The statements the store's own connections run from now on (the thread's into
+    ``thread`` when given, else into the same list)."""
     statements: list[str] = []
-    await asyncio.get_running_loop().run_in_executor(
-        store.thread, lambda: store._connection().set_trace_callback(statements.append))
+    loop = asyncio.get_running_loop()
+    if store.here is None:
+        store.here = await loop.run_in_executor(store.thread, store._open_here)
+    store.here.set_trace_callback(statements.append)
+    into = statements if thread is None else thread
+    await loop.run_in_executor(
+        store.thread, lambda: store._connection().set_trace_callback(into.append))
     return statements
 
 
@@ -97,6 +104,62 @@ async def test_file_store_records_waiting_scans_in_one_transaction(file_db):
     await scanstore.close_all()  # as the app does when it stops
     assert store.raw is None and store.closed
     assert scanstore.store_for() is not store
+
+
+async def test_file_store_runs_a_group_on_the_loop_while_the_file_is_free(file_db):
+    _event, gate, people, ctx = await setup(10)
+    store = scanstore.store_for()
+    assert isinstance(store, scanstore.SqliteFileStore)
+    on_thread: list[str] = []
+    here = await _trace(store, thread=on_thread)
+    results = await asyncio.gather(*[scan(ctx, p, gate, nonce=f"n{i}")
+                                     for i, p in enumerate(people)])
+    assert [r.status for r in results] == ["ok"] * 10
+    assert here.count("BEGIN IMMEDIATE") == 1 and here.count("SAVEPOINT scan") == 10
+    assert on_thread == []  # no hop to the thread
+    pragmas = {name: store.here.execute(f"PRAGMA {name}").fetchone()[0]  # type: ignore[union-attr]
+               for name in ("busy_timeout", "wal_autocheckpoint", "foreign_keys")}
+    assert pragmas == {"busy_timeout": 0, "wal_autocheckpoint": 0, "foreign_keys": 1}
+
+
+async def test_file_store_waits_on_its_thread_while_another_writer_holds_the_file(
+        file_db, tmp_path):
+    event, gate, people, ctx = await setup(3)
+    store = scanstore.store_for()
+    assert isinstance(store, scanstore.SqliteFileStore)
+    on_thread: list[str] = []
+    here = await _trace(store, thread=on_thread)
+    other = sqlite3.connect(tmp_path / "expo.sqlite3", timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # a committee import, say
+        waiting = asyncio.ensure_future(asyncio.gather(
+            *[scan(ctx, p, gate, nonce=f"n{i}") for i, p in enumerate(people)]))
+        # The loop goes on meanwhile (this coroutine runs); the scans wait for the lock.
+        done, _pending = await asyncio.wait({waiting}, timeout=0.2)
+        assert not done
+        assert here.count("BEGIN IMMEDIATE") == 1 and "SAVEPOINT scan" not in here
+        other.execute("ROLLBACK")
+        results = await waiting
+    finally:
+        other.close()
+    assert [r.status for r in results] == ["ok"] * 3
+    assert on_thread.count("BEGIN IMMEDIATE") == 1 and on_thread.count("COMMIT") == 1
+    assert await Scan.filter(event=event, ok=True).count() == 3
+
+
+async def test_file_store_checkpoints_the_wal_on_its_thread(file_db, monkeypatch):
+    _event, gate, people, ctx = await setup(3)
+    monkeypatch.setattr(scanstore, "CHECKPOINT_EVERY", 2)
+    store = scanstore.store_for()
+    assert isinstance(store, scanstore.SqliteFileStore)
+    on_thread: list[str] = []
+    here = await _trace(store, thread=on_thread)
+    for i, person in enumerate(people):  # one group each
+        assert (await scan(ctx, person, gate, nonce=f"n{i}")).ok
+    assert store.checkpoint is not None
+    await asyncio.wrap_future(store.checkpoint)
+    assert on_thread == ["PRAGMA wal_checkpoint(PASSIVE)"]
+    assert not any("checkpoint" in statement for statement in here)
 
 
 async def test_file_store_opens_its_connection_with_the_urls_pragmas(file_db):

@@ -1,0 +1,186 @@
+"""The gate's fast path (issue 17): scans skip the page middlewares but keep the Host check,
+the body limit and the same answers; the access log leaves accepted scans out; on
+PostgreSQL every scan, whatever its answer, is one statement."""
+
+import datetime as dt
+import logging
+
+import pytest
+
+from expo.app import create_app, quiet_scans
+from expo.visitors import checkin, scanstore, service
+from expo.visitors.api import SCAN_PATH, ScanFastPath
+from expo.visitors.checkin import Refusal, ScanInput
+from expo.visitors.models import GateRules, Scan
+from tests.factories import make_event
+from tests.visitors.helpers import SIGNER, code_of, make_visitor
+
+
+@pytest.fixture
+def db(scan_db):
+    return scan_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    checkin.forget_event()
+    service._devices.clear()
+
+
+async def setup():
+    event = await make_event(starts_on=dt.date.today(), days=1, opens="00:00", closes="23:59",
+                             timezone="UTC")
+    await GateRules.create(event=event, reentry=False, enforce_hours=False)
+    gate = await service.create_gate(event=event, name="Pintu Utama", by=None)
+    _token, plain = await service.create_device_token(event=event, gate=gate, by=None)
+    return event, gate, {"Authorization": f"Bearer {plain}"}
+
+
+def test_the_fast_path_sits_right_after_the_host_check(settings):
+    app = create_app(settings, manage_db=False)
+    names = [m.cls.__name__ for m in app.user_middleware]
+    assert names[:3] == ["HostMiddleware", "ScanFastPath", "CompressionMiddleware"]
+
+
+def test_scan_paths():
+    assert SCAN_PATH.fullmatch("/api/v1/events/hkn/scans").group(1) == "hkn"
+    assert SCAN_PATH.fullmatch("/api/v1/events/hkn/scans/batch").group(2) == "/batch"
+    for other in ("/api/v1/events/hkn/scans/", "/api/v1/events/hkn/search",
+                  "/x/api/v1/events/hkn/scans", "/api/v1/events/a/b/scans"):
+        assert SCAN_PATH.fullmatch(other) is None
+
+
+async def test_a_scan_needs_no_session_nor_csrf_and_sets_no_cookie(client):
+    event, _gate, auth = await setup()
+    visitor = await make_visitor(event)
+    response = await client.post(f"/api/v1/events/{event.slug}/scans",
+                                 json={"code": code_of(visitor)}, headers=auth)
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert "set-cookie" not in response.headers
+    assert response.headers["content-type"] == "application/json"
+
+
+async def test_errors_are_the_same_json_as_through_the_full_stack(client):
+    event, _gate, auth = await setup()
+    url = f"/api/v1/events/{event.slug}/scans"
+    unauthorised = await client.post(url, json={"code": "x"})
+    assert unauthorised.status_code == 401 and unauthorised.json()["error"] == "unauthorized"
+    assert "Authorization: Bearer" in unauthorised.json()["message"]
+    missing = await client.post("/api/v1/events/tidak-ada/scans", json={"code": "x"},
+                                headers=auth)
+    assert missing.status_code == 404 and missing.json()["message"]
+    malformed = await client.post(url, content=b"{", headers=auth)
+    assert malformed.status_code == 400 and malformed.json()["error"] == "malformed_json"
+
+
+async def test_other_methods_and_paths_go_through_the_router(client):
+    event, _gate, auth = await setup()
+    wrong = await client.get(f"/api/v1/events/{event.slug}/scans", headers=auth)
+    assert wrong.status_code == 405
+    counters = await client.get(f"/api/v1/events/{event.slug}/counters", headers=auth)
+    assert counters.status_code == 200 and "checked_in" in counters.json()
+
+
+async def test_a_forged_host_is_refused_before_the_fast_path(client):
+    event, _gate, auth = await setup()
+    response = await client.post(f"/api/v1/events/{event.slug}/scans", json={"code": "x"},
+                                 headers={**auth, "Host": "evil.example"})
+    assert response.status_code == 400
+    assert not await Scan.filter(event=event).exists()
+
+
+async def _fast_call(headers: list[tuple[bytes, bytes]], chunks: list[bytes],
+                     settings) -> list[dict]:
+    answered: list[dict] = []
+
+    async def never(scope, receive, send):  # pragma: no cover - must not be reached
+        raise AssertionError("passed on")
+
+    fast = ScanFastPath(never, max_body_size=100)
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+                for i, c in enumerate(chunks)]
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        answered.append(message)
+
+    class State:
+        pass
+
+    class App:
+        state = State()
+
+    App.state.settings = settings
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/events/hkn/scans",
+             "headers": headers, "query_string": b"", "app": App(), "scheme": "http",
+             "server": ("127.0.0.1", 80), "root_path": ""}
+    await fast(scope, receive, send)
+    return answered
+
+
+async def test_the_body_limit_holds_on_the_fast_path(db, settings):
+    event, _gate, auth = await setup()
+    await event.__class__.filter(id=event.id).update(slug="hkn")
+    bearer = (b"authorization", auth["Authorization"].encode())
+    said = await _fast_call([bearer, (b"content-length", b"160")], [b"x" * 160], settings)
+    assert said[0]["status"] == 413 and b"too_large" in said[1]["body"]
+    # No length said (or a lie): counted as it arrives.
+    unsaid = await _fast_call([bearer], [b"x" * 80, b"x" * 80], settings)
+    assert unsaid[0]["status"] == 413 and b"too_large" in unsaid[1]["body"]
+    fine = await _fast_call([bearer], [b'{"code": "x"}'], settings)
+    assert fine[0]["status"] == 200 and b"invalid" in fine[1]["body"]
+
+
+def _record(method: str, path: str, status: int) -> logging.LogRecord:
+    return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                             '%s - "%s %s HTTP/%s" %d',
+                             ("127.0.0.1:5000", method, path, "1.1", status), None)
+
+
+def test_the_access_log_leaves_out_accepted_scans_only():
+    assert not quiet_scans(_record("POST", "/api/v1/events/hkn/scans", 200))
+    assert not quiet_scans(_record("POST", "/api/v1/events/hkn/scans/batch", 200))
+    assert quiet_scans(_record("POST", "/api/v1/events/hkn/scans", 401))
+    assert quiet_scans(_record("GET", "/api/v1/events/hkn/counters", 200))
+    assert quiet_scans(_record("POST", "/login", 303))
+    assert quiet_scans(logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "x", None,
+                                         None))
+
+
+async def test_a_scan_is_one_statement_on_postgresql_whatever_the_answer(db, monkeypatch):
+    statements: list[str] = []
+    advance = scanstore._advance
+
+    def counting(steps, answer):
+        statement, result = advance(steps, answer)
+        if statement is not None:
+            statements.append(statement[1])
+        return statement, result
+
+    monkeypatch.setattr(scanstore, "_advance", counting)
+    event, gate, _auth = await setup()
+    ctx = await checkin.gate_context(event=event)
+    visitor = await make_visitor(event)
+
+    async def scan(**kw):
+        statements.clear()
+        result = await checkin.record_scan(ctx=ctx, scan=ScanInput(**kw), signer=SIGNER,
+                                           gate_id=gate.id, gate_name=gate.name)
+        return result, len(statements)
+
+    code = code_of(visitor)
+    fresh, n_fresh = await scan(code=code, nonce="a")
+    rescan, n_rescan = await scan(code=code, nonce="b")
+    retry, n_retry = await scan(code=code, nonce="b")
+    forced, n_forced = await scan(code=code, nonce="c", offline=True)
+    leave, n_leave = await scan(code=code, nonce="d", direction="out")
+    assert fresh.ok and rescan.reason == Refusal.ALREADY_INSIDE
+    assert (retry.reason, retry.at, retry.name) == (rescan.reason, rescan.at, rescan.name)
+    assert forced.forced and leave.ok
+    if db == "postgres":
+        assert (n_fresh, n_rescan, n_retry, n_forced, n_leave) == (1, 1, 1, 1, 1)
+    else:  # SQLite: statements on the same connection, no round trips
+        assert (n_fresh, n_rescan) == (2, 3)  # UPDATE, INSERT; UPDATE, SELECT, INSERT
+    assert await Scan.filter(event=event).count() == 4
