@@ -12,8 +12,10 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.transactions import in_transaction
 
@@ -64,6 +66,40 @@ def _env_config() -> dict[str, Any]:
 TORTOISE_ORM = _env_config()
 
 
+MIGRATION_LOCK = 0x657870_6D6967  # "expo" "mig": pg_advisory_lock's key for migrations
+
+
+def pg_connect_args(url: str) -> dict[str, Any]:
+    """asyncpg's arguments for a PostgreSQL URL (Tortoise's pool options, such as ``maxsize``
+    or ``statement_cache_size``, are not PostgreSQL's and are left out)."""
+    credentials = expand_db_url(url)["credentials"]
+    args = {name: credentials.get(name) for name in ("host", "port", "user", "password",
+                                                       "database")}
+    if credentials.get("ssl"):
+        args["ssl"] = credentials["ssl"]
+    return args
+
+
+@asynccontextmanager
+async def _migration_lock(settings: Settings) -> AsyncIterator[None]:
+    """One migrating process at a time on PostgreSQL: several hosts' ``expo serve`` and
+    ``expo worker`` starting together on a new version would otherwise replay the same
+    migration at once. A session lock, so on a connection of its own, to PostgreSQL itself
+    (``EXPO_DATABASE_DIRECT_URL``: through PgBouncer in transaction mode a session lock would
+    not be held). The others wait, then find nothing left to apply."""
+    if settings.is_sqlite:  # one process writes the schema: the file's own lock
+        yield
+        return
+    conn = await asyncpg.connect(**pg_connect_args(settings.database_direct_url
+                                                   or settings.database_url),
+                                 statement_cache_size=0)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await conn.close()  # the session's lock goes with it
+
+
 async def migrate(settings: Settings) -> None:
     """Apply pending migrations, then close the connections it opened.
 
@@ -75,16 +111,17 @@ async def migrate(settings: Settings) -> None:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = tortoise_config(settings.database_url)
-    try:
-        if await _has_no_tables(config):
-            await Tortoise.init(config=config)
-            await Tortoise.generate_schemas(safe=False)
+    async with _migration_lock(settings):
+        try:
+            if await _has_no_tables(config):
+                await Tortoise.init(config=config)
+                await Tortoise.generate_schemas(safe=False)
+                await Tortoise.close_connections()
+                await tortoise_migrate(config=config, fake=True)
+            else:
+                await tortoise_migrate(config=config)
+        finally:
             await Tortoise.close_connections()
-            await tortoise_migrate(config=config, fake=True)
-        else:
-            await tortoise_migrate(config=config)
-    finally:
-        await Tortoise.close_connections()
 
 
 async def _has_no_tables(config: dict[str, Any]) -> bool:

@@ -248,3 +248,35 @@ def test_a_new_database_gets_the_schema_at_once_with_every_migration_recorded(tm
         recorded = {row[0] for row in conn.execute("SELECT name FROM tortoise_migrations")}
     assert recorded == {m.stem for m in MIGRATIONS}
     _migrate(f"sqlite://{path}", tmp_path)  # again: nothing to do, nothing fails
+
+
+async def test_migrating_processes_take_turns_on_postgresql(tmp_path):
+    """Hosts starting together on a new version: each ``migrate`` waits for the lock, the
+    first applies, the others find nothing left (issue 17)."""
+    if not os.environ.get("EXPO_TEST_DATABASE_URL"):
+        pytest.skip("needs PostgreSQL: set EXPO_TEST_DATABASE_URL")
+    import asyncio
+
+    from expo.settings import Settings
+
+    name = f"expo_lock_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(pg_database_url("postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    holder = await asyncpg.connect(pg_database_url(name))
+    try:
+        settings = Settings(database_url=pg_database_url(name), secret_key="x" * 40,
+                            data_dir=tmp_path)
+        await holder.execute("SELECT pg_advisory_lock($1)", db.MIGRATION_LOCK)
+        both = asyncio.ensure_future(asyncio.gather(db.migrate(settings), db.migrate(settings)))
+        done, _pending = await asyncio.wait({both}, timeout=0.5)
+        assert not done  # waiting for the lock another process holds
+        assert not await holder.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        await holder.execute("SELECT pg_advisory_unlock($1)", db.MIGRATION_LOCK)
+        await both
+        applied = await holder.fetch("SELECT name FROM tortoise_migrations")
+        assert len(applied) == len(MIGRATIONS)  # each recorded once
+    finally:
+        await holder.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
