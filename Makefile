@@ -64,8 +64,11 @@ fmt: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy expo
 
+# The scan bench prints the table of issue 17 (expo beside the floor, SQLite and PostgreSQL).
 bench: $(VENV)/.installed-test
-	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/bench_*.py; do echo "== $$script"; \
+	  case $$script in bench/bench_scans.py) args=--table;; *) args=;; esac; \
+	  $(PY) $$script $$args || exit 1; done
 
 messages: $(VENV)/.installed
 	$(PY) -m expo.i18n_tools missing

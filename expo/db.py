@@ -40,9 +40,20 @@ MODEL_MODULES = [
 ]
 
 
+PG_ENGINE = "expo.pgclient"  # Tortoise's asyncpg client, its pool without the reset query
+
+
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """Tortoise's connection entry for a database URL: PostgreSQL through ``expo.pgclient``."""
+    info = expand_db_url(database_url)
+    if info["engine"] != "tortoise.backends.asyncpg":
+        return database_url
+    return {**info, "engine": PG_ENGINE}
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

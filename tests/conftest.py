@@ -25,7 +25,7 @@ from tortoise.contrib.test import tortoise_test_context
 
 from expo import i18n, security, wiring
 from expo.app import create_app
-from expo.db import MODEL_MODULES
+from expo.db import MODEL_MODULES, PG_ENGINE
 from expo.messages import service as messages
 from expo.settings import Settings
 
@@ -89,8 +89,11 @@ _worker_db: list[tuple[str, str]] = []  # (URL, the script that empties it), mad
 
 
 def _pg_config(url: str) -> dict[str, object]:
-    return generate_config(url, app_modules={"models": MODEL_MODULES},
-                           connection_label="default", testing=True)
+    """The app's own PostgreSQL client (``expo.pgclient``), as ``expo.db.tortoise_config``."""
+    config = generate_config(url, app_modules={"models": MODEL_MODULES},
+                             connection_label="default", testing=True)
+    config["connections"]["default"]["engine"] = PG_ENGINE
+    return config
 
 
 async def _pg_admin(sql: str) -> None:

@@ -211,12 +211,14 @@ _INSERT_AUDITED_PG = numbered(f"WITH s AS ({_INSERT_SCAN}) {ENTRY_INSERT}")
 
 # ---- PostgreSQL: a scan is one statement, whatever its answer ------------------------------
 #
-# One round trip: the first answer to a nonce seen before (``prev``), else the conditional
-# UPDATE (``v``), else the refusal worked out from the visitor's row (``r``, the same rules as
-# ``_refusal``); the scan row for whichever it is (``ins``) and, for a forced entry, its audit
-# entry (``aud``). Data-modifying CTEs run once whether or not the final SELECT reads them, all
-# in the statement's own transaction: a failed INSERT (two retries of one nonce at once) undoes
-# the UPDATE too, and ``record_scan`` then returns the stored first answer.
+# One round trip: the conditional UPDATE (``v``), else the refusal worked out from the
+# visitor's row (``r``, the same rules as ``_refusal``); the scan row for whichever it is
+# (``ins``) and, for a forced entry, its audit entry (``aud``). Data-modifying CTEs run once
+# whether or not the final SELECT reads them, all in the statement's own transaction. A nonce
+# seen before (a scanner's retry) breaks the unique (event, nonce) index on the INSERT, which
+# undoes the UPDATE too; ``record_scan`` then returns the stored first answer (a second round
+# trip, for retries only). The nonce is not looked up first: on a scan table that grows from
+# empty during the day, a plan cached while it was small reads it whole for every scan.
 # The visitor row ``l`` is read in the statement's snapshot: when another gate admitted the
 # same ticket an instant earlier, the refusal is still "already inside", its time not yet seen.
 
@@ -231,13 +233,11 @@ _PG_UPDATE: dict[Direction, str] = {
                    "last_in_at = $5::timestamptz, entries = entries + 1 "
                    f"WHERE {_PG_WHERE_TICKET} AND revoked_at IS NULL AND rehearsal = $6::boolean "
                    "AND $7::boolean AND (last_in_day IS NULL OR last_in_day <> $4::date "
-                   "OR (inside = FALSE AND $8::boolean)) AND NOT EXISTS (SELECT 1 FROM prev) "
-                   "RETURNING id, name, type"),
+                   "OR (inside = FALSE AND $8::boolean)) RETURNING id, name, type"),
     Direction.OUT: ("UPDATE visitors SET inside = FALSE, last_out_at = $5::timestamptz "  # noqa: S608
                     f"WHERE {_PG_WHERE_TICKET} AND revoked_at IS NULL "
                     "AND rehearsal = $6::boolean AND $7::boolean AND $8::boolean IS NOT NULL "
-                    "AND inside = TRUE AND last_in_day = $4::date "
-                    "AND NOT EXISTS (SELECT 1 FROM prev) RETURNING id, name, type"),
+                    "AND inside = TRUE AND last_in_day = $4::date RETURNING id, name, type"),
 }
 _PG_COLUMNS = ("kind, ok, reason, forced, direction, scanned_at, name, type, last_in_at, "
                "visitor_id, rehearsal")
@@ -246,22 +246,16 @@ _PG_COLUMNS = ("kind, ok, reason, forced, direction, scanned_at, name, type, las
 def _pg_scan(update: str) -> str:
     """The whole scan for one direction (constants only reach the text)."""
     return (
-        "WITH prev AS (SELECT s.ok, s.reason, s.forced, s.direction, s.scanned_at, v.name, "  # noqa: S608
-        "v.type, v.last_in_at, s.visitor_id, s.rehearsal FROM visitor_scans s "
-        "LEFT JOIN visitors v ON v.id = s.visitor_id "
-        "WHERE s.event_id = $1::int AND s.nonce = $2::varchar), "
-        f"v AS ({update}), "
+        f"WITH v AS ({update}), "  # noqa: S608
         "l AS (SELECT id, name, type, revoked_at, last_in_at, rehearsal FROM visitors "
-        f"WHERE {_PG_WHERE_TICKET} AND NOT EXISTS (SELECT 1 FROM v) "
-        "AND NOT EXISTS (SELECT 1 FROM prev)), "
+        f"WHERE {_PG_WHERE_TICKET} AND NOT EXISTS (SELECT 1 FROM v)), "
         f"r AS (SELECT l.id, l.name, l.type, l.last_in_at, {_PG_REASON} AS reason, "
         "COALESCE($13::boolean AND $11::varchar = 'in' AND NOT ($6 OR l.rehearsal), FALSE) "
         "AS forced, $6 OR COALESCE(l.rehearsal, FALSE) AS rehearsal "
-        "FROM (SELECT 1) AS one LEFT JOIN l ON TRUE "
-        "WHERE NOT EXISTS (SELECT 1 FROM v) AND NOT EXISTS (SELECT 1 FROM prev)), "
+        "FROM (SELECT 1) AS one LEFT JOIN l ON TRUE WHERE NOT EXISTS (SELECT 1 FROM v)), "
         "ins AS (INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, "
         "direction, ok, reason, forced, rehearsal, day, scanned_at, recorded_at) "
-        "SELECT $1, v.id, $9::int, $10::int, $2, $11, TRUE, NULL, FALSE, $6, $4, $5, "
+        "SELECT $1, v.id, $9::int, $10::int, $2::varchar, $11, TRUE, NULL, FALSE, $6, $4, $5, "
         "$12::timestamptz FROM v UNION ALL "
         "SELECT $1, r.id, $9, $10, $2, $11, FALSE, r.reason, r.forced, r.rehearsal, $4, $5, $12 "
         "FROM r RETURNING id), "
@@ -271,9 +265,9 @@ def _pg_scan(update: str) -> str:
         "$14::varchar <> '' THEN ' @ ' || $14 ELSE '' END || ': ' || r.reason, 300), "
         "jsonb_build_object('device', $10, 'reason', r.reason, 'visitor', r.id), '', $12 "
         "FROM r WHERE r.forced) "
-        "SELECT 'prev' AS kind, ok, reason, forced, direction, scanned_at, name, type, "
-        "last_in_at, visitor_id, rehearsal FROM prev UNION ALL "
-        "SELECT 'ok', TRUE, NULL, FALSE, $11, $5, name, type, NULL, id, $6 FROM v UNION ALL "
+        "SELECT 'ok' AS kind, TRUE AS ok, NULL AS reason, FALSE AS forced, $11 AS direction, "
+        "$5 AS scanned_at, name, type, NULL AS last_in_at, id AS visitor_id, $6 AS rehearsal "
+        "FROM v UNION ALL "
         "SELECT 'refused', FALSE, reason, forced, $11, $5, name, type, last_in_at, id, "
         "rehearsal FROM r")
 
@@ -281,17 +275,66 @@ def _pg_scan(update: str) -> str:
 _PG_SCAN = {direction: _pg_scan(update) for direction, update in _PG_UPDATE.items()}
 
 
-def _pg_steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now: dt.datetime,
-              gate: _Gate) -> Steps[ScanResult]:
+# A group of scans waiting together (``scanstore.PostgresStore.scan``): the same statement
+# over arrays, one row of ``b`` per scan, in one transaction and one round trip. A group holds
+# each ticket and each nonce once (the store sees to it), so that no two of its scans meet.
+_PG_BATCH = (
+    "WITH b AS (SELECT * FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::date[], "  # noqa: S608
+    "$5::timestamptz[], $6::boolean[], $7::boolean[], $8::boolean[], $9::int[], $10::int[], "
+    "$11::varchar[], $12::timestamptz[], $13::boolean[], $14::varchar[]) WITH ORDINALITY "
+    "AS b(event_id, nonce, key, day, at, reh, open, reentry, gate_id, device_id, dir, now, "
+    "offline, gate_name, i)), "
+    "v AS (UPDATE visitors SET inside = (b.dir = 'in'), "
+    "last_in_day = CASE WHEN b.dir = 'in' THEN b.day ELSE visitors.last_in_day END, "
+    "last_in_at = CASE WHEN b.dir = 'in' THEN b.at ELSE visitors.last_in_at END, "
+    "entries = visitors.entries + CASE WHEN b.dir = 'in' THEN 1 ELSE 0 END, "
+    "last_out_at = CASE WHEN b.dir = 'out' THEN b.at ELSE visitors.last_out_at END FROM b "
+    "WHERE visitors.ticket_key = b.key AND visitors.event_id = b.event_id "
+    "AND visitors.revoked_at IS NULL AND visitors.rehearsal = b.reh AND b.open "
+    "AND CASE WHEN b.dir = 'in' THEN (visitors.last_in_day IS NULL "
+    "OR visitors.last_in_day <> b.day OR (visitors.inside = FALSE AND b.reentry)) "
+    "ELSE (visitors.inside = TRUE AND visitors.last_in_day = b.day) END "
+    "RETURNING b.i, visitors.id, visitors.name, visitors.type), "
+    "l AS (SELECT b.i, x.id, x.name, x.type, x.revoked_at, x.last_in_at, x.rehearsal FROM b "
+    "LEFT JOIN visitors x ON x.ticket_key = b.key AND x.event_id = b.event_id "
+    "WHERE NOT EXISTS (SELECT 1 FROM v WHERE v.i = b.i)), "
+    "r AS (SELECT l.i, l.id, l.name, l.type, l.last_in_at, "
+    "CASE WHEN l.id IS NULL THEN 'invalid' WHEN l.revoked_at IS NOT NULL THEN 'revoked' "
+    "WHEN b.reh AND NOT l.rehearsal THEN 'rehearsal_only' "
+    "WHEN l.rehearsal AND NOT b.reh THEN 'test_ticket' WHEN NOT b.open THEN 'closed' "
+    "WHEN b.dir = 'out' THEN 'not_inside' ELSE 'already_inside' END AS reason, "
+    "COALESCE(b.offline AND b.dir = 'in' AND NOT (b.reh OR l.rehearsal), FALSE) AS forced, "
+    "b.reh OR COALESCE(l.rehearsal, FALSE) AS rehearsal FROM l JOIN b ON b.i = l.i), "
+    "ins AS (INSERT INTO visitor_scans (event_id, visitor_id, gate_id, device_id, nonce, "
+    "direction, ok, reason, forced, rehearsal, day, scanned_at, recorded_at) "
+    "SELECT b.event_id, v.id, b.gate_id, b.device_id, b.nonce, b.dir, TRUE, NULL, FALSE, "
+    "b.reh, b.day, b.at, b.now FROM v JOIN b ON b.i = v.i UNION ALL "
+    "SELECT b.event_id, r.id, b.gate_id, b.device_id, b.nonce, b.dir, FALSE, r.reason, "
+    "r.forced, r.rehearsal, b.day, b.at, b.now FROM r JOIN b ON b.i = r.i RETURNING id), "
+    f"aud AS (INSERT INTO {AuditEntry.Meta.table} (event_id, actor_id, action, "  # noqa: S608
+    "object_type, object_id, summary, data, ip, created_at) "
+    "SELECT b.event_id, NULL, 'expo.visitor.forced_entry', '', '', LEFT(r.name || CASE WHEN "
+    "b.gate_name <> '' THEN ' @ ' || b.gate_name ELSE '' END || ': ' || r.reason, 300), "
+    "jsonb_build_object('device', b.device_id, 'reason', r.reason, 'visitor', r.id), '', b.now "
+    "FROM r JOIN b ON b.i = r.i WHERE r.forced) "
+    "SELECT v.i, 'ok' AS kind, TRUE AS ok, NULL AS reason, FALSE AS forced, b.dir AS direction, "
+    "b.at AS scanned_at, v.name, v.type, NULL AS last_in_at, v.id AS visitor_id, "
+    "b.reh AS rehearsal FROM v JOIN b ON b.i = v.i UNION ALL "
+    "SELECT r.i, 'refused', FALSE, r.reason, r.forced, b.dir, b.at, r.name, r.type, "
+    "r.last_in_at, r.id, r.rehearsal FROM r JOIN b ON b.i = r.i")
+
+
+def _pg_values(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime,
+               now: dt.datetime, gate: _Gate) -> list[Any]:
+    """One scan's parameters, in the order of ``_PG_SCAN`` (and of ``_PG_BATCH``'s arrays)."""
     local = at.astimezone(ctx.tz)
-    direction = str(scan.direction)
-    row = yield "one", _PG_SCAN[scan.direction], [
-        ctx.event_id, scan.nonce or None, key, local.date(), at, ctx.rehearsal,
-        ctx.is_open(local), ctx.reentry, gate.id, gate.device_id, direction, now,
-        scan.offline, gate.name]
-    assert row is not None  # one of the three always answers
-    if row["kind"] == "prev":
-        return _stored(row)
+    return [ctx.event_id, scan.nonce or None, key, local.date(), at, ctx.rehearsal,
+            ctx.is_open(local), ctx.reentry, gate.id, gate.device_id, str(scan.direction), now,
+            scan.offline, gate.name]
+
+
+def _pg_result(row: dict[str, Any], ctx: GateContext, at: dt.datetime,
+               direction: str) -> ScanResult:
     if row["kind"] == "ok":
         return ScanResult(ok=True, reason=None, name=row["name"], type=row["type"], at=at,
                           direction=direction, rehearsal=ctx.rehearsal)
@@ -301,6 +344,10 @@ def _pg_steps(ctx: GateContext, key: str, scan: ScanInput, at: dt.datetime, now:
                       direction=direction, rehearsal=bool(row["rehearsal"]),
                       entered_at=row_datetime(row["last_in_at"])
                       if reason == Refusal.ALREADY_INSIDE else None)
+
+
+PG_STATEMENTS = scanstore.PgScanStatements(
+    single={str(direction): sql for direction, sql in _PG_SCAN.items()}, batch=_PG_BATCH)
 
 
 def _stored(row: dict[str, Any]) -> ScanResult:
@@ -342,9 +389,10 @@ async def record_scan(*, ctx: GateContext, scan: ScanInput, signer: codes.Signer
     store = scanstore.store_for()
     gate = _Gate(gate_id, device_id, gate_name)
     try:
-        if store.dialect == "postgres":
-            return await store.run(functools.partial(_pg_steps, ctx, ticket.key, scan, at, now,
-                                                     gate))
+        if isinstance(store, scanstore.PostgresStore):
+            row = await store.scan(PG_STATEMENTS, _pg_values(ctx, ticket.key, scan, at, now,
+                                                             gate))
+            return _pg_result(row, ctx, at, direction)
         return await store.run(functools.partial(_steps, ctx, ticket.key, scan, at, now, gate,
                                                  store.dialect))
     except (IntegrityError, sqlite3.IntegrityError):

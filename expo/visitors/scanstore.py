@@ -32,6 +32,7 @@ import sqlite3
 import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -48,6 +49,7 @@ Statement = tuple[Literal["one", "exec"], str, Sequence[Any]]
 Steps = Generator[Statement, Row | None, R]
 Outcome = Any  # a scan's result, or the exception that undid it
 MAX_GROUP = 200
+IN_FLIGHT = 1  # PostgreSQL: groups under way at once, per process (2: smaller groups, slower)
 CHECKPOINT_EVERY = 200  # groups between two passive WAL checkpoints (on the thread)
 DEFAULT_BUSY_MS = 5000  # sqlite3's own default, which Tortoise's connection gets too
 
@@ -327,18 +329,101 @@ async def _run_aiosqlite(conn: Any, steps: Steps[R]) -> R:
 
 # ---- PostgreSQL ----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class PgScanStatements:
+    """A scan on PostgreSQL as the caller writes it (``checkin``): ``single`` one scan, one
+    statement (by direction); ``batch`` the same for a group, over arrays of each parameter,
+    its rows carrying ``i``, the scan's place in the group (from 1)."""
+
+    single: Mapping[str, str]
+    batch: str
+    event_at: int = 0  # where the values hold the event, the nonce, the ticket, the direction
+    nonce_at: int = 1
+    key_at: int = 2
+    direction_at: int = 10
+
+
+Waiting = tuple[PgScanStatements, list[Any], "asyncio.Future[Row]"]
+
+
 class PostgresStore:
-    """Each statement on a connection of Tortoise's pool (the caller's, in its transaction),
-    straight through asyncpg: its prepared statements are cached per connection (unless the
-    URL turns the cache off, as behind PgBouncer in transaction mode), and a scan is one
-    statement (``checkin._pg_steps``): one round trip."""
+    """Connections of Tortoise's pool (``expo.pgclient``: no reset query when one is given
+    back), straight through asyncpg and its statement cache (off behind PgBouncer in
+    transaction mode, by the URL).
+
+    A scan (``scan``) is one statement, one round trip. Scans that arrive while the gate's
+    statements are under way wait and go together (group commit, as on a SQLite file): one
+    statement over arrays, one transaction, one round trip for the group; at most
+    ``IN_FLIGHT`` groups at once per process. A group holds each ticket and each nonce once
+    (a scan that would meet another waits for the next group). If the group's statement fails
+    (two retries of one nonce at two workers at once, a value PostgreSQL refuses), nothing of
+    it was kept: each of its scans is run again alone, and only the one at fault fails.
+    Inside a caller's transaction a scan is part of it, alone.
+    """
 
     dialect: Dialect = "postgres"
 
     def __init__(self, connection_name: str) -> None:
         self.connection_name = connection_name
+        self.pending: list[Waiting] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def scan(self, statements: PgScanStatements, values: list[Any]) -> Row:
+        client = connections.get(self.connection_name)
+        if isinstance(client, TransactionalDBClient):
+            return await _pg_single(client, statements, values)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Row] = loop.create_future()
+        self.pending.append((statements, values, future))
+        # Groups under way on this loop (a task, or a scan, of a loop that has stopped: gone).
+        self.tasks = {t for t in self.tasks if not t.done() and t.get_loop() is loop}
+        if not self.tasks:
+            self.pending = [item for item in self.pending if item[2].get_loop() is loop]
+        if len(self.tasks) < IN_FLIGHT:
+            task = loop.create_task(self._drain())
+            self.tasks.add(task)
+            task.add_done_callback(lambda done: self.tasks.discard(done))
+        return await future
+
+    async def _drain(self) -> None:
+        group: list[Waiting] = []
+        try:
+            while self.pending:
+                group, self.pending = _pg_group(self.pending)
+                await self._run_group(group)
+        finally:
+            if not self.tasks - {asyncio.current_task()}:  # the last one: nobody waits for ever
+                for _statements, _values, future in [*group, *self.pending]:
+                    if not future.done():
+                        future.cancel()
+                self.pending = []
+
+    async def _run_group(self, group: list[Waiting]) -> None:
+        client = connections.get(self.connection_name)
+        statements = group[0][0]
+        if len(group) > 1:
+            columns = [list(column) for column in zip(*(values for _s, values, _f in group),
+                                                      strict=True)]
+            try:
+                async with client.acquire_connection() as conn:
+                    records = await conn.fetch(statements.batch, *columns)
+                rows = {int(record["i"]): dict(record.items()) for record in records}
+                outcomes: list[Row | Exception] = [rows[n] for n in range(1, len(group) + 1)]
+            except Exception:  # nothing of the group kept: each alone
+                outcomes = [await _pg_outcome(client, s, values) for s, values, _f in group]
+        else:
+            outcomes = [await _pg_outcome(client, statements, group[0][1])]
+        for (_statements, _values, future), outcome in zip(group, outcomes, strict=True):
+            if future.done():
+                continue
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     async def run(self, steps: Callable[[], Steps[R]]) -> R:
+        """Statements one after another on one connection (a stored answer, in a caller's
+        transaction)."""
         client = connections.get(self.connection_name)
         generator = steps()
         statement, result = _advance(generator, None)
@@ -358,7 +443,47 @@ class PostgresStore:
         return result  # type: ignore[return-value]
 
     async def close(self) -> None:
-        pass
+        for task in list(self.tasks):  # the groups under way end first
+            with contextlib.suppress(Exception):
+                await task
+
+
+def _pg_group(pending: list[Waiting]) -> tuple[list[Waiting], list[Waiting]]:
+    """The next group, in order of arrival: at most ``MAX_GROUP`` scans of one kind of
+    statement, each ticket and each nonce once; and what waits for a later one."""
+    group: list[Waiting] = []
+    rest: list[Waiting] = []
+    seen: set[tuple[str, Any, Any]] = set()
+    statements = pending[0][0]
+    for item in pending:
+        s, values, _future = item
+        ticket = ("key", values[s.event_at], values[s.key_at])
+        nonce = ("nonce", values[s.event_at], values[s.nonce_at])
+        if (len(group) >= MAX_GROUP or s is not statements or ticket in seen
+                or (values[s.nonce_at] is not None and nonce in seen)):
+            rest.append(item)
+            continue
+        seen.update((ticket, nonce))
+        group.append(item)
+    return group, rest
+
+
+async def _pg_single(client: Any, statements: PgScanStatements, values: list[Any]) -> Row:
+    sql = statements.single[values[statements.direction_at]]
+    async with client.acquire_connection() as conn:
+        try:
+            record = await conn.fetchrow(sql, *values)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityError(exc) from exc  # a nonce seen before: the caller's to answer
+    return dict(record.items())
+
+
+async def _pg_outcome(client: Any, statements: PgScanStatements,
+                      values: list[Any]) -> Row | Exception:
+    try:
+        return await _pg_single(client, statements, values)
+    except Exception as exc:
+        return exc
 
 
 # ---- Which store ---------------------------------------------------------------------------
@@ -419,7 +544,7 @@ def _from_info(engine: str, credentials: Pragmas,
             return "tortoise", connection_name, ()
         pragmas = tuple((k, v) for k, v in credentials if k not in _NOT_PRAGMAS)
         return "file", os.path.abspath(path), pragmas
-    if engine.endswith((".asyncpg", ".psycopg")):
+    if engine.endswith((".asyncpg", ".psycopg", ".pgclient")):
         return "postgres", connection_name, ()
     raise RuntimeError(f"no scan store for the database engine {engine!r}")
 

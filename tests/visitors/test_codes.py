@@ -144,3 +144,47 @@ def test_codes_keyring_lists_the_public_keys_still_valid():
     assert listed[0]["valid_until"] == KEY_A.valid_until.isoformat()  # type: ignore[union-attr]
     later = RING.verifying_keys(NOW + dt.timedelta(days=2))
     assert [k["id"] for k in later] == ["b2", ""]
+
+
+# ---- the server's check of the S half (issue 17) -------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(max_size=100))
+def test_signature_s_is_openssls_for_any_key_and_message(seed, message):
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    signature = private.sign(message)
+    assert codes.signature_s(private, signature[:32], message) == signature[32:]
+
+
+def _signature_of(code: str) -> tuple[bytes, bytes]:
+    number = codes._b32_int(code) >> 2
+    raw = number.to_bytes(codes.PAYLOAD_BYTES + codes.SIG_BYTES, "big")
+    return raw[:codes.PAYLOAD_BYTES], raw[codes.PAYLOAD_BYTES:]
+
+
+def _with_signature(payload: bytes, signature: bytes) -> str:
+    number = int.from_bytes(payload + signature, "big") << 2
+    text = ""
+    for _ in range(codes.CODE_LENGTH):
+        text = ALPHABET[number & 31] + text
+        number >>= 5
+    return text
+
+
+@pytest.mark.parametrize("part", ["R", "S"])
+def test_a_code_with_another_r_or_s_is_refused_by_the_servers_check(part):
+    payload, signature = _signature_of(CODE)
+    assert _with_signature(payload, signature) == CODE
+    r_point, s_half = signature[:32], signature[32:]
+    for bit in (0, 77, 255):
+        flipped = bytearray(r_point if part == "R" else s_half)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        other = (bytes(flipped) + s_half) if part == "R" else (r_point + bytes(flipped))
+        assert refused(_with_signature(payload, other))
+
+
+def test_an_s_not_reduced_modulo_the_order_is_refused():
+    payload, signature = _signature_of(CODE)
+    s_int = int.from_bytes(signature[32:], "little") + codes.ED25519_L  # the same S, mod L
+    assert s_int < 2**256
+    assert refused(_with_signature(payload, signature[:32] + s_int.to_bytes(32, "little")))

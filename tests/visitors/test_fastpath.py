@@ -2,6 +2,7 @@
 the body limit and the same answers; the access log leaves accepted scans out; on
 PostgreSQL every scan, whatever its answer, is one statement."""
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -149,7 +150,11 @@ def test_the_access_log_leaves_out_accepted_scans_only():
                                          None))
 
 
-async def test_a_scan_is_one_statement_on_postgresql_whatever_the_answer(db, monkeypatch):
+def _count_statements(monkeypatch, backend: str = "postgres") -> list[str]:
+    """The statements sent from now on: SQLite through the scan store's generator, PostgreSQL
+    as asyncpg sends them (each one round trip)."""
+    import asyncpg
+
     statements: list[str] = []
     advance = scanstore._advance
 
@@ -159,7 +164,22 @@ async def test_a_scan_is_one_statement_on_postgresql_whatever_the_answer(db, mon
             statements.append(statement[1])
         return statement, result
 
-    monkeypatch.setattr(scanstore, "_advance", counting)
+    if backend != "postgres":
+        monkeypatch.setattr(scanstore, "_advance", counting)
+        return statements
+    for name in ("fetch", "fetchrow", "execute"):
+        original = getattr(asyncpg.connection.Connection, name)
+
+        async def sent(self, query, *args, _original=original, **kw):
+            statements.append(query)
+            return await _original(self, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.connection.Connection, name, sent)
+    return statements
+
+
+async def test_a_scan_is_one_statement_on_postgresql_whatever_the_answer(db, monkeypatch):
+    statements = _count_statements(monkeypatch, db)
     event, gate, _auth = await setup()
     ctx = await checkin.gate_context(event=event)
     visitor = await make_visitor(event)
@@ -180,7 +200,61 @@ async def test_a_scan_is_one_statement_on_postgresql_whatever_the_answer(db, mon
     assert (retry.reason, retry.at, retry.name) == (rescan.reason, rescan.at, rescan.name)
     assert forced.forced and leave.ok
     if db == "postgres":
-        assert (n_fresh, n_rescan, n_retry, n_forced, n_leave) == (1, 1, 1, 1, 1)
+        # A retried nonce: the statement, refused by the unique index, then the stored answer.
+        assert (n_fresh, n_rescan, n_retry, n_forced, n_leave) == (1, 1, 2, 1, 1)
     else:  # SQLite: statements on the same connection, no round trips
         assert (n_fresh, n_rescan) == (2, 3)  # UPDATE, INSERT; UPDATE, SELECT, INSERT
     assert await Scan.filter(event=event).count() == 4
+
+
+async def test_scans_waiting_together_go_as_one_statement_on_postgresql(pg_db, monkeypatch):
+    event, gate, _auth = await setup()
+    ctx = await checkin.gate_context(event=event)
+    people = [await make_visitor(event, name=f"Pengunjung {i}") for i in range(12)]
+    first = await checkin.record_scan(ctx=ctx, scan=ScanInput(code=code_of(people[0]),
+                                                              nonce="first"), signer=SIGNER)
+    assert first.ok
+    statements = _count_statements(monkeypatch)
+
+    def scan(person, nonce, **kw):
+        return checkin.record_scan(ctx=ctx, scan=ScanInput(code=code_of(person), nonce=nonce,
+                                                           **kw),
+                                   signer=SIGNER, gate_id=gate.id, gate_name=gate.name)
+
+    results = await asyncio.gather(
+        *[scan(p, f"n{i}") for i, p in enumerate(people)],  # people[0] is inside already
+        scan(people[1], "again"),  # the same ticket twice: a later group
+        scan(people[2], "n2"),  # a nonce twice: its first answer
+        scan(people[0], "first"),  # a nonce of an earlier group
+        scan(people[3], "forced", offline=True))
+    assert [r.status for r in results[:12]] == ["rejected"] + ["ok"] * 11
+    assert results[0].reason == Refusal.ALREADY_INSIDE
+    assert results[12].reason == Refusal.ALREADY_INSIDE  # after its first scan
+    assert results[13].ok and results[13].at == results[2].at  # the stored first answer
+    assert results[14].ok and results[14].at == first.at
+    assert results[15].forced and results[15].reason == Refusal.ALREADY_INSIDE
+    assert len(statements) < len(results)  # groups, not a statement per scan
+    assert any("unnest" in sql for sql in statements)
+    assert await Scan.filter(event=event, ok=True).count() == 12
+    assert await Scan.filter(event=event).count() == 15  # the repeated nonces: no new row
+
+
+async def test_a_scan_postgresql_refuses_fails_alone_in_its_group(pg_db):
+    from tortoise import connections
+
+    event, gate, _auth = await setup()
+    ctx = await checkin.gate_context(event=event)
+    people = [await make_visitor(event, name=f"Pengunjung {i}") for i in range(6)]
+    await connections.get("default").execute_script(
+        "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.nonce = 'poison' THEN RAISE EXCEPTION 'poisoned scan'; END IF; RETURN NEW; "
+        "END $$; CREATE TRIGGER refuse_poison BEFORE INSERT ON visitor_scans FOR EACH ROW "
+        "EXECUTE FUNCTION refuse_poison();")
+    outcomes = await asyncio.gather(
+        *[checkin.record_scan(ctx=ctx, scan=ScanInput(code=code_of(p),
+                                                      nonce="poison" if i == 3 else f"n{i}"),
+                              signer=SIGNER, gate_id=gate.id) for i, p in enumerate(people)],
+        return_exceptions=True)
+    assert isinstance(outcomes[3], Exception) and "poisoned scan" in str(outcomes[3])
+    assert [o.status for i, o in enumerate(outcomes) if i != 3] == ["ok"] * 5
+    assert await Scan.filter(event=event).count() == 5
