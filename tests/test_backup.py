@@ -16,7 +16,7 @@ import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from expo.settings import SQLITE_PRAGMAS
-from tests.conftest import PG_URL, pg_database_url
+from tests.conftest import PG_URL, _pg_admin, pg_database_url
 from tests.deploy_support import ROOT, expo_command, expo_env, require_tool, seed
 
 BACKUP = ROOT / "deploy" / "backup"
@@ -49,12 +49,6 @@ async def _pg_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
         await conn.close()
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def test_backup_postgres_dump_restores(tmp_path: Path) -> None:
@@ -70,8 +64,8 @@ def test_backup_postgres_dump_restores(tmp_path: Path) -> None:
     (tmp_path / "data" / "uploads" / "photos").mkdir(parents=True)
     (tmp_path / "data" / "uploads" / "photos" / "p.webp").write_bytes(b"photo")
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{source}"'))
-        asyncio.run(_admin(f'CREATE DATABASE "{target}"'))
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{source}"'))
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{target}"'))
         env = expo_env(pg_database_url(source), tmp_path / "data")
         expo_command(env, "migrate")
         seed(env, visitors=25)
@@ -90,7 +84,7 @@ def test_backup_postgres_dump_restores(tmp_path: Path) -> None:
         assert after == before
     finally:
         for name in (source, target):
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _sqlite_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:

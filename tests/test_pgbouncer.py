@@ -27,7 +27,7 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from tests.conftest import PG_URL, pg_database_url
+from tests.conftest import PG_URL, _pg_admin, pg_database_url
 from tests.deploy_support import (
     ROOT,
     SLUG,
@@ -85,12 +85,6 @@ class Bouncer:
         return f"postgres://{user}@127.0.0.1:{self.port}/{name}" + (f"?{query}" if query else "")
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -109,7 +103,7 @@ def bouncer(tmp_path: Path) -> Iterator[Bouncer]:
                           user=user))
     # PgBouncer refuses to run as root: it reads its files, then becomes the postgres user.
     as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
-    asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{database}"'))
     log = tmp_path / "pgbouncer.log"
     try:
         with open(log, "wb") as out:
@@ -121,7 +115,7 @@ def bouncer(tmp_path: Path) -> Iterator[Bouncer]:
         finally:
             stop(process)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
 async def _next_transaction_elsewhere(url: str, cache: int) -> list[int]:

@@ -138,13 +138,7 @@ class SqliteFileStore:
                         outcomes = await loop.run_in_executor(self.thread, self._group, group)
                     except Exception as exc:  # nothing of the group kept (no connection)
                         outcomes = [exc] * len(batch)
-                for (_steps, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(outcome, Exception):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                _settle([future for _steps, future in batch], outcomes)
                 self._maybe_checkpoint()
         finally:
             self.task = None
@@ -221,6 +215,18 @@ class SqliteFileStore:
                 await self.task
         await asyncio.get_running_loop().run_in_executor(self.thread, self._disconnect)
         self.thread.shutdown(wait=True)
+
+
+def _settle(futures: Sequence[asyncio.Future[Any]], outcomes: Sequence[Outcome]) -> None:
+    """Give each waiting scan its outcome: a result, or the exception that undid it (a scan
+    whose caller went away is left)."""
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 def run_group(raw: sqlite3.Connection, group: list[Callable[[], Steps[Any]]]) -> list[Outcome]:
@@ -413,13 +419,7 @@ class PostgresStore:
                 outcomes = [await _pg_outcome(client, s, values) for s, values, _f in group]
         else:
             outcomes = [await _pg_outcome(client, statements, group[0][1])]
-        for (_statements, _values, future), outcome in zip(group, outcomes, strict=True):
-            if future.done():
-                continue
-            if isinstance(outcome, Exception):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        _settle([future for _s, _v, future in group], outcomes)
 
     async def run(self, steps: Callable[[], Steps[R]]) -> R:
         """Statements one after another on one connection (a stored answer, in a caller's
