@@ -104,7 +104,11 @@ class SharedRateLimiter:
         return self._wait(previous, max(current, room), into)
 
     def _wait(self, previous: int, current: int, into: float) -> float:
-        """Seconds until the estimate leaves room for one hit, if nobody else hits."""
+        """Seconds until the estimate leaves room for one hit, if nobody else hits: at most
+        one window (what a sliding window promises; the estimate could say a little more)."""
+        return min(float(self.window), self._estimated_wait(previous, current, into))
+
+    def _estimated_wait(self, previous: int, current: int, into: float) -> float:
         fits = self.limit - 1
         if current <= fits and previous:
             needed = 1 - (fits - current) / previous  # within this window

@@ -75,6 +75,18 @@ async def test_shared_limit_slides_with_the_previous_window(db):
     assert [await limiter.hit("k") for _ in range(4)] == [0.0] * 4
 
 
+async def test_shared_limit_never_asks_to_wait_more_than_a_window(db):
+    """The gate search's case: the limit reached a second into a window (the estimate alone
+    would say 59 s to the next window and 3 s into it: 62 s)."""
+    clock = Clock()
+    clock.now = 1020.0 + 1
+    limiter = SharedRateLimiter("t", limit=20, window=60, clock=clock)
+    for _ in range(20):
+        assert await limiter.hit("k") == 0.0
+    wait = await limiter.hit("k")
+    assert 0 < wait <= 60
+
+
 async def test_shared_limit_deletes_old_windows_now_and_then(db):
     clock = Clock()
     limiter = SharedRateLimiter("t", limit=10, window=60, clock=clock, sweep_every=1)
